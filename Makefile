@@ -1,0 +1,56 @@
+# Everything sets itself up: a fresh machine needs only Python 3.11+ and make.
+# uv (pinned) is installed into .tools/, the project into .venv/ from uv.lock.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: test test-fast lint demo bench serve notebooks docs clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+## test: lint, then the whole suite (slow end-to-end tests included)
+test: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q
+
+## test-fast: the suite without the slow end-to-end tests
+test-fast: $(VENV)/.synced
+	$(BIN)/pytest -q -m "not slow"
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## demo: start the simulators, run a full sync, edit both sides, sync again, print what moved
+demo: $(VENV)/.synced
+	$(BIN)/python -m sluice.demo
+
+## bench: the benchmarks, each reported as a ratio to a baseline measured in the same run
+bench: $(VENV)/.synced
+	$(BIN)/python -m benchmarks
+
+## docs: regenerate docs/dataflow.md from the pipes
+docs: $(VENV)/.synced
+	$(BIN)/sluice docs
+
+## serve: a local Prefect server, the demo simulators and scheduled sync deployments
+serve: $(VENV)/.synced
+	$(BIN)/python -m sluice.serve_local
+
+## notebooks: JupyterLab on notebooks/
+notebooks: $(VENV)/.synced
+	$(UV) sync --frozen --quiet --group notebooks
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache

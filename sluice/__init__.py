@@ -1,0 +1,1 @@
+"""Sluice: Sesam-style dataset pipelines for keeping business systems in sync."""

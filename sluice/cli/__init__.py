@@ -1,0 +1,1 @@
+"""The ``sluice`` command line: thin typer front ends over the engine API."""

@@ -1,0 +1,24 @@
+"""The ``sluice`` console script: one typer app, a sub-app per area.
+
+Rule: a command parses its options, makes one engine call and renders the result
+(a rich table, or JSON with ``--json``). Logic lives in the engine, never here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from sluice.cli import datasets, simulate
+
+app = typer.Typer(
+    name="sluice",
+    help="Sluice: keep business systems in sync with Parquet datasets and SQL pipes.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(datasets.app, name="datasets")
+app.add_typer(simulate.app, name="simulate")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
