@@ -1,0 +1,117 @@
+"""The values that cross the sync layer: records in a common vocabulary, links, plans and results.
+
+Rule: frozen dataclasses only, no behaviour beyond small derived properties; the engine,
+sinks and front ends pass these (or dataset names), never DataFrames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sluice.sync.merge import Conflict
+
+Op = Literal["create", "update", "deactivate"]
+
+
+@dataclass(frozen=True)
+class SideRecord:
+    """One record of one side, mapped to the common (shop) vocabulary by its pipe.
+
+    ``fields`` are flat (dotted names); ``updated`` drives the conflict policy; ``version`` is what
+    the side's optimistic-concurrency check needs (the shop's ``version``, SuperOffice's UpdatedDate).
+    """
+
+    id: str
+    fields: dict[str, Any]
+    updated: datetime | None = None
+    version: str | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Link:
+    """A SuperOffice record (``a_id``) and the shop record (``b_id``) it is kept in sync with."""
+
+    a_id: str
+    b_id: str
+    how: Literal["created", "matched"] = "created"
+    status: Literal["active", "closed"] = "active"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write a sink must make: a create, an update of some fields, or a deactivation.
+
+    ``key`` is the stable identity of the change (its idempotency key and dead-letter id).
+    """
+
+    op: Op
+    target: Literal["a", "b"]
+    a_id: str
+    b_id: str | None
+    fields: dict[str, Any]
+    version: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.target}:{self.op}:{self.a_id}"
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    """A SuperOffice record whose natural key matched several shop records (or vice versa): not guessed."""
+
+    a_id: str
+    key: str
+    value: str
+    candidates: tuple[str, ...]
+    rivals: tuple[str, ...] = ()
+    """Other SuperOffice records that matched the same single shop record."""
+
+
+@dataclass
+class Plan:
+    """Everything one flow's reconciliation decided, before anything is sent."""
+
+    changes: list[Change] = field(default_factory=list)
+    new_links: list[Link] = field(default_factory=list)
+    closed_links: list[Link] = field(default_factory=list)
+    conflicts: list[tuple[str, str, Conflict]] = field(default_factory=list)
+    ambiguous: list[Ambiguity] = field(default_factory=list)
+    agreed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The new last-agreed state per ``a_id``, valid once every change of that pair is confirmed."""
+
+    def of(self, target: str, op: Op) -> list[Change]:
+        return [c for c in self.changes if c.target == target and c.op == op]
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    """What happened to one change: confirmed (with the record the target answered), failed, or skipped."""
+
+    change: Change
+    ok: bool
+    record: dict[str, Any] | None = None
+    error: str = ""
+    status: int | None = None
+    permanent: bool = False
+    new_b_id: str | None = None
+
+
+@dataclass
+class SinkResult:
+    """Per-sink counts for reports and artifacts."""
+
+    sink: str
+    created: int = 0
+    updated: int = 0
+    deactivated: int = 0
+    failed: int = 0
+    dead_lettered: int = 0
+    skipped: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,116 @@
+"""Reconcile one flow: match, link and merge both sides into a plan of changes. Pure: no I/O.
+
+Rule: the plan is computed from the current state of the two mapped datasets, the links and
+the last-agreed state alone, so a run that died half-way simply recomputes what is still to do.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sluice.sync.dataflow import Dataflow
+from sluice.sync.merge import is_empty, merge_pair
+from sluice.sync.model import Ambiguity, Change, Link, Plan, SideRecord
+
+
+def reconcile(
+    flow: Dataflow,
+    a_records: dict[str, SideRecord],
+    b_records: dict[str, SideRecord],
+    links: list[Link],
+    agreed: dict[str, dict[str, Any]],
+) -> Plan:
+    """Decide every create, update and deactivation for one flow, and the conflicts and ambiguities seen."""
+    plan = Plan()
+    active = {link.a_id: link for link in links if link.status == "active"}
+    known_a = {link.a_id for link in links}
+    linked_b = {link.b_id for link in links if link.status == "active"}
+
+    unlinked_a = [rec for a_id, rec in sorted(a_records.items()) if a_id not in known_a and not rec.deleted]
+    matches = _match(flow, unlinked_a, [r for r in b_records.values() if r.id not in linked_b and not r.deleted])
+    for rec in unlinked_a:
+        found = matches.get(rec.id)
+        if isinstance(found, Ambiguity):
+            plan.ambiguous.append(found)
+        elif found is not None:
+            link = Link(rec.id, found, how="matched")
+            plan.new_links.append(link)
+            _merge_linked(flow, plan, link, rec, b_records[found], None)
+        else:
+            _plan_create(flow, plan, rec)
+
+    for a_id, link in sorted(active.items()):
+        a_rec, b_rec = a_records.get(a_id), b_records.get(link.b_id)
+        if b_rec is None or b_rec.deleted:
+            plan.closed_links.append(Link(a_id, link.b_id, link.how, "closed", "deleted in the shop"))
+        elif a_rec is None or a_rec.deleted:
+            _plan_deactivate(flow, plan, link, b_rec)
+        else:
+            _merge_linked(flow, plan, link, a_rec, b_rec, agreed.get(a_id))
+    return plan
+
+
+def _match(flow: Dataflow, a_side: list[SideRecord], b_side: list[SideRecord]) -> dict[str, str | Ambiguity]:
+    """First-sync matching: each key in order; one candidate links, several are reported, never guessed."""
+    result: dict[str, str | Ambiguity] = {}
+    taken: set[str] = set()
+    for key in flow.match_keys:
+        index: dict[str, list[str]] = defaultdict(list)
+        for rec in b_side:
+            value = key.normalize(rec.fields.get(key.field))
+            if value is not None and rec.id not in taken:
+                index[value].append(rec.id)
+        claims: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for rec in a_side:
+            value = key.normalize(rec.fields.get(key.field))
+            if rec.id in result or value not in index:
+                continue
+            candidates = index[value]
+            if len(candidates) > 1:
+                result[rec.id] = Ambiguity(rec.id, key.field, value, tuple(sorted(candidates)))
+            else:
+                claims[candidates[0]].append((rec.id, value))
+        for b_id, claimants in claims.items():
+            if len(claimants) == 1:
+                result[claimants[0][0]] = b_id
+                taken.add(b_id)
+                continue
+            rivals = tuple(sorted(a_id for a_id, _ in claimants))
+            for a_id, value in claimants:
+                result[a_id] = Ambiguity(a_id, key.field, value, (b_id,), rivals)
+    return result
+
+
+def _plan_create(flow: Dataflow, plan: Plan, rec: SideRecord) -> None:
+    body = {f.name: rec.fields.get(f.name) for f in flow.fields if f.to_b and not is_empty(rec.fields.get(f.name))}
+    plan.changes.append(Change("create", "b", rec.id, None, body))
+    plan.agreed[rec.id] = {f.name: rec.fields.get(f.name) for f in flow.fields}
+
+
+def _plan_deactivate(flow: Dataflow, plan: Plan, link: Link, b_rec: SideRecord) -> None:
+    pending = {k: v for k, v in flow.deactivate_fields.items() if b_rec.fields.get(k) != v}
+    if pending:
+        plan.changes.append(Change("deactivate", "b", link.a_id, link.b_id, pending, b_rec.version))
+    else:
+        plan.closed_links.append(Link(link.a_id, link.b_id, link.how, "closed", "deleted in SuperOffice"))
+
+
+def _merge_linked(
+    flow: Dataflow, plan: Plan, link: Link, a_rec: SideRecord, b_rec: SideRecord, base: dict[str, Any] | None
+) -> None:
+    merged = merge_pair(
+        a_rec.fields,
+        b_rec.fields,
+        base,
+        list(flow.fields),
+        a_updated=a_rec.updated,
+        b_updated=b_rec.updated,
+        policy=flow.policy,
+    )
+    plan.agreed[link.a_id] = merged.agreed
+    plan.conflicts.extend((link.a_id, link.b_id, c) for c in merged.conflicts)
+    if merged.to_b:
+        plan.changes.append(Change("update", "b", link.a_id, link.b_id, merged.to_b, b_rec.version))
+    if merged.to_a:
+        plan.changes.append(Change("update", "a", link.a_id, link.b_id, merged.to_a, a_rec.version))
