@@ -1,0 +1,158 @@
+"""SuperOffice Contact ↔ Customwebshop Customer: the flow's fields and how shop-side edits are
+written back into a SuperOffice ``ContactEntity`` carrier.
+
+Rule: the forward mapping (SuperOffice -> shop vocabulary) lives in the SQL pipe
+``pipes/contact_customer/superoffice.sql``; this module holds only what SQL cannot: the
+inverse, as one small setter per field. ``tests/sync/test_contact_customer.py`` runs the
+pipe over carriers these setters wrote, so the two can never drift into ping-pong.
+
+One-way fields (to the shop only): ``active`` (a deactivated shop customer never deletes a
+SuperOffice contact), ``shipping_address.country_code`` (SuperOffice keeps one country per
+contact; the billing country is the one written back) and the external reference.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from sluice.errors import PermanentError
+from sluice.sync.dataflow import Dataflow, MatchKey
+from sluice.sync.merge import FieldRule, is_empty
+
+TO_SHOP_ONLY = {"active", "shipping_address.country_code", "external_refs.superoffice_contact_id"}
+FIELDS = (
+    "company_name",
+    "organization_number",
+    "department",
+    "email",
+    "phone",
+    "website",
+    "billing_address.line1",
+    "billing_address.line2",
+    "billing_address.postal_code",
+    "billing_address.city",
+    "billing_address.country_code",
+    "shipping_address.line1",
+    "shipping_address.line2",
+    "shipping_address.postal_code",
+    "shipping_address.city",
+    "shipping_address.country_code",
+    "customer_group",
+    "accepts_marketing",
+    "note",
+    "active",
+    "external_refs.superoffice_contact_id",
+)
+
+CONTACT_CUSTOMER = Dataflow(
+    name="contact_customer",
+    a_entity="contact",
+    b_entity="customers",
+    a_dataset="contact_customer_superoffice",
+    b_dataset="contact_customer_customwebshop",
+    fields=tuple(FieldRule(name, to_a=name not in TO_SHOP_ONLY) for name in FIELDS),
+    match_keys=(MatchKey("email"), MatchKey("organization_number", casefold=False)),
+    deactivate_fields={"active": False},
+)
+
+# SuperOffice CountryId is the ISO 3166-1 numeric code of the country.
+COUNTRY_IDS = {
+    "NO": 578, "SE": 752, "DK": 208, "FI": 246, "IS": 352, "DE": 276, "GB": 826, "US": 840, "NL": 528,
+    "FR": 250, "ES": 724, "PL": 616, "EE": 233, "LV": 428, "LT": 440,
+}  # fmt: skip
+
+Setter = Callable[[dict[str, Any], Any, "Lookups"], None]
+
+
+class Lookups:
+    """Name -> id tables a write-back needs (categories), learned from the pulled contacts."""
+
+    def __init__(self, categories: dict[str, int] | None = None) -> None:
+        self.categories = categories or {}
+
+
+def _set(path: str) -> Setter:
+    keys = path.split(".")
+
+    def setter(carrier: dict[str, Any], value: Any, lookups: Lookups) -> None:
+        node = carrier
+        for key in keys[:-1]:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        node[keys[-1]] = "" if value is None else value
+
+    return setter
+
+
+def _first_element(list_name: str) -> Setter:
+    """E-mails, phones and URLs are lists of ``{Value, StrippedValue, Description}``; the shop has one."""
+
+    def setter(carrier: dict[str, Any], value: Any, lookups: Lookups) -> None:
+        elements = [dict(e) for e in carrier.get(list_name) or []]
+        if is_empty(value):
+            carrier[list_name] = elements[1:]
+            return
+        if elements:
+            elements[0].update({"Value": value, "StrippedValue": value})
+        else:
+            elements = [{"Value": value, "StrippedValue": value, "Description": ""}]
+        carrier[list_name] = elements
+
+    return setter
+
+
+def _country(carrier: dict[str, Any], value: Any, lookups: Lookups) -> None:
+    if is_empty(value):
+        return
+    code = str(value).upper()
+    if code not in COUNTRY_IDS:
+        raise PermanentError(f"no SuperOffice country for country code {code!r}")
+    carrier["Country"] = {"CountryId": COUNTRY_IDS[code], "TwoLetterISOCountry": code}
+
+
+def _category(carrier: dict[str, Any], value: Any, lookups: Lookups) -> None:
+    if is_empty(value):
+        carrier["Category"] = {"Id": 0}
+        return
+    if value not in lookups.categories:
+        raise PermanentError(f"no SuperOffice category named {value!r}")
+    carrier["Category"] = {"Id": lookups.categories[value], "Value": value}
+
+
+def _no_mailing(carrier: dict[str, Any], value: Any, lookups: Lookups) -> None:
+    carrier["NoMailing"] = not bool(value)
+
+
+SETTERS: dict[str, Setter] = {
+    "company_name": _set("Name"),
+    "organization_number": _set("OrgNr"),
+    "department": _set("Department"),
+    "email": _first_element("Emails"),
+    "phone": _first_element("Phones"),
+    "website": _first_element("Urls"),
+    "billing_address.line1": _set("Address.Postal.Address1"),
+    "billing_address.line2": _set("Address.Postal.Address2"),
+    "billing_address.postal_code": _set("Address.Postal.Zipcode"),
+    "billing_address.city": _set("Address.Postal.City"),
+    "billing_address.country_code": _country,
+    "shipping_address.line1": _set("Address.Street.Address1"),
+    "shipping_address.line2": _set("Address.Street.Address2"),
+    "shipping_address.postal_code": _set("Address.Street.Zipcode"),
+    "shipping_address.city": _set("Address.Street.City"),
+    "customer_group": _category,
+    "accepts_marketing": _no_mailing,
+    "note": _set("Description"),
+}
+
+
+def apply_to_contact(carrier: dict[str, Any], changes: dict[str, Any], lookups: Lookups) -> dict[str, Any]:
+    """A copy of a ``ContactEntity`` carrier with the shop-side changes written into it."""
+    updated = copy.deepcopy(carrier)
+    for name, value in changes.items():
+        if name not in SETTERS:
+            raise PermanentError(f"field {name!r} is not written back to SuperOffice")
+        SETTERS[name](updated, value, lookups)
+    return updated

@@ -1,0 +1,232 @@
+"""A flow's durable sync state: links, the last-agreed values, conflicts and dead letters, as datasets.
+
+Rule: links become durable through the journal the moment a create succeeds; the agreed
+state only advances for changes the receiving side confirmed. Everything is folded into
+ordinary datasets (``link_<flow>``, ``agreed_<flow>``, ``sync_conflicts``,
+``sync_deadletters``) so notebooks and the CLI read it like any other data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sluice.datasets import DatasetStore
+from sluice.sync.dataflow import Dataflow
+from sluice.sync.journal import Journal
+from sluice.sync.merge import MISSING, Conflict
+from sluice.sync.model import Link
+
+CONFLICTS = "sync_conflicts"
+DEADLETTERS = "sync_deadletters"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(None if value is MISSING else value, sort_keys=True, default=str)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A change the target refused for good: the request, the response and the reason (never a secret)."""
+
+    flow: str
+    key: str
+    target: str
+    op: str
+    a_id: str
+    b_id: str | None
+    request: dict[str, Any]
+    status: int | None
+    response: str
+    reason: str
+    first_failed: str
+    last_failed: str
+    attempts: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.flow}:{self.key}"
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "_id": self.id,
+            "flow": self.flow,
+            "key": self.key,
+            "target": self.target,
+            "op": self.op,
+            "a_id": self.a_id,
+            "b_id": self.b_id,
+            "request": _json(self.request),
+            "status": self.status,
+            "response": self.response,
+            "reason": self.reason,
+            "first_failed": self.first_failed,
+            "last_failed": self.last_failed,
+            "attempts": self.attempts,
+        }
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> DeadLetter:
+        return cls(
+            flow=row["flow"],
+            key=row["key"],
+            target=row["target"],
+            op=row["op"],
+            a_id=row["a_id"],
+            b_id=row.get("b_id"),
+            request=json.loads(row["request"] or "{}"),
+            status=row.get("status"),
+            response=row.get("response") or "",
+            reason=row.get("reason") or "",
+            first_failed=row["first_failed"],
+            last_failed=row["last_failed"],
+            attempts=int(row.get("attempts") or 1),
+        )
+
+
+class FlowState:
+    """Links and agreed state of one flow, loaded once per run and saved at its end."""
+
+    def __init__(self, store: DatasetStore, flow: Dataflow, state_dir: Path) -> None:
+        self.store = store
+        self.flow = flow
+        self.journal = Journal(state_dir / f"{flow.name}.journal.jsonl")
+        self.fold_journal()
+        self.links: dict[str, Link] = {
+            row["_id"]: Link(row["a_id"], row["b_id"], row["how"], row["status"], row.get("note") or "")
+            for row in self._rows(flow.link_dataset)
+        }
+        self.agreed: dict[str, dict[str, Any]] = {
+            row["_id"]: json.loads(row["state"]) for row in self._rows(flow.agreed_dataset)
+        }
+
+    def _rows(self, name: str) -> list[dict[str, Any]]:
+        if not self.store.exists(name):
+            return []
+        return self.store.current_arrow(name).to_pylist()
+
+    # -- links ------------------------------------------------------------------------------
+
+    def record_intent(self, a_id: str) -> None:
+        """Before a create is sent: if the process dies now, the next run looks the record up first."""
+        self.journal.append({"kind": "intent", "a_id": a_id})
+
+    def pending_intents(self) -> set[str]:
+        """SuperOffice ids whose create was sent by a run that died before the link was folded."""
+        return {e["a_id"] for e in self.journal.read() if e.get("kind") == "intent"} - set(self.links)
+
+    def record_link(self, link: Link, agreed: dict[str, Any] | None = None) -> None:
+        """Durable at once (journal, fsynced); folded into the link dataset at the end of the run."""
+        self.journal.append({"kind": "link", "a_id": link.a_id, "b_id": link.b_id, "how": link.how, "agreed": agreed})
+        self.links[link.a_id] = link
+        if agreed is not None:
+            self.agreed[link.a_id] = agreed
+
+    def fold_journal(self) -> None:
+        """Write the journal's links (and their agreed state) into the datasets, then clear it."""
+        events = [e for e in self.journal.read() if e.get("kind") == "link"]
+        if events:
+            stamp = now().isoformat()
+            self.store.write(
+                self.flow.link_dataset,
+                [_link_row(Link(e["a_id"], e["b_id"], e["how"]), stamp) for e in events],
+            )
+            agreed = [_agreed_row(e["a_id"], e["b_id"], e["agreed"]) for e in events if e.get("agreed") is not None]
+            if agreed:
+                self.store.write(self.flow.agreed_dataset, agreed)
+        intents = [e for e in self.journal.read() if e.get("kind") == "intent"]
+        linked = {e["a_id"] for e in events}
+        self.journal.clear()
+        for event in intents:
+            if event["a_id"] not in linked:
+                self.journal.append(event)  # still unresolved: keep it for the lookup
+
+    def save(self, closed: list[Link], agreed: dict[str, dict[str, Any]]) -> None:
+        """End of run: closed links and the confirmed agreed state become datasets."""
+        self.fold_journal()
+        if closed:
+            stamp = now().isoformat()
+            self.store.write(self.flow.link_dataset, [_link_row(link, stamp) for link in closed])
+            for link in closed:
+                self.links[link.a_id] = link
+        rows = [
+            _agreed_row(a_id, self.links[a_id].b_id, state)
+            for a_id, state in agreed.items()
+            if a_id in self.links and state != self.agreed.get(a_id)
+        ]
+        if rows:
+            self.store.write(self.flow.agreed_dataset, rows)
+            self.agreed.update({r["_id"]: json.loads(r["state"]) for r in rows})
+
+
+def _link_row(link: Link, stamp: str) -> dict[str, Any]:
+    return {
+        "_id": link.a_id,
+        "a_id": link.a_id,
+        "b_id": link.b_id,
+        "how": link.how,
+        "status": link.status,
+        "note": link.note,
+        "changed_at": stamp,
+    }
+
+
+def _agreed_row(a_id: str, b_id: str, state: dict[str, Any]) -> dict[str, Any]:
+    return {"_id": a_id, "b_id": b_id, "state": _json(state)}
+
+
+def record_conflicts(store: DatasetStore, flow: str, conflicts: list[tuple[str, str, Conflict]]) -> int:
+    """Append conflicts; the same conflict seen again on a later run is not recorded twice."""
+    rows = []
+    stamp = now().isoformat()
+    for a_id, b_id, c in conflicts:
+        values = [_json(c.a), _json(c.b), _json(c.base), _json(c.value)]
+        digest = hashlib.md5("|".join(values).encode(), usedforsecurity=False).hexdigest()[:12]
+        rows.append(
+            {
+                "_id": f"{flow}:{a_id}:{c.field}:{digest}",
+                "flow": flow,
+                "a_id": a_id,
+                "b_id": b_id,
+                "field": c.field,
+                "superoffice_value": values[0],
+                "customwebshop_value": values[1],
+                "agreed_value": values[2],
+                "winner": "superoffice" if c.winner == "a" else "customwebshop",
+                "resolved_value": values[3],
+                "detected_at": stamp,
+            }
+        )
+    if not rows:
+        return 0
+    return store.write(CONFLICTS, rows).new
+
+
+def load_dead_letters(store: DatasetStore, flow: str | None = None) -> list[DeadLetter]:
+    if not store.exists(DEADLETTERS):
+        return []
+    letters = [DeadLetter.from_row(r) for r in store.current_arrow(DEADLETTERS).to_pylist()]
+    return [d for d in letters if flow is None or d.flow == flow]
+
+
+def replace_dead_letters(store: DatasetStore, flow: str, current: list[DeadLetter], scope: set[str] | None) -> None:
+    """The flow's dead letters become ``current``: those retried with success disappear (tombstones).
+
+    ``scope`` limits which of the flow's old letters this run could have resolved (None: all of them).
+    """
+    keep = [
+        d
+        for d in load_dead_letters(store)
+        if d.flow != flow or (scope is not None and d.a_id not in scope and d.key not in {c.key for c in current})
+    ]
+    rows = [d.row() for d in keep + current]
+    if rows or store.exists(DEADLETTERS):
+        store.write(DEADLETTERS, rows, full=True, force=True)
