@@ -1,0 +1,118 @@
+"""The project configuration: ``sluice.toml`` says what to sync; the environment overrides it.
+
+Rule: configuration holds no secrets. Credentials are read from the environment by each
+system's settings (see ``docs/superoffice.md`` and ``docs/customwebshop.md``) or from Prefect
+Secret blocks named here. Imports nothing from Sluice but its errors.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sluice.errors import ConfigError
+
+CONFIG_FILE = "sluice.toml"
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    """One external system: where it is, how hard Sluice may push it."""
+
+    url: str | None = None
+    auth: str | None = None
+    rate_limit: float | None = None
+    concurrency: int = 4
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    """Per-flow policies: which side wins ties, and the sinks' circuit breakers."""
+
+    enabled: bool = True
+    tie_winner: str = "superoffice"
+    max_update_share: float = 0.5
+    max_deactivate_share: float = 0.2
+    min_target: int = 20
+
+
+@dataclass(frozen=True)
+class Schedules:
+    """Deployment schedules: an incremental sync every few minutes, a full one nightly."""
+
+    incremental_seconds: int = 300
+    full_cron: str = "0 2 * * *"
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Config:
+    project_dir: Path
+    datasets: Path
+    pipes: Path
+    systems: dict[str, SystemConfig] = field(default_factory=dict)
+    flows: dict[str, FlowConfig] = field(default_factory=dict)
+    schedules: Schedules = field(default_factory=Schedules)
+
+    def system(self, name: str) -> SystemConfig:
+        return self.systems.get(name, SystemConfig())
+
+    def flow(self, name: str) -> FlowConfig:
+        return self.flows.get(name, FlowConfig())
+
+
+def load_config(project_dir: str | Path = ".", datasets: str | Path | None = None) -> Config:
+    """Read ``sluice.toml`` (when present) and apply environment overrides.
+
+    ``SLUICE_DATASETS`` (or the ``datasets`` argument) sets the dataset root;
+    ``SLUICE_SUPEROFFICE_URL`` and ``SLUICE_CUSTOMWEBSHOP_URL`` the systems' URLs.
+    """
+    project = Path(project_dir).resolve()
+    raw = _read_toml(project / CONFIG_FILE)
+    paths = raw.get("paths", {})
+    root = datasets or os.environ.get("SLUICE_DATASETS") or paths.get("datasets", "datasets")
+    systems = {name: _system(name, values) for name, values in raw.get("systems", {}).items()}
+    for name in ("superoffice", "customwebshop"):
+        env_url = os.environ.get(f"SLUICE_{name.upper()}_URL")
+        base = systems.get(name, SystemConfig())
+        if env_url:
+            base = SystemConfig(env_url, base.auth, base.rate_limit, base.concurrency)
+        systems[name] = base
+    flows = {name: _build(FlowConfig, values, f"flows.{name}") for name, values in raw.get("flows", {}).items()}
+    return Config(
+        project_dir=project,
+        datasets=_resolve(project, root),
+        pipes=_resolve(project, paths.get("pipes", "pipes")),
+        systems=systems,
+        flows=flows,
+        schedules=_build(Schedules, raw.get("schedules", {}), "schedules"),
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _resolve(project: Path, value: str | Path) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else project / path
+
+
+def _system(name: str, values: dict[str, Any]) -> SystemConfig:
+    return _build(SystemConfig, values, f"systems.{name}")
+
+
+def _build(cls: type, values: dict[str, Any], where: str) -> Any:
+    known = set(cls.__dataclass_fields__)
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"{CONFIG_FILE} [{where}]: unknown settings {sorted(unknown)}; known: {sorted(known)}")
+    return cls(**values)
