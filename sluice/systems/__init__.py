@@ -1,0 +1,3 @@
+"""Systems: one client per external system (``http`` is the shared transport)."""
+
+__all__: list[str] = []

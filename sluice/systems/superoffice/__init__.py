@@ -1,0 +1,27 @@
+"""The SuperOffice CRM WebAPI client: settings, auth, paged reads, watermarks, writes, quotes."""
+
+from .auth import BasicAuth, OAuthRefreshAuth, SystemUserAuth, TicketAuth, build_auth
+from .client import SuperOfficeClient
+from .entities import CONTACT, ENTITIES, PRODUCT, SALE, Entity
+from .quotes import QuoteAgent, QuoteTree
+from .settings import SuperOfficeSettings
+from .watermark import ReadResult, Watermark
+
+__all__ = [
+    "CONTACT",
+    "ENTITIES",
+    "PRODUCT",
+    "SALE",
+    "BasicAuth",
+    "Entity",
+    "OAuthRefreshAuth",
+    "QuoteAgent",
+    "QuoteTree",
+    "ReadResult",
+    "SuperOfficeClient",
+    "SuperOfficeSettings",
+    "SystemUserAuth",
+    "TicketAuth",
+    "Watermark",
+    "build_auth",
+]

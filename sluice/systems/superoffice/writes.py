@@ -1,0 +1,99 @@
+"""Entity writes: create, update (merge-PATCH or read-modify-PUT), replace and delete.
+
+Rule: updates are optimistic. They send ``If-Unmodified-Since`` (the ``UpdatedDate`` the
+caller read, or the one read just before a PUT), so a record someone else changed in
+between is never overwritten: the server answers 412 and ``PreconditionFailed`` is raised.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from sluice.errors import ApiError, NotFoundError
+
+from .entities import Entity, strip_noise
+from .watermark import http_date, parse_timestamp
+
+if TYPE_CHECKING:
+    from .client import SuperOfficeClient
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def create(client: SuperOfficeClient, e: Entity, values: dict[str, Any]) -> dict[str, Any]:
+    """``GET {path}/default`` (server defaults), overlay ``values``, ``POST``; the saved carrier."""
+    default = _object(client.request("GET", f"{e.path}/default"), f"GET {e.path}/default")
+    body = merge(default, values)
+    body[e.carrier_key] = 0  # 0 means insert
+    return _object(client.request("POST", e.path, json=body), f"POST {e.path}")
+
+
+def update(
+    client: SuperOfficeClient,
+    e: Entity,
+    key: int,
+    changes: dict[str, Any],
+    *,
+    unmodified_since: datetime | None = None,
+    method: str | None = None,
+) -> dict[str, Any]:
+    """Apply ``changes`` (a merge patch) to one record; PATCH where allowed, else GET-modify-PUT."""
+    method = (method or ("PATCH" if e.patchable else "PUT")).upper()
+    if method == "PATCH":
+        if not e.patchable:
+            raise ValueError(f"SuperOffice {e.name} cannot be PATCHed; use method='PUT'")
+        headers = {"Content-Type": MERGE_PATCH, **_precondition(unmodified_since)}
+        response = client.request("PATCH", e.carrier_path(key), json=changes, headers=headers)
+        return _object(response, f"PATCH {e.carrier_path(key)}")
+    current = client.get_carrier(e, key)
+    if current is None:
+        raise NotFoundError(f"SuperOffice {e.name} {key} not found", status=404, method="GET")
+    read_at = parse_timestamp(current.get(e.carrier_updated)) if e.carrier_updated else None
+    return replace(client, e, merge(current, changes), unmodified_since=unmodified_since or read_at)
+
+
+def replace(
+    client: SuperOfficeClient, e: Entity, record: dict[str, Any], *, unmodified_since: datetime | None = None
+) -> dict[str, Any]:
+    """``PUT {path}/{id}``: the whole record replaces what is stored."""
+    key = record.get(e.carrier_key)
+    if not key:
+        raise ValueError(f"a {e.name} to replace needs its {e.carrier_key}")
+    response = client.request("PUT", e.carrier_path(int(key)), json=record, headers=_precondition(unmodified_since))
+    return _object(response, f"PUT {e.carrier_path(int(key))}")
+
+
+def delete(client: SuperOfficeClient, e: Entity, key: int, *, unmodified_since: datetime | None = None) -> bool:
+    """``DELETE {path}/{id}``; False when it was already gone (deletes are idempotent)."""
+    response = client.request("DELETE", e.carrier_path(key), headers=_precondition(unmodified_since), accept=(404,))
+    return response.status_code != 404
+
+
+def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Overlay ``changes`` on ``base``: nested objects merge, anything else (``None`` too:
+    a PUT must send the cleared field) replaces."""
+    result = dict(base)
+    for name, value in changes.items():
+        if isinstance(value, dict) and isinstance(result.get(name), dict):
+            result[name] = merge(result[name], value)
+        else:
+            result[name] = value
+    return result
+
+
+def _precondition(unmodified_since: datetime | None) -> dict[str, str]:
+    return {"If-Unmodified-Since": http_date(unmodified_since)} if unmodified_since else {}
+
+
+def _object(response: requests.Response, what: str) -> dict[str, Any]:
+    """The JSON object a write answered with, without noise; a clear ApiError otherwise."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise ApiError(f"{what}: the answer is not JSON", status=response.status_code) from None
+    if not isinstance(body, dict):
+        raise ApiError(f"{what}: expected a JSON object")
+    return strip_noise(body)  # type: ignore[return-value]
