@@ -99,6 +99,7 @@ class PushOutcome:
     status: int | None = None
     permanent: bool = False
     new_b_id: str | None = None
+    response: str = ""
 
 
 @dataclass

@@ -66,7 +66,9 @@ class Sink:
         except NotFoundError as exc:
             return PushOutcome(change, ok=False, error=f"gone: {exc}", status=exc.status)
         except PermanentError as exc:
-            return PushOutcome(change, ok=False, error=str(exc), status=exc.status, permanent=True)
+            return PushOutcome(
+                change, ok=False, error=str(exc), status=exc.status, permanent=True, response=exc.body or ""
+            )
         except ApiError as exc:  # transient, retries exhausted: the next run tries again
             return PushOutcome(change, ok=False, error=str(exc), status=exc.status)
         except SluiceError as exc:

@@ -1,0 +1,213 @@
+"""Run one flow's sync: reconcile, check the breakers, push to both sides, advance the state.
+
+Rule: every run recomputes its plan from the datasets, the links and the agreed state, so a
+run that died half-way, a failed push or a dead letter is simply retried by the next run.
+The agreed state of a pair advances only for fields whose push the target confirmed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sluice.datasets import DatasetStore
+from sluice.errors import CircuitBreakerTripped
+from sluice.sync.dataflow import Dataflow
+from sluice.sync.merge import flatten
+from sluice.sync.model import Change, Link, Plan, PushOutcome, SideRecord, SinkResult
+from sluice.sync.reconcile import reconcile
+from sluice.sync.sinks import OnConfirmed, Sink, summarize
+from sluice.sync.state import DeadLetter, FlowState, load_dead_letters, now, record_conflicts, replace_dead_letters
+from sluice.systems.superoffice.watermark import parse_timestamp
+
+log = logging.getLogger("sluice.sync")
+
+
+@dataclass
+class FlowResult:
+    """What one flow's run planned and did (counts for reports and Prefect artifacts)."""
+
+    flow: str
+    dry_run: bool
+    creates: int = 0
+    updates_to_shop: int = 0
+    updates_to_superoffice: int = 0
+    deactivations: int = 0
+    matched: int = 0
+    closed_links: int = 0
+    ambiguous: int = 0
+    conflicts: int = 0
+    new_conflicts: int = 0
+    dead_letters: int = 0
+    sinks: list[SinkResult] = field(default_factory=list)
+    ambiguities: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def writes(self) -> int:
+        return sum(s.created + s.updated + s.deactivated + s.failed for s in self.sinks)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["writes"] = self.writes
+        return data
+
+
+def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
+    """A mapped dataset's current rows as records: ``_id`` the side's id, ``_updated`` and ``_version``
+    the concurrency facts, every other non-``_`` column a (flattened) field."""
+    if not store.exists(dataset):
+        return {}
+    records = {}
+    for row in store.current_arrow(dataset).to_pylist():
+        fields = flatten({k: v for k, v in row.items() if not k.startswith("_")})
+        updated = row.get("_updated")
+        records[str(row["_id"])] = SideRecord(
+            id=str(row["_id"]),
+            fields=fields,
+            updated=updated if isinstance(updated, datetime) else parse_timestamp(updated),
+            version=None if row.get("_version") is None else str(row["_version"]),
+        )
+    return records
+
+
+def check_breakers(flow: Dataflow, plan: Plan, linked: int, force: bool) -> None:
+    """Stop before sending anything when a run would touch more of the target than the flow allows."""
+    limits = flow.limits
+    if force or linked < limits.min_target:
+        return
+    counts = {
+        "linked": linked,
+        "updates_to_shop": len({c.a_id for c in plan.of("b", "update")}),
+        "updates_to_superoffice": len({c.a_id for c in plan.of("a", "update")}),
+        "deactivations": len(plan.of("b", "deactivate")),
+    }
+    over = [
+        name
+        for name, limit in (
+            ("updates_to_shop", limits.max_update_share),
+            ("updates_to_superoffice", limits.max_update_share),
+            ("deactivations", limits.max_deactivate_share),
+        )
+        if counts[name] > limit * linked
+    ]
+    if over:
+        detail = ", ".join(f"{name} {counts[name]} of {linked} linked" for name in over)
+        raise CircuitBreakerTripped(
+            f"flow {flow.name}: refusing to send: {detail} exceeds the configured share; nothing was sent. "
+            "Re-run with force when this is intended.",
+            counts=counts,
+            target=flow.name,
+        )
+
+
+class FlowRunner:
+    """One flow's sync against its two sinks (``a``: SuperOffice, ``b``: the shop)."""
+
+    def __init__(self, store: DatasetStore, flow: Dataflow, state_dir: Path, sink_a: Sink, sink_b: Sink) -> None:
+        self.store = store
+        self.flow = flow
+        self.state = FlowState(store, flow, state_dir)
+        self.sink_a = sink_a
+        self.sink_b = sink_b
+
+    def plan(self) -> Plan:
+        a = load_side(self.store, self.flow.a_dataset)
+        b = load_side(self.store, self.flow.b_dataset)
+        return reconcile(self.flow, a, b, list(self.state.links.values()), self.state.agreed)
+
+    def run(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
+        plan = self.plan()
+        active = sum(1 for link in self.state.links.values() if link.status == "active")
+        check_breakers(self.flow, plan, active, force)
+        result = FlowResult(
+            self.flow.name,
+            dry_run,
+            creates=len(plan.of("b", "create")),
+            updates_to_shop=len(plan.of("b", "update")),
+            updates_to_superoffice=len(plan.of("a", "update")),
+            deactivations=len(plan.of("b", "deactivate")),
+            matched=len(plan.new_links),
+            closed_links=len(plan.closed_links),
+            ambiguous=len(plan.ambiguous),
+            conflicts=len(plan.conflicts),
+            ambiguities=[asdict(a) for a in plan.ambiguous],
+        )
+        if dry_run:
+            result.sinks = [SinkResult(self.sink_b.name), SinkResult(self.sink_a.name)]
+            return result
+        for link in plan.new_links:
+            self.state.record_link(link)
+        outcomes_b = self.sink_b.push([c for c in plan.changes if c.target == "b"], self._on_confirmed(plan))
+        outcomes_a = self.sink_a.push([c for c in plan.changes if c.target == "a"])
+        outcomes = outcomes_b + outcomes_a
+        closed = plan.closed_links + [
+            Link(o.change.a_id, o.change.b_id or "", status="closed", note="deleted in SuperOffice")
+            for o in outcomes_b
+            if o.ok and o.change.op == "deactivate"
+        ]
+        self.state.save(closed, self._confirmed_agreed(plan, outcomes))
+        result.new_conflicts = record_conflicts(self.store, self.flow.name, plan.conflicts)
+        letters = self._dead_letters(outcomes)
+        replace_dead_letters(self.store, self.flow.name, letters, scope=None)
+        result.dead_letters = len(letters)
+        result.sinks = [summarize(self.sink_b.name, outcomes_b), summarize(self.sink_a.name, outcomes_a)]
+        return result
+
+    def _on_confirmed(self, plan: Plan) -> OnConfirmed:
+        def confirmed(outcome: PushOutcome) -> None:
+            change = outcome.change
+            if change.op == "create" and outcome.new_b_id is not None:
+                self.state.record_link(Link(change.a_id, outcome.new_b_id), agreed=plan.agreed.get(change.a_id))
+
+        return confirmed
+
+    def _confirmed_agreed(self, plan: Plan, outcomes: list[PushOutcome]) -> dict[str, dict[str, Any]]:
+        """The agreed state per pair, advanced only where every push it implies was confirmed."""
+        failed: dict[str, set[str]] = {}
+        for o in outcomes:
+            if not o.ok:
+                failed.setdefault(o.change.a_id, set()).update(o.change.fields)
+        agreed = {}
+        for a_id, state in plan.agreed.items():
+            if a_id not in self.state.links and not any(
+                o.ok and o.change.a_id == a_id and o.change.op == "create" for o in outcomes
+            ):
+                continue
+            old = self.state.agreed.get(a_id)
+            bad = failed.get(a_id, set())
+            if old is None and bad:
+                continue  # a fresh pair with a failed push: no base yet, the next run merges it again
+            agreed[a_id] = {k: (old.get(k) if k in bad and old is not None else v) for k, v in state.items()}
+        return agreed
+
+    def _dead_letters(self, outcomes: list[PushOutcome]) -> list[DeadLetter]:
+        previous = {d.key: d for d in load_dead_letters(self.store, self.flow.name)}
+        stamp = now().isoformat()
+        letters = []
+        for o in outcomes:
+            if not o.permanent:
+                continue
+            change: Change = o.change
+            sink = self.sink_a if change.target == "a" else self.sink_b
+            before = previous.get(change.key)
+            letters.append(
+                DeadLetter(
+                    flow=self.flow.name,
+                    key=change.key,
+                    target=sink.name,
+                    op=change.op,
+                    a_id=change.a_id,
+                    b_id=change.b_id,
+                    request=sink.describe(change),
+                    status=o.status,
+                    response=o.response[:2000],
+                    reason=o.error[:1000],
+                    first_failed=before.first_failed if before else stamp,
+                    last_failed=stamp,
+                    attempts=(before.attempts + 1) if before else 1,
+                )
+            )
+        return letters

@@ -1,0 +1,111 @@
+"""The concrete sinks: how a change in the common (shop) vocabulary becomes a request.
+
+Rule: a sink only shapes requests and reads answers; the loop, concurrency, retries and
+dead letters are ``Sink.push``'s. Creates carry an idempotency key derived from the
+SuperOffice id, and a create whose earlier attempt may have landed looks the record up by
+its external reference first, so a retry never makes a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sluice.errors import NotFoundError, PreconditionFailed
+from sluice.sync.merge import unflatten
+from sluice.sync.model import Change
+from sluice.sync.sinks import Sink
+from sluice.systems.customwebshop import CustomwebshopClient
+from sluice.systems.superoffice import SuperOfficeClient
+from sluice.systems.superoffice.watermark import parse_timestamp
+
+
+class CustomwebshopSink(Sink):
+    """Creates, merge-patches and deactivates records of one shop resource."""
+
+    def __init__(
+        self,
+        client: CustomwebshopClient,
+        resource: str,
+        ref_key: str,
+        *,
+        pending: set[str] | None = None,
+        concurrency: int = 4,
+    ) -> None:
+        super().__init__(concurrency)
+        self.name = f"customwebshop.{resource}"
+        self.client = client
+        self.resource = resource
+        self.ref_key = ref_key
+        self.pending = pending or set()
+
+    def apply(self, change: Change) -> dict[str, Any]:
+        body = unflatten(change.fields)
+        if change.op == "create":
+            if change.a_id in self.pending:
+                found = self.client.find_by_external_ref(self.resource, self.ref_key, change.a_id)
+                if found:
+                    return found[0]
+            return self.client.create(self.resource, body, idempotency_key=self.idempotency_key(change))
+        assert change.b_id is not None
+        if_match = int(change.version) if change.version not in (None, "") else None
+        return self.client.update(self.resource, int(change.b_id), body, if_match=if_match)
+
+    def idempotency_key(self, change: Change) -> str:
+        return f"sluice:{self.resource}:{self.ref_key}:{change.a_id}"
+
+    def new_id(self, change: Change, record: dict[str, Any]) -> str | None:
+        return str(record["id"]) if change.op == "create" else change.b_id
+
+    def describe(self, change: Change) -> dict[str, Any]:
+        path = f"/api/v1/{self.resource}" + ("" if change.op == "create" else f"/{change.b_id}")
+        return {"method": "POST" if change.op == "create" else "PATCH", "path": path, "body": unflatten(change.fields)}
+
+
+class SuperOfficeSink(Sink):
+    """Read-modify-write of SuperOffice carriers, guarded by ``If-Unmodified-Since``.
+
+    ``version`` on a change is the ``UpdatedDate`` the merge saw; a carrier updated after it
+    was changed by someone else since the pull: the sink refuses (412 semantics) and the next
+    run re-reads and merges again, so nothing is overwritten.
+    """
+
+    def __init__(
+        self,
+        client: SuperOfficeClient,
+        entity: str,
+        write_back: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
+        *,
+        concurrency: int = 4,
+    ) -> None:
+        super().__init__(concurrency)
+        self.name = f"superoffice.{entity}"
+        self.client = client
+        self.entity = entity
+        self.write_back = write_back
+
+    def apply(self, change: Change) -> dict[str, Any]:
+        key = int(change.a_id)
+        carrier = self.client.get_carrier(self.entity, key)
+        if carrier is None:
+            raise NotFoundError(f"SuperOffice {self.entity} {key} no longer exists", status=404)
+        seen = parse_timestamp(change.version) if change.version else None
+        current = parse_timestamp(carrier.get("UpdatedDate"))
+        if seen is not None and current is not None and current > seen:
+            raise PreconditionFailed(
+                f"SuperOffice {self.entity} {key} changed at {current.isoformat()} after it was read", status=412
+            )
+        updated = self.write_back(carrier, change.fields)
+        return self.client.replace(self.entity, updated, unmodified_since=_second(seen or current))
+
+    def describe(self, change: Change) -> dict[str, Any]:
+        return {"method": "PUT", "path": f"/api/v1/{self.entity.capitalize()}/{change.a_id}", "changes": change.fields}
+
+
+def _second(moment: datetime | None) -> datetime | None:
+    """HTTP dates carry whole seconds: round up so our own read never looks 'modified since'."""
+    if moment is None:
+        return None
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
