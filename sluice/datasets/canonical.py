@@ -1,0 +1,114 @@
+"""The canonical serialisation of an entity's payload: the specification of ``_hash``.
+
+Rule: this is the reference, in plain Python, and it must never change behaviour (a change
+re-versions every entity of every dataset). ``hashing.py`` produces the same bytes in DuckDB SQL
+for speed; a hypothesis test proves the two agree and a golden test pins the hashes.
+
+The form is JSON-like UTF-8 without whitespace:
+
+- objects: keys NFC-normalised and sorted by code point; members whose value is null are omitted
+  at every level (so adding a column that is null everywhere changes no hash); top-level keys
+  starting with ``_`` are metadata and never hashed;
+- lists keep their order; a null element is written ``null`` (dropping it would shift positions);
+- integers, and floats that are integral with magnitude below 2**53, are written as integers
+  (``3``, ``3.0`` and ``Decimal("3.00")`` are the same); other floats use the shortest repr that
+  round-trips (``0.1``, ``1e+20``, ``nan``, ``inf``); decimals are written without exponent and
+  without trailing zeros (``1.50`` -> ``1.5``); negative zero is ``0``;
+- strings are NFC-normalised and JSON-escaped (non-ASCII kept as UTF-8);
+- timestamps are UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (naive ones are taken as UTC); dates
+  ``YYYY-MM-DD``; times ``HH:MM:SS.ffffff``; bytes base64; booleans ``true``/``false``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import math
+import unicodedata
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+MAX_EXACT_FLOAT_INT = 2**53
+
+
+def canonical(entity: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of an entity's payload (its non-``_`` keys)."""
+    payload = {k: v for k, v in entity.items() if not k.startswith("_")}
+    return _object(payload).encode("utf-8")
+
+
+def entity_hash(entity: Mapping[str, Any]) -> str:
+    """``_hash`` of an entity: md5 hex of its canonical bytes (md5 is for change detection, not security)."""
+    return hashlib.md5(canonical(entity)).hexdigest()
+
+
+def _object(obj: Mapping[str, Any]) -> str:
+    members = []
+    for key, value in sorted(((_nfc(str(k)), v) for k, v in obj.items()), key=lambda kv: kv[0]):
+        if value is None:
+            continue
+        members.append(f"{_string(key)}:{_value(value)}")
+    return "{" + ",".join(members) + "}"
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return number_float(value)
+    if isinstance(value, Decimal):
+        return number_decimal(value)
+    if isinstance(value, str):
+        return _string(_nfc(value))
+    if isinstance(value, dt.datetime):
+        return f'"{timestamp_utc(value)}"'
+    if isinstance(value, dt.date):
+        return f'"{value.isoformat()}"'
+    if isinstance(value, dt.time):
+        return f'"{value.replace(tzinfo=None).isoformat(timespec="microseconds")}"'
+    if isinstance(value, bytes | bytearray | memoryview):
+        return f'"{base64.b64encode(bytes(value)).decode("ascii")}"'
+    if isinstance(value, uuid.UUID):
+        return _string(str(value))
+    if isinstance(value, Mapping):
+        return _object(value)
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_value(v) for v in value) + "]"
+    raise TypeError(f"cannot hash a value of type {type(value).__name__}")
+
+
+def number_float(value: float) -> str:
+    """Integral floats below 2**53 as integers, everything else as the shortest round-trip repr."""
+    if math.isfinite(value) and value.is_integer() and abs(value) < MAX_EXACT_FLOAT_INT:
+        return str(int(value))
+    return repr(value)
+
+
+def number_decimal(value: Decimal) -> str:
+    """Plain notation without trailing zeros: ``Decimal("1.50")`` -> ``1.5``, ``Decimal("2.00")`` -> ``2``."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def timestamp_utc(value: dt.datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)

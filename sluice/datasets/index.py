@@ -1,0 +1,116 @@
+"""The current-state index: for every ``_id`` its latest ``_hash``, ``_offset`` and ``_deleted``.
+
+Rule: the index is a derived cache of the log and records the offset it covers. Whoever loads it
+applies the log parts beyond that offset (cost proportional to those parts, never the whole history),
+so a stale or missing index file is never wrong, only slower. It lives in an Arrow IPC file (not
+``.parquet``) so globbing a dataset's Parquet files finds log parts only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+
+import duckdb
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from sluice.datasets.layout import Layout, Part, publish, tmp_path_for
+from sluice.datasets.schema import merge_columns
+from sluice.errors import DatasetError
+
+INDEX_SCHEMA = pa.schema(
+    [("_id", pa.string()), ("_hash", pa.string()), ("_offset", pa.int64()), ("_deleted", pa.bool_())]
+)
+INDEX_COLUMNS = "_id, _hash, _offset, _deleted"
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """The index of one dataset: ``table`` covers log offsets up to ``covered``; ``persisted`` is what
+    the file on disk covers; ``columns`` is the payload schema seen so far (name -> DuckDB type)."""
+
+    table: pa.Table
+    covered: int = -1
+    persisted: int = -1
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+
+def empty_index() -> IndexState:
+    return IndexState(INDEX_SCHEMA.empty_table())
+
+
+def load_index(layout: Layout) -> IndexState:
+    """Read the index file (or start empty); callers then ``catch_up`` with the log."""
+    if not layout.index_path.exists():
+        return empty_index()
+    try:
+        with pa.memory_map(str(layout.index_path)) as source:
+            table = ipc.open_file(source).read_all()
+        meta = table.schema.metadata or {}
+        covered = int(meta[b"covered"])
+        columns = json.loads(meta[b"columns"])
+    except (OSError, KeyError, ValueError, pa.ArrowException):
+        return empty_index()  # a damaged cache is rebuilt from the log, which is the truth
+    return IndexState(table.replace_schema_metadata(None), covered, covered, columns)
+
+
+def save_index(layout: Layout, state: IndexState) -> IndexState:
+    """Persist the index atomically (temp file + rename); returns the state marked as persisted."""
+    meta = {"covered": str(state.covered), "columns": json.dumps(state.columns)}
+    table = state.table.replace_schema_metadata(meta)
+    final = layout.index_path
+    tmp = tmp_path_for(final)
+    with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    publish(tmp, final)
+    return replace(state, persisted=state.covered)
+
+
+def catch_up(con: duckdb.DuckDBPyConnection, state: IndexState, parts: list[Part], dataset: str) -> IndexState:
+    """Apply the log parts beyond ``state.covered``: the index then matches the log exactly."""
+    tail = [p for p in parts if p.last > state.covered]
+    if not tail:
+        return state
+    files = ", ".join(_literal(str(p.path)) for p in tail)
+    source = f"read_parquet([{files}], union_by_name=true)"
+    try:
+        described = con.sql(f"SELECT * FROM {source} LIMIT 0")
+        columns = merge_columns(state.columns, list(zip(described.columns, described.types, strict=True)), dataset)
+        delta = con.sql(f"SELECT {INDEX_COLUMNS} FROM {source} WHERE _offset > {state.covered}").fetch_arrow_table()
+    except duckdb.Error as exc:
+        raise DatasetError(f"cannot read log parts beyond offset {state.covered}: {exc}", dataset) from exc
+    covered = max(p.last for p in tail)
+    return apply_delta(con, replace(state, columns=columns), delta, covered)
+
+
+def apply_delta(con: duckdb.DuckDBPyConnection, state: IndexState, delta: pa.Table, covered: int) -> IndexState:
+    """The index after appending ``delta`` rows (latest per ``_id`` wins)."""
+    if delta.num_rows == 0:
+        return replace(state, covered=max(covered, state.covered))
+    cur = con.cursor()
+    try:
+        cur.register("__sluice_index", state.table)
+        cur.register("__sluice_delta", delta)
+        table = cur.sql(
+            f"""
+            WITH latest AS (
+                SELECT {INDEX_COLUMNS} FROM __sluice_delta
+                QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _offset DESC) = 1
+            )
+            SELECT {INDEX_COLUMNS} FROM __sluice_index ANTI JOIN latest USING (_id)
+            UNION ALL
+            SELECT {INDEX_COLUMNS} FROM latest
+            """
+        ).fetch_arrow_table()
+    finally:
+        cur.close()
+    return replace(state, table=table.cast(INDEX_SCHEMA), covered=max(covered, state.covered))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

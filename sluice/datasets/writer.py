@@ -1,0 +1,195 @@
+"""One write: classify a batch against the index, check the breaker, append one log part.
+
+Rule: nothing touches the log until the whole part is computed, and the part becomes visible in one
+rename (``layout.publish``). The caller holds the write lock and hands in an index that is caught up.
+Hashes are computed once, in DuckDB, and the payload is copied only for rows that are appended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import duckdb
+import pyarrow as pa
+
+from sluice.datasets.breaker import BreakerLimits, check_breaker
+from sluice.datasets.hashing import UnsupportedType, hash_sql, quote_ident, quote_literal
+from sluice.datasets.index import INDEX_COLUMNS, IndexState, apply_delta
+from sluice.datasets.layout import Layout, publish, tmp_path_for
+from sluice.datasets.models import WriteStats
+from sluice.datasets.schema import merge_columns
+from sluice.errors import DatasetError
+
+POS = "__sluice_pos"
+SCALAR_KEY_KINDS = {"varchar", "enum", "uuid", "tinyint", "smallint", "integer", "bigint", "hugeint"} | {
+    "utinyint",
+    "usmallint",
+    "uinteger",
+    "ubigint",
+    "uhugeint",
+}
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    key: str = "_id"
+    full: bool = False
+    force: bool = False
+    id_prefix: str | None = None
+    limits: BreakerLimits = field(default_factory=BreakerLimits)
+
+
+def write_batch(
+    con: duckdb.DuckDBPyConnection, layout: Layout, state: IndexState, table: pa.Table, options: WriteOptions
+) -> tuple[WriteStats, IndexState]:
+    """Append the batch's new and changed entities (and, for a full write, tombstones)."""
+    name = layout.name
+    table = _prepare(table, options.key, name)
+    cur = con.cursor()
+    try:
+        cur.register("__sluice_batch", table)
+        cur.register("__sluice_index", state.table)
+        described = cur.sql("SELECT * FROM __sluice_batch LIMIT 0")
+        columns = [(c, t) for c, t in zip(described.columns, described.types, strict=True) if c != POS]
+        payload = [(c, t) for c, t in columns if not c.startswith("_")]
+        merged = merge_columns(state.columns, payload, name)
+        _check_key(cur, columns, table.num_rows, options.key, name)
+        _stage(cur, columns, options)
+        counts = _classify(cur, options.full)
+        check_breaker(
+            name,
+            options.limits if not options.force else BreakerLimits(None, None, 0),
+            live=counts["live"],
+            batch_size=table.num_rows,
+            full=options.full and not options.force,
+            changed=counts["changed"],
+            deleted=counts["deleted"],
+        )
+        appended = counts["new"] + counts["changed"] + counts["deleted"]
+        stats = WriteStats(
+            dataset=name,
+            new=counts["new"],
+            changed=counts["changed"],
+            unchanged=counts["staged"] - counts["new"] - counts["changed"],
+            deleted=counts["deleted"],
+            duplicates=table.num_rows - counts["staged"],
+            last_offset=state.covered,
+        )
+        if appended == 0:
+            return stats, replace(state, columns=merged)
+        first, last = state.covered + 1, state.covered + appended
+        size = _append_part(cur, layout, payload, first, last)
+        delta = cur.sql(f"SELECT {INDEX_COLUMNS} FROM __sluice_appended").fetch_arrow_table()
+    finally:
+        cur.close()
+    new_state = apply_delta(con, replace(state, columns=merged), delta, last)
+    return replace(stats, first_offset=first, last_offset=last, appended_bytes=size), new_state
+
+
+def _prepare(table: pa.Table, key: str, dataset: str) -> pa.Table:
+    """Keep payload columns (and the key); number the rows so the last duplicate can win."""
+    keep = [c for c in table.column_names if not c.startswith("_") or c == key]
+    if len(set(keep)) != len(keep):
+        raise DatasetError(f"the batch has duplicate column names: {sorted(keep)}", dataset)
+    table = table.select(keep)
+    return table.append_column(POS, pa.array(range(table.num_rows), type=pa.int64()))
+
+
+def _check_key(cur: duckdb.DuckDBPyConnection, columns: list, rows: int, key: str, dataset: str) -> None:
+    types = dict(columns)
+    if rows == 0:
+        return
+    if key not in types:
+        raise DatasetError(f"the batch has no key column {key!r}; nothing was written", dataset)
+    if types[key].id not in SCALAR_KEY_KINDS:
+        raise DatasetError(f"key column {key!r} must be a string or an integer, not {types[key]}", dataset)
+    missing = cur.sql(f"SELECT count(*) FROM __sluice_batch WHERE {quote_ident(key)} IS NULL").fetchall()[0][0]
+    if missing:
+        raise DatasetError(f"{missing} of {rows} entities have no key {key!r}; nothing was written", dataset)
+
+
+def _stage(cur: duckdb.DuckDBPyConnection, columns: list, options: WriteOptions) -> None:
+    """``__sluice_staged``: one row per distinct ``_id`` (the last in the batch) with its hash."""
+    try:
+        digest = hash_sql(columns)
+    except UnsupportedType as exc:
+        raise DatasetError(str(exc)) from exc
+    ident = f"CAST({quote_ident(options.key)} AS VARCHAR)"
+    if options.id_prefix is not None:
+        ident = f"({quote_literal(options.id_prefix + ':')} || {ident})"
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE __sluice_staged AS
+        SELECT {ident} AS _id, {digest} AS _hash, {POS} FROM __sluice_batch
+        """
+    )
+    total, distinct = cur.sql("SELECT count(*), count(DISTINCT _id) FROM __sluice_staged").fetchall()[0]
+    if total != distinct:
+        cur.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE __sluice_staged AS
+            SELECT * FROM __sluice_staged QUALIFY row_number() OVER (PARTITION BY _id ORDER BY {POS} DESC) = 1
+            """
+        )
+
+
+def _classify(cur: duckdb.DuckDBPyConnection, full: bool) -> dict[str, int]:
+    """``__sluice_changes`` (new or changed rows) and ``__sluice_tombstones``; returns the counts."""
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE __sluice_changes AS
+        SELECT s._id, s._hash, s.{POS}, i._id IS NULL AS is_new
+        FROM __sluice_staged s LEFT JOIN __sluice_index i ON i._id = s._id
+        WHERE i._id IS NULL OR i._deleted OR i._hash IS DISTINCT FROM s._hash
+        """
+    )
+    tombstones = (
+        "SELECT _id FROM __sluice_index i WHERE NOT _deleted AND NOT EXISTS "
+        "(SELECT 1 FROM __sluice_staged s WHERE s._id = i._id)"
+        if full
+        else "SELECT _id FROM __sluice_index WHERE false"
+    )
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE __sluice_tombstones AS {tombstones}")
+    row = cur.sql(
+        """
+        SELECT (SELECT count(*) FROM __sluice_staged),
+               (SELECT count(*) FILTER (is_new) FROM __sluice_changes),
+               (SELECT count(*) FILTER (NOT is_new) FROM __sluice_changes),
+               (SELECT count(*) FROM __sluice_tombstones),
+               (SELECT count(*) FILTER (NOT _deleted) FROM __sluice_index)
+        """
+    ).fetchall()[0]
+    return dict(zip(("staged", "new", "changed", "deleted", "live"), row, strict=True))
+
+
+def _append_part(cur: duckdb.DuckDBPyConnection, layout: Layout, payload: list, first: int, last: int) -> int:
+    """Write the new part to a temp file, then publish it; returns its size in bytes."""
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE __sluice_appended AS
+        SELECT _id, _hash, CAST({first - 1} + row_number() OVER (ORDER BY {POS}) AS BIGINT) AS _offset,
+               false AS _deleted, {POS}
+        FROM __sluice_changes
+        UNION ALL
+        SELECT _id, NULL, CAST({first - 1} + (SELECT count(*) FROM __sluice_changes)
+               + row_number() OVER (ORDER BY _id) AS BIGINT), true, NULL
+        FROM __sluice_tombstones
+        """
+    )
+    select_payload = "".join(f", b.{quote_ident(c)}" for c, t in payload if t.id != "null")
+    final = layout.part_path(first, last)
+    tmp = tmp_path_for(final)
+    cur.execute(
+        f"""
+        COPY (
+            SELECT a._id, a._hash, CAST(a._offset AS BIGINT) AS _offset, TIMESTAMPTZ '{now}' AS _ts,
+                   a._deleted{select_payload}
+            FROM __sluice_appended a LEFT JOIN __sluice_batch b ON b.{POS} = a.{POS}
+            ORDER BY a._offset
+        ) TO {quote_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)
+        """
+    )
+    publish(tmp, final)
+    return final.stat().st_size
