@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sluice.datasets import DatasetStore
@@ -106,10 +105,10 @@ def check_breakers(flow: Dataflow, plan: Plan, linked: int, force: bool) -> None
 class FlowRunner:
     """One flow's sync against its two sinks (``a``: SuperOffice, ``b``: the shop)."""
 
-    def __init__(self, store: DatasetStore, flow: Dataflow, state_dir: Path, sink_a: Sink, sink_b: Sink) -> None:
+    def __init__(self, store: DatasetStore, flow: Dataflow, state: FlowState, sink_a: Sink, sink_b: Sink) -> None:
         self.store = store
         self.flow = flow
-        self.state = FlowState(store, flow, state_dir)
+        self.state = state
         self.sink_a = sink_a
         self.sink_b = sink_b
 

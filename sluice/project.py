@@ -1,0 +1,239 @@
+"""The one engine API behind every front end: ``Project.open(path)``.
+
+Rule: the CLI, the Prefect flows and the notebooks each make one call here and render the
+dataclass it returns. A project owns its store, pipe engine, clients and state (no global
+state), so two projects in one process never see each other.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from sluice.config import Config, load_config
+from sluice.datasets import DatasetStore
+from sluice.errors import ConfigError
+from sluice.pipes.engine import PipeEngine, PipeRun
+from sluice.sync.dataflow import Dataflow, SinkLimits
+from sluice.sync.dataflows import DATAFLOWS
+from sluice.sync.dataflows.contact_customer import Lookups, apply_to_contact
+from sluice.sync.engine import FlowResult, FlowRunner
+from sluice.sync.merge import ConflictPolicy
+from sluice.sync.pull import PullResult, Source, Watermarks, pull
+from sluice.sync.state import CONFLICTS, DeadLetter, FlowState, load_dead_letters
+from sluice.sync.targets import CustomwebshopSink, SuperOfficeSink
+from sluice.systems import customwebshop, superoffice
+from sluice.systems.customwebshop import CustomwebshopClient
+from sluice.systems.superoffice import SuperOfficeClient
+
+log = logging.getLogger("sluice.project")
+
+FLOW_SOURCES = {"contact_customer": ("superoffice_contact", "customwebshop_customer")}
+"""The raw datasets each flow pulls before its pipes run."""
+
+
+@dataclass
+class SyncReport:
+    """One sync run: what was pulled, what the pipes wrote, what each flow sent."""
+
+    started: str
+    full: bool
+    dry_run: bool
+    pulls: list[PullResult] = field(default_factory=list)
+    pipes: list[PipeRun] = field(default_factory=list)
+    flows: list[FlowResult] = field(default_factory=list)
+    finished: str = ""
+
+    @property
+    def writes(self) -> int:
+        return sum(f.writes for f in self.flows)
+
+    def dataset_rows(self) -> list[dict[str, Any]]:
+        """Per-dataset counts: pulled datasets and pipe outputs."""
+        rows = [
+            {"dataset": p.dataset, "step": f"pull ({p.mode})", "new": p.stats.new, "changed": p.stats.changed,
+             "deleted": p.stats.deleted, "unchanged": p.stats.unchanged}
+            for p in self.pulls
+        ]  # fmt: skip
+        for run in self.pipes:
+            s = run.stats
+            rows.append(
+                {"dataset": run.name, "step": "pipe (skipped)" if run.skipped else "pipe",
+                 "new": s.new if s else 0, "changed": s.changed if s else 0,
+                 "deleted": s.deleted if s else 0, "unchanged": s.unchanged if s else 0}
+            )  # fmt: skip
+        return rows
+
+    def sink_rows(self) -> list[dict[str, Any]]:
+        return [{"flow": f.flow, **s.as_dict()} for f in self.flows for s in f.sinks]
+
+
+class Project:
+    """A Sluice project: config, datasets, pipes, systems and flows."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        superoffice_client: SuperOfficeClient | None = None,
+        customwebshop_client: CustomwebshopClient | None = None,
+    ) -> None:
+        self.config = config
+        self._clients: dict[str, Any] = {}
+        if superoffice_client is not None:
+            self._clients["superoffice"] = superoffice_client
+        if customwebshop_client is not None:
+            self._clients["customwebshop"] = customwebshop_client
+
+    @classmethod
+    def open(cls, path: str | Path = ".", *, datasets: str | Path | None = None, **clients: Any) -> Project:
+        return cls(load_config(path, datasets), **clients)
+
+    # -- parts --------------------------------------------------------------------------------
+
+    @cached_property
+    def store(self) -> DatasetStore:
+        return DatasetStore(self.config.datasets)
+
+    @cached_property
+    def pipes(self) -> PipeEngine:
+        return PipeEngine(self.config.pipes, self.store)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.config.datasets / ".sync"
+
+    @cached_property
+    def watermarks(self) -> Watermarks:
+        return Watermarks(self.state_dir / "watermarks.json")
+
+    @property
+    def superoffice(self) -> SuperOfficeClient:
+        if "superoffice" not in self._clients:
+            cfg = self.config.system("superoffice")
+            self._clients["superoffice"] = SuperOfficeClient.from_env(rate_limit=cfg.rate_limit)
+        return self._clients["superoffice"]
+
+    @property
+    def customwebshop(self) -> CustomwebshopClient:
+        if "customwebshop" not in self._clients:
+            cfg = self.config.system("customwebshop")
+            self._clients["customwebshop"] = CustomwebshopClient.from_env(rate_limit=cfg.rate_limit)
+        return self._clients["customwebshop"]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        if "store" in self.__dict__:
+            self.store.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sources and flows --------------------------------------------------------------------
+
+    def sources(self) -> dict[str, Source]:
+        """Every pullable dataset, by name."""
+        return {
+            "superoffice_contact": Source(
+                "superoffice", "contact", "superoffice_contact", "ContactId", "superoffice-contact",
+                lambda since: self.superoffice.read(
+                    "contact", superoffice.Watermark.parse(since) if since else None
+                ),
+            ),
+            "customwebshop_customer": Source(
+                "customwebshop", "customers", "customwebshop_customer", "id", "customwebshop-customer",
+                lambda since: self.customwebshop.read(
+                    "customers", customwebshop.Watermark.parse(since) if since else None
+                ),
+            ),
+        }  # fmt: skip
+
+    def flow(self, name: str) -> Dataflow:
+        if name not in DATAFLOWS:
+            raise ConfigError(f"unknown dataflow {name!r}; known: {sorted(DATAFLOWS)}")
+        flow = DATAFLOWS[name]
+        settings = self.config.flow(name)
+        return replace(
+            flow,
+            policy=ConflictPolicy(tie_winner="a" if settings.tie_winner == "superoffice" else "b"),
+            limits=SinkLimits(settings.max_update_share, settings.max_deactivate_share, settings.min_target),
+        )
+
+    def flow_names(self, flows: list[str] | None = None) -> list[str]:
+        names = flows or [n for n in DATAFLOWS if self.config.flow(n).enabled]
+        for name in names:
+            self.flow(name)
+        return names
+
+    def runner(self, name: str) -> FlowRunner:
+        flow = self.flow(name)
+        lookups = Lookups(self._categories())
+        sink_a = SuperOfficeSink(
+            self.superoffice, flow.a_entity, lambda carrier, changes: apply_to_contact(carrier, changes, lookups),
+            concurrency=self.config.system("superoffice").concurrency,
+        )  # fmt: skip
+        state = FlowState(self.store, flow, self.state_dir)
+        sink_b = CustomwebshopSink(
+            self.customwebshop, flow.b_entity, "superoffice_contact_id",
+            pending=state.pending_intents(),
+            concurrency=self.config.system("customwebshop").concurrency,
+        )  # fmt: skip
+        return FlowRunner(self.store, flow, state, sink_a, sink_b)
+
+    def _categories(self) -> dict[str, int]:
+        if not self.store.exists("superoffice_contact"):
+            return {}
+        rows = self.store.current("superoffice_contact").query(
+            "c", 'SELECT DISTINCT "Category"."Value" AS v, "Category"."Id" AS id FROM c WHERE "Category" IS NOT NULL'
+        )
+        return {v: int(i) for v, i in rows.fetchall() if v and i}
+
+    # -- the operations every front end calls --------------------------------------------------
+
+    def pull(self, dataset: str, *, full: bool = False, force: bool = False) -> PullResult:
+        sources = self.sources()
+        if dataset not in sources:
+            raise ConfigError(f"unknown source dataset {dataset!r}; known: {sorted(sources)}")
+        return pull(self.store, sources[dataset], self.watermarks, full=full, force=force)
+
+    def run_pipes(self, names: list[str] | None = None, *, force: bool = False) -> list[PipeRun]:
+        return self.pipes.run(names, force=force)
+
+    def sync_flow(self, name: str, *, dry_run: bool = False, force: bool = False) -> FlowResult:
+        return self.runner(name).run(dry_run=dry_run, force=force)
+
+    def sync(
+        self, *, full: bool = False, flows: list[str] | None = None, dry_run: bool = False, force: bool = False
+    ) -> SyncReport:
+        """Pull what the flows need, run the pipes, push each flow's deltas."""
+        names = self.flow_names(flows)
+        report = SyncReport(datetime.now(UTC).isoformat(timespec="seconds"), full, dry_run)
+        for dataset in dict.fromkeys(d for n in names for d in FLOW_SOURCES[n]):
+            report.pulls.append(self.pull(dataset, full=full, force=force))
+        report.pipes = self.run_pipes()
+        for name in names:
+            report.flows.append(self.sync_flow(name, dry_run=dry_run, force=force))
+        report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+        return report
+
+    # -- inspection ---------------------------------------------------------------------------
+
+    def dead_letters(self, flow: str | None = None) -> list[DeadLetter]:
+        return load_dead_letters(self.store, flow)
+
+    def conflicts(self) -> pa.Table:
+        return self.store.current_arrow(CONFLICTS) if self.store.exists(CONFLICTS) else pa.table({})
+
+    def links(self, flow: str) -> pa.Table:
+        name = self.flow(flow).link_dataset
+        return self.store.current_arrow(name) if self.store.exists(name) else pa.table({})
