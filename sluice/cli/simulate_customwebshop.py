@@ -1,10 +1,43 @@
-"""``sluice simulate customwebshop``: the customwebshop simulator in the foreground."""
+"""``sluice simulate customwebshop``: the Customwebshop reference server in the foreground."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.console import Console
+
+from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
+from sluice.simulators.faults import FaultConfig
+from sluice.simulators.runner import serve_forever
 
 
-def command() -> None:
-    """Run the customwebshop simulator (being built)."""
-    raise typer.Exit(code=2)
+def command(
+    port: int = typer.Option(8082, help="Port on 127.0.0.1"),
+    db: Path | None = typer.Option(None, help="SQLite file (kept between runs); in memory when omitted"),
+    api_key: str = typer.Option(DEMO_API_KEY, help="The API key clients must send (default: the demo key)"),
+    customers: int = typer.Option(0, help="Seed this many customers (plus products and orders) into an empty shop"),
+    seed: int = typer.Option(0, help="Seed of the demo data (same seed as the SuperOffice simulator = matches)"),
+    fail_rate_429: float = typer.Option(0.0, help="Share of requests answered 429 with Retry-After"),
+    fail_rate_503: float = typer.Option(0.0, help="Share of requests answered 503 with Retry-After"),
+    latency_ms: float = typer.Option(0.0, help="Added latency per request"),
+    drop_rate: float = typer.Option(0.0, help="Share of answers dropped after the work was done"),
+    maintenance: bool = typer.Option(False, help="Answer every request 503 (maintenance window)"),
+) -> None:
+    """Run the Customwebshop reference server (API under /api/v1, OpenAPI at /openapi.json)."""
+    faults = FaultConfig(
+        rate_429=fail_rate_429,
+        rate_503=fail_rate_503,
+        latency_ms=latency_ms,
+        drop_rate=drop_rate,
+        maintenance=maintenance,
+        retry_after=1.0 if fail_rate_429 or fail_rate_503 else 0.0,
+    )
+    sim = CustomwebshopSimulator(
+        db_path=str(db) if db else None, api_key=api_key, customers=customers, seed=seed, faults=faults
+    )
+    key_note = "the demo key" if api_key == DEMO_API_KEY else "the key given with --api-key"
+    Console(stderr=True).print(
+        f"Customwebshop on http://127.0.0.1:{port}/api/v1 (OpenAPI: /openapi.json), auth: Bearer {key_note}"
+    )
+    serve_forever(sim.app, port)

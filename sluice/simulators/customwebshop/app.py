@@ -29,7 +29,7 @@ from sluice.simulators.customwebshop.models import (
     page_model,
 )
 from sluice.simulators.customwebshop.problems import PROBLEM_TYPE, ProblemError
-from sluice.simulators.customwebshop.service import ShopService, render
+from sluice.simulators.customwebshop.service import ShopService, parse_write, render
 from sluice.simulators.customwebshop.store import StoredResponse
 from sluice.simulators.customwebshop.totals import ARITHMETIC
 
@@ -250,34 +250,47 @@ def _resource_router(resource: str, service: ShopService) -> APIRouter:
 
 
 def _batch_item(service: ShopService, resource: str, index: int, item: dict[str, Any]) -> dict[str, Any]:
-    """One batch item, answered like the single-record call would be (its own idempotency key included)."""
+    """One batch item, answered like the single-record call would be. An item's own ``idempotency_key``
+    shares the ``Idempotency-Key`` header's namespace and fingerprint, so a create retried through the
+    batch endpoint after a single ``POST`` (or the other way round) is still recognised."""
     item = dict(item)
     key = item.pop("idempotency_key", None)
     record_id = item.pop("id", None)
-
-    def produce() -> tuple[int, Any, dict[str, str]]:
-        if record_id is not None and (not isinstance(record_id, int) or isinstance(record_id, bool) or record_id < 1):
-            raise ProblemError(
-                422, "id must be a positive integer", errors=[{"field": "id", "message": "not a positive integer"}]
-            )
-        if record_id is None:
-            return 201, render(resource, service.create(resource, item)), {}
-        return 200, render(resource, service.update(resource, record_id, item)), {}
-
-    if key is not None and not isinstance(key, str):
-        problem = ProblemError(
-            422, "idempotency_key must be a string", errors=[{"field": "idempotency_key", "message": "not a string"}]
-        )
-        return {"index": index, "status": 422, "problem": problem.body()}
-    print_ = fingerprint("BATCH", resource, [record_id, item])
     try:
-        answer = run_once(service.store, f"batch:{resource}:{key}" if key else None, print_, produce)
+        if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 255):
+            raise ProblemError(
+                422, "idempotency_key must be a string of 1-255 characters", errors=[_err("idempotency_key")]
+            )
+        if record_id is not None and (
+            not isinstance(record_id, int) or isinstance(record_id, bool) or not 0 < record_id <= 2**53
+        ):
+            raise ProblemError(422, "id must be a positive integer", errors=[_err("id")])
+        fields = parse_write(resource, item)
+        if record_id is None:
+            path = f"{API_PREFIX}/{resource}"
+            print_ = fingerprint("POST", path, fields)
+
+            def produce() -> tuple[int, Any, dict[str, str]]:
+                row = service.create(resource, fields)
+                return 201, render(resource, row), {"Location": f"{path}/{row.id}", "ETag": f'"{row.version}"'}
+        else:
+            print_ = fingerprint("PATCH", f"{API_PREFIX}/{resource}/{record_id}", [fields, None])
+
+            def produce() -> tuple[int, Any, dict[str, str]]:
+                row = service.update(resource, record_id, fields)
+                return 200, render(resource, row), {"ETag": f'"{row.version}"'}
+
+        answer = run_once(service.store, key, print_, produce)
     except ProblemError as exc:
         return {"index": index, "status": exc.status, "problem": exc.body()}
     body = json.loads(answer.body) if answer.body else None
     if answer.status >= 400:
         return {"index": index, "status": answer.status, "problem": body}
     return {"index": index, "status": answer.status, "record": body}
+
+
+def _err(field: str) -> dict[str, str]:
+    return {"field": field, "message": "invalid"}
 
 
 def _problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -311,6 +324,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         errors = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+            if err.get("type") == "json_invalid":
+                loc = []  # pydantic puts the character position here, not a field
             errors.append({"field": ".".join(loc) or "body", "message": str(err.get("msg", "invalid"))})
         malformed = any(err.get("type") == "json_invalid" for err in exc.errors())
         detail = "the body is not valid JSON" if malformed else f"{len(errors)} invalid field(s): {errors[0]['field']}"

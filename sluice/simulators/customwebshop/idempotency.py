@@ -32,12 +32,7 @@ def run_once(store: ShopStore, key: str | None, print_: str, produce: Callable[[
             earlier = store.recall(key)
             if earlier is not None:
                 if earlier.fingerprint != print_:
-                    raise ProblemError(
-                        422,
-                        "this Idempotency-Key was already used for a different request",
-                        errors=[{"field": "Idempotency-Key", "message": "reused with a different request"}],
-                        title="Idempotency key reused",
-                    )
+                    raise _reused(earlier)
                 return earlier
         try:
             status, body, headers = produce()
@@ -48,3 +43,17 @@ def run_once(store: ShopStore, key: str | None, print_: str, produce: Callable[[
         if key is not None:
             store.remember(key, answer)
         return answer
+
+
+def _reused(earlier: StoredResponse) -> ProblemError:
+    """The 422 for a reused key; ``existing_id`` names the record the first request created, so a client
+    whose body changed since (a retry in a later run) can update that record instead of creating another."""
+    location = earlier.headers.get("Location", "")
+    existing = {"existing_id": int(location.rsplit("/", 1)[1])} if earlier.status == 201 and location else {}
+    return ProblemError(
+        422,
+        "this Idempotency-Key was already used for a different request",
+        errors=[{"field": "Idempotency-Key", "message": "reused with a different request"}],
+        title="Idempotency key reused",
+        **existing,
+    )

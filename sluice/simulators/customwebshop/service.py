@@ -19,7 +19,11 @@ from sluice.simulators.customwebshop.store import Row, ShopStore
 from sluice.simulators.customwebshop.totals import AmountError, compute
 
 FIELDS: dict[str, tuple[str, ...]] = {
-    name: tuple(f for f in model.model_fields if f not in ("id", "version", "created_at", "updated_at"))
+    name: tuple(
+        f
+        for f in model.model_fields
+        if f not in ("id", "version", "created_at", "updated_at", "external_refs", "lines")
+    )
     for name, model in (("customers", CustomerRecord), ("products", ProductRecord), ("orders", OrderRecord))
 }
 LINE_FIELDS = ("id", "product_id", "sku", "name", "quantity", "unit_price", "discount_percent", "vat_rate")
@@ -61,9 +65,9 @@ def render(resource: str, row: Row) -> dict[str, Any]:
     record: dict[str, Any] = {"id": row.id}
     for name in FIELDS[resource]:
         record[name] = row.data.get(name)
-    record["external_refs"] = row.data.get("external_refs") or {}
     if resource == "orders":
         record["lines"] = [_render_line(line) for line in row.data.get("lines") or []]
+    record["external_refs"] = row.data.get("external_refs") or {}
     record.update(version=row.version, created_at=format_ts(row.created_at), updated_at=format_ts(row.updated_at))
     return record
 

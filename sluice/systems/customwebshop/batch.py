@@ -1,0 +1,57 @@
+"""Batch writes: the per-item answer of ``POST /{resource}/batch`` and how items are chunked.
+
+Rule: one item's failure never hides another's result: every item gets a ``BatchItemResult`` with the
+status the single-record call would have answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    """``index`` is the item's position in the caller's list (across chunks)."""
+
+    index: int
+    status: int
+    record: dict[str, Any] | None = None
+    problem: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def created(self) -> bool:
+        return self.status == 201
+
+    @property
+    def message(self) -> str:
+        """A short human reason for a failed item (title, detail and field errors of the problem)."""
+        if self.problem is None:
+            return ""
+        return problem_message(self.problem)
+
+
+def problem_message(problem: dict[str, Any]) -> str:
+    """``"Validation failed: 1 invalid field(s) (email: value is not a valid email)"``"""
+    text = str(problem.get("title") or "error")
+    if problem.get("detail"):
+        text += f": {problem['detail']}"
+    errors = problem.get("errors") or []
+    if errors and isinstance(errors, list):
+        text += (
+            " (" + "; ".join(f"{e.get('field')}: {e.get('message')}" for e in errors[:5] if isinstance(e, dict)) + ")"
+        )
+    return text
+
+
+def chunks(items: Sequence[dict[str, Any]], size: int = MAX_BATCH) -> Iterator[tuple[int, Sequence[dict[str, Any]]]]:
+    """``(offset, chunk)`` pairs of at most ``size`` items."""
+    for offset in range(0, len(items), size):
+        yield offset, items[offset : offset + size]
