@@ -1,0 +1,243 @@
+"""``PipeEngine``: the one object behind the CLI, notebooks and flows for everything pipes do.
+
+Rule: the engine never prints; every method returns dataclasses or Arrow tables and a front end
+renders them. Each call re-reads the pipe files, so an edit shows up on the next call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from sluice.datasets import DatasetStore, WriteStats
+from sluice.errors import DatasetError, PipeError
+from sluice.pipes.checks import check_compatible, prepare_output
+from sluice.pipes.dag import Dag, build_dag
+from sluice.pipes.diff import PipeDiff, diff_tables
+from sluice.pipes.docs import render_dataflow_doc
+from sluice.pipes.lineage import ColumnLineage, column_lineage
+from sluice.pipes.pipe import Pipe, discover
+from sluice.pipes.sql import error_line
+from sluice.pipes.state import PipeState, StateFiles
+from sluice.pipes.testing import PipeTestResult, load_cases, run_case
+
+
+@dataclass(frozen=True)
+class PipeInfo:
+    """A pipe at a glance, for ``sluice pipes list``."""
+
+    name: str
+    file: str
+    inputs: tuple[str, ...]
+    description: str
+    up_to_date: bool  # a run now would be skipped
+    last_run: str  # ISO time of the last run, "" if never
+
+
+@dataclass(frozen=True)
+class PipeRun:
+    """What running one pipe did: ``skipped`` when nothing moved, else the store's write stats."""
+
+    name: str
+    file: str
+    skipped: bool
+    seconds: float
+    rows: int = 0  # rows the query returned
+    stats: WriteStats | None = None
+
+
+Progress = Callable[[PipeRun], None]
+
+
+class PipeEngine:
+    """Pipes under ``pipes_dir`` over the datasets of ``store``; pipe state goes to ``ROOT/.pipes``."""
+
+    def __init__(self, pipes_dir: Path | str, store: DatasetStore, state_dir: Path | str | None = None) -> None:
+        self.pipes_dir = Path(pipes_dir)
+        self.store = store
+        self.state = StateFiles(Path(state_dir) if state_dir else Path(store.root) / ".pipes")
+
+    # -- discovery -------------------------------------------------------------------------------
+
+    def pipes(self) -> list[Pipe]:
+        """Every pipe file, loaded and syntax-checked (no DAG check: tests and docs need no store)."""
+        if not self.pipes_dir.is_dir():
+            raise PipeError(f"no pipes folder at {self.pipes_dir}")
+        return discover(self.pipes_dir)
+
+    def dag(self) -> Dag:
+        """The checked DAG: unknown datasets and cycles raise PipeError with file and line."""
+        return build_dag(self.pipes(), self.store.names())
+
+    def pipe(self, ref: str) -> Pipe:
+        """A pipe by output name or by file path (``contact_customer/superoffice.sql``, with or without ``pipes/``)."""
+        pipes = self.pipes()
+        for pipe in pipes:
+            if ref in (pipe.name, pipe.rel, str(pipe.path)) or _same_file(ref, pipe, self.pipes_dir):
+                return pipe
+        known = ", ".join(p.name for p in pipes) or "none"
+        raise PipeError(f"no pipe named {ref!r} (known: {known})")
+
+    def list(self) -> list[PipeInfo]:
+        """Every pipe in run order with whether a run would skip it."""
+        infos = []
+        for pipe in self.dag().pipes:
+            state = self.state.read(pipe.name)
+            infos.append(
+                PipeInfo(
+                    name=pipe.name,
+                    file=pipe.rel,
+                    inputs=tuple(pipe.input_names),
+                    description=pipe.header.description,
+                    up_to_date=self._is_current(pipe, state),
+                    last_run=state.ran_at if state else "",
+                )
+            )
+        return infos
+
+    # -- authoring -------------------------------------------------------------------------------
+
+    def preview(self, ref: str, limit: int | None = 20) -> pa.Table:
+        """The pipe's output rows (first ``limit``), computed over the current inputs; writes nothing."""
+        pipe = self._checked(ref)
+        table = self._compute(pipe, limit=limit)
+        return table
+
+    def diff(self, ref: str) -> PipeDiff:
+        """What a run would write: new, changed (with the changed columns) and deleted entities."""
+        pipe = self._checked(ref)
+        new = self._validated(pipe, self._compute(pipe))
+        old = self.store.current_arrow(pipe.name) if self.store.exists(pipe.name) else None
+        return diff_tables(pipe.name, new, old)
+
+    def lineage(self, ref: str) -> list[ColumnLineage]:
+        """Column-level lineage of one pipe (uses the input schemas from the store when they exist)."""
+        pipe = self.pipe(ref)
+        return column_lineage(pipe.tree, self._schema(pipe), pipe.rel)
+
+    def test(self, ref: str | None = None) -> list[PipeTestResult]:
+        """Run the ``.test.yaml`` cases beside one pipe, or beside every pipe; needs no datasets."""
+        pipes = [self.pipe(ref)] if ref else self.pipes()
+        results = []
+        for pipe in pipes:
+            if pipe.test_path.exists():
+                shown = str(Path(pipe.rel).with_suffix(".test.yaml"))
+                results += [run_case(pipe.name, pipe.sql, case) for case in load_cases(pipe.test_path, shown)]
+        return results
+
+    def docs(self) -> str:
+        """The generated dataflow document (``docs/dataflow.md``), from the pipe headers and lineage."""
+        return render_dataflow_doc(self.pipes())
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def run(
+        self,
+        refs: Sequence[str] | None = None,
+        *,
+        force: bool = False,
+        force_write: bool = False,
+        on_progress: Progress | None = None,
+    ) -> list[PipeRun]:
+        """Run the named pipes (all when none), in DAG order. A pipe whose SQL and input offsets did not
+        move since its last run is skipped unless ``force``; ``force_write`` overrides the store's
+        circuit breaker for an intended large change."""
+        dag = self.dag()
+        wanted = {self.pipe(ref).name for ref in refs} if refs else None
+        runs = []
+        for pipe in dag.pipes:
+            if wanted is not None and pipe.name not in wanted:
+                continue
+            result = self._run_one(pipe, force=force, force_write=force_write)
+            runs.append(result)
+            if on_progress:
+                on_progress(result)
+        return runs
+
+    def _run_one(self, pipe: Pipe, *, force: bool, force_write: bool) -> PipeRun:
+        started = time.perf_counter()
+        offsets = self._input_offsets(pipe)
+        if not force and self._is_current(pipe, self.state.read(pipe.name), offsets):
+            return PipeRun(pipe.name, pipe.rel, skipped=True, seconds=time.perf_counter() - started)
+        table = self._validated(pipe, self._compute(pipe))
+        try:
+            stats = self.store.write(pipe.name, table, key="_id", full=True, force=force_write)
+        except DatasetError as exc:
+            raise PipeError(f"writing output {pipe.name!r} failed: {exc}", pipe.rel) from exc
+        self.state.write(
+            pipe.name,
+            PipeState(
+                sql_hash=pipe.sql_hash,
+                inputs=offsets,
+                output_offset=stats.last_offset,
+                ran_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            ),
+        )
+        seconds = time.perf_counter() - started
+        return PipeRun(pipe.name, pipe.rel, skipped=False, seconds=seconds, rows=table.num_rows, stats=stats)
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _checked(self, ref: str) -> Pipe:
+        """The pipe, after the whole DAG checked out (so unknown inputs fail with file and line)."""
+        name = self.pipe(ref).name
+        return self.dag().pipe(name)
+
+    def _input_offsets(self, pipe: Pipe) -> dict[str, int]:
+        return {name: self.store.last_offset(name) for name in pipe.input_names}
+
+    def _is_current(self, pipe: Pipe, state: PipeState | None, offsets: dict[str, int] | None = None) -> bool:
+        if state is None or not self.store.exists(pipe.name):
+            return False
+        offsets = offsets if offsets is not None else self._input_offsets(pipe)
+        return state.is_current(pipe.sql_hash, offsets, self.store.last_offset(pipe.name))
+
+    def _compute(self, pipe: Pipe, limit: int | None = None) -> pa.Table:
+        """Run the pipe's SQL unchanged in DuckDB with a view per input dataset."""
+        missing = [name for name in pipe.input_names if not self.store.exists(name)]
+        if missing:
+            raise PipeError(f"input dataset(s) not written yet: {', '.join(missing)} (run their pipes first)", pipe.rel)
+        con = duckdb.connect(":memory:")
+        try:
+            self.store.register(con, names=pipe.input_names)
+            relation = con.sql(pipe.sql)
+            if limit is not None:
+                relation = relation.limit(limit)
+            return relation.to_arrow_table()
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise PipeError(f"the query failed: {first}", pipe.rel, error_line(str(exc))) from exc
+        finally:
+            con.close()
+
+    def _validated(self, pipe: Pipe, table: pa.Table) -> pa.Table:
+        table = prepare_output(table, pipe.rel)
+        if self.store.exists(pipe.name):
+            old = self.store.current(pipe.name).limit(0).to_arrow_table().schema
+            check_compatible(table.schema, old, pipe.rel)
+        return table
+
+    def _schema(self, pipe: Pipe) -> dict[str, dict[str, str]]:
+        """``{dataset: {column: type}}`` of the inputs that exist (lineage needs it for ``*``)."""
+        schema = {}
+        for name in pipe.input_names:
+            if self.store.exists(name):
+                relation = self.store.current(name)
+                schema[name] = {col: str(typ) for col, typ in zip(relation.columns, relation.types, strict=True)}
+        return schema
+
+
+def _same_file(ref: str, pipe: Pipe, pipes_dir: Path) -> bool:
+    candidate = Path(ref)
+    if not candidate.suffix:
+        return False
+    for base in (Path.cwd(), pipes_dir, pipes_dir.parent):
+        if (base / candidate).resolve() == pipe.path.resolve():
+            return True
+    return False
