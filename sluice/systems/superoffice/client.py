@@ -193,20 +193,29 @@ class SuperOfficeClient(HttpClient):
     # -- reads (see reads.py) --------------------------------------------------------------
 
     def read(
-        self, name: str | Entity, since: Watermark | datetime | None = None, *, progress: Progress | None = None
+        self,
+        name: str | Entity,
+        since: Watermark | datetime | str | None = None,
+        *,
+        progress: Progress | None = None,
     ) -> ReadResult:
         """All records (``since=None``) or those updated at/after ``since``; see ``reads.read``."""
         return reads.read(self, entity(name), since, progress)
 
-    def deleted_contacts(self, since: Watermark | datetime | None = None) -> set[int]:
+    def deleted_contacts(self, since: Watermark | datetime | str | None = None) -> set[int]:
         """Ids of soft-deleted contacts (deleted at/after ``since`` when given)."""
         return reads.deleted_contacts(self, since)
 
     def read_quotes(
-        self, sale_ids: Iterable[int] | None = None, *, progress: Progress | None = None
+        self,
+        sale_ids: Iterable[int] | None = None,
+        *,
+        since: Watermark | datetime | str | None = None,
+        progress: Progress | None = None,
     ) -> Iterator[QuoteTree]:
-        """The quote tree of each sale that has a quote (all sales when ``sale_ids`` is None)."""
-        return self.quotes.read(sale_ids, progress=progress)
+        """The quote tree of each sale that has a quote: the given sales, those whose quote
+        changed at/after ``since``, or all of them."""
+        return self.quotes.read(sale_ids, since=reads.as_watermark(since), progress=progress)
 
     # -- writes (see writes.py) ------------------------------------------------------------
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import requests
 
-from sluice.errors import ApiError
+from sluice.errors import ApiError, AuthError, PermanentError
 
 from .entities import SALE, strip_noise
-from .paging import row_key
+from .paging import date_after, row_key, time_after
+from .watermark import Watermark
 
 if TYPE_CHECKING:
     from sluice.systems.http import Progress
@@ -59,9 +61,47 @@ class QuoteAgent:
             if _truthy(row.get("hasQuote", True)):
                 yield row_key(row, SALE.list_key)
 
-    def read(self, sale_ids: Iterable[int] | None = None, *, progress: Progress | None = None) -> Iterator[QuoteTree]:
-        """The quote tree of each given sale (default: every sale with a quote), trees fetched concurrently."""
-        ids = self.sales_with_quotes() if sale_ids is None else iter(sale_ids)
+    def changed_sales(self, since: Watermark) -> Iterator[int]:
+        """Sales whose quote changed at/after ``since`` (a line edit bumps its quote's ``updated``).
+
+        ``Archive/Dynamic`` ``quote.updated afterTime``; where refused, the date-only FindSale
+        column ``quote/updatedDate`` from the day before (repeats are harmless: trees are re-read)."""
+        client = self.client
+        if client.dynamic_supported is not False:
+            rows = client.list_rows(
+                "Archive/Dynamic",
+                "quote.quote_id",
+                ("quote.quote_id", "quote.sale_id", "quote.updated"),
+                filter=time_after("quote.updated", since.updated),
+            )
+            try:
+                for row in rows:
+                    yield row_key(row, "quote.sale_id")
+                return
+            except AuthError:
+                raise
+            except PermanentError:
+                client.dynamic_supported = False
+        day_before = since.updated.date() - timedelta(days=1)
+        where = date_after("quote/updatedDate", day_before)
+        for row in client.list_rows(SALE.path, SALE.list_key, (SALE.list_key,), filter=where):
+            yield row_key(row, SALE.list_key)
+
+    def read(
+        self,
+        sale_ids: Iterable[int] | None = None,
+        *,
+        since: Watermark | None = None,
+        progress: Progress | None = None,
+    ) -> Iterator[QuoteTree]:
+        """The quote tree of each given sale (default: every sale with a quote, or with a quote
+        changed since ``since``), trees fetched concurrently."""
+        if sale_ids is not None:
+            ids: Iterator[int] = iter(sale_ids)
+        elif since is not None:
+            ids = iter(sorted(set(self.changed_sales(since))))
+        else:
+            ids = self.sales_with_quotes()
         for tree in self.client.map_concurrent(self.tree, ids):
             if tree is None:
                 continue

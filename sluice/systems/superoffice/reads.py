@@ -34,14 +34,17 @@ DYNAMIC = "Archive/Dynamic"
 RECYCLE_CONTACT = "Archive/RecycleContact"
 
 
-def as_watermark(since: Watermark | datetime | None) -> Watermark | None:
+def as_watermark(since: Watermark | datetime | str | None) -> Watermark | None:
+    """A watermark from what a caller stored: the object, a datetime, or ``str(watermark)``."""
     if since is None or isinstance(since, Watermark):
         return since
+    if isinstance(since, str):
+        return Watermark.parse(since)
     return Watermark(since)
 
 
 def read(
-    client: SuperOfficeClient, e: Entity, since: Watermark | datetime | None, progress: Progress | None
+    client: SuperOfficeClient, e: Entity, since: Watermark | datetime | str | None, progress: Progress | None
 ) -> ReadResult:
     """A lazy ``ReadResult``: every record when ``since`` is None, else those updated at/after it."""
     mark = as_watermark(since)
@@ -139,7 +142,7 @@ def _older_than(carrier: dict[str, Any], e: Entity, since: Watermark) -> bool:
     return updated is not None and updated < since.updated.replace(microsecond=0)
 
 
-def deleted_contacts(client: SuperOfficeClient, since: Watermark | datetime | None = None) -> set[int]:
+def deleted_contacts(client: SuperOfficeClient, since: Watermark | datetime | str | None = None) -> set[int]:
     """Soft-deleted contacts from the ``RecycleContact`` provider (``deletedDate afterTime`` since)."""
     mark = as_watermark(since)
     where = all_of(time_after("deletedDate", mark.updated) if mark else None)

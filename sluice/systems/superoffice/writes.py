@@ -7,7 +7,7 @@ between is never overwritten: the server answers 412 and ``PreconditionFailed`` 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -85,7 +85,14 @@ def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _precondition(unmodified_since: datetime | None) -> dict[str, str]:
-    return {"If-Unmodified-Since": http_date(unmodified_since)} if unmodified_since else {}
+    """HTTP dates carry whole seconds: round a fractional read time up, so the record we read
+    does not count as modified after it (a truncated date would make our own read look stale)."""
+    if not unmodified_since:
+        return {}
+    whole = unmodified_since.replace(microsecond=0)
+    if whole != unmodified_since:
+        whole += timedelta(seconds=1)
+    return {"If-Unmodified-Since": http_date(whole)}
 
 
 def _object(response: requests.Response, what: str) -> dict[str, Any]:
