@@ -9,6 +9,8 @@ from __future__ import annotations
 import typer
 
 from sluice.cli import datasets, simulate
+from sluice.cli import docs as docs_cli
+from sluice.cli import pipes as pipes_cli
 
 app = typer.Typer(
     name="sluice",
@@ -18,6 +20,8 @@ app = typer.Typer(
 )
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(simulate.app, name="simulate")
+app.add_typer(pipes_cli.app, name="pipes")
+app.command("docs")(docs_cli.docs)
 
 
 if __name__ == "__main__":  # pragma: no cover
