@@ -34,6 +34,7 @@ from sluice.simulators.customwebshop.store import StoredResponse
 from sluice.simulators.customwebshop.totals import ARITHMETIC
 
 API_PREFIX = "/api/v1"
+BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's detail when the body cannot be decoded
 SINGULAR = {"customers": "customer", "products": "product", "orders": "order"}
 
 DESCRIPTION = f"""\
@@ -333,6 +334,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:  # e.g. bytes that are not UTF-8
+            errors = [{"field": "body", "message": "not valid JSON"}]
+            return _problem_response(ProblemError(422, "the body is not valid JSON", errors=errors))
         return _problem_response(ProblemError(exc.status_code, str(exc.detail)), getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
