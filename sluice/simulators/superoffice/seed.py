@@ -153,7 +153,7 @@ def companies(seed: int, n: int) -> Iterator[dict[str, Any]]:
     (ISO ``YYYY-MM-DDTHH:MM:SS``, UTC, before ``ANCHOR``).
     """
     rng = random.Random(seed)
-    stride = 7 + 2 * (seed % 1000) * len(PREFIXES)  # coprime with the name space for most seeds; see below
+    stride = int(_NAME_SPACE * 0.6180339887) + seed % 1000  # golden-ratio step: neighbours share little
     while _gcd(stride, _NAME_SPACE) != 1:
         stride += 1
     offset = rng.randrange(_NAME_SPACE)
