@@ -8,6 +8,7 @@ behind the dataset's circuit breaker: a source that suddenly returns nothing wip
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
@@ -16,7 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyarrow as pa
+
 from sluice.datasets import DatasetStore, WriteStats
+
+
+def drop_empty_objects(value: Any) -> Any:
+    """A copy without empty objects at any depth: ``{}`` carries no data, and Parquet cannot store an
+    empty struct (SuperOffice carriers are full of ``"CustomFields": {}``)."""
+    if isinstance(value, dict):
+        cleaned = {k: drop_empty_objects(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v != {}}
+    if isinstance(value, list):
+        return [drop_empty_objects(v) for v in value]
+    return value
 
 
 class ReadStream(Protocol):
@@ -39,8 +53,8 @@ class Source:
     id_prefix: str
     read: Callable[[str | None], ReadStream]
     """``read(None)`` reads everything; ``read(watermark)`` what changed since it."""
-    prepare: Callable[[dict[str, Any]], dict[str, Any]] = lambda record: record
-    """Turns one record into a dataset row (e.g. marks a shop tombstone as ``_deleted``)."""
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] = drop_empty_objects
+    """Turns one record into a dataset row."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +117,13 @@ def pull(
     since = None if full or not store.exists(source.dataset) else watermarks.get(source.dataset)
     stream = source.read(since)
     counted = _Counter(source.prepare(r) for r in stream)
+    records = iter(counted)
+    first = next(records, None)
+    rows: Any = (
+        itertools.chain([first], records) if first is not None else pa.table({source.key: pa.array([], pa.null())})
+    )
     stats = store.write(
-        source.dataset, counted, key=source.key, id_prefix=source.id_prefix, full=since is None, force=force
+        source.dataset, rows, key=source.key, id_prefix=source.id_prefix, full=since is None, force=force
     )
     mark = str(stream.watermark)
     watermarks.set(source.dataset, mark)
