@@ -226,6 +226,12 @@ class Project:
         report.finished = datetime.now(UTC).isoformat(timespec="seconds")
         return report
 
+    def retry_dead_letters(self, flow: str | None = None) -> list[FlowResult]:
+        """Push the flows that hold dead letters again, without pulling: each dead-lettered change is
+        recomputed from today's datasets and sent again; those that now succeed leave the list."""
+        names = sorted({d.flow for d in self.dead_letters(flow)})
+        return [self.sync_flow(name) for name in names]
+
     # -- inspection ---------------------------------------------------------------------------
 
     def dead_letters(self, flow: str | None = None) -> list[DeadLetter]:

@@ -11,6 +11,7 @@ import typer
 from sluice.cli import datasets, simulate
 from sluice.cli import docs as docs_cli
 from sluice.cli import pipes as pipes_cli
+from sluice.cli import sync as sync_cli
 
 app = typer.Typer(
     name="sluice",
@@ -22,6 +23,8 @@ app.add_typer(datasets.app, name="datasets")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(pipes_cli.app, name="pipes")
 app.command("docs")(docs_cli.docs)
+app.command("sync")(sync_cli.sync)
+app.add_typer(sync_cli.deadletters_app, name="deadletters")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,131 @@
+"""``sluice sync``, ``sluice deadletters ...``, ``sluice conflicts``: run and inspect the two-way sync.
+
+Rule: each command makes one ``Project`` call and renders what it returns; a SluiceError becomes
+a red one-line message and a non-zero exit code, never a traceback (and never a secret).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sluice.errors import CircuitBreakerTripped, SluiceError
+from sluice.project import Project, SyncReport
+
+PROJECT = typer.Option(Path("."), "--project", envvar="SLUICE_PROJECT", help="Folder holding sluice.toml and pipes/.")
+ROOT = typer.Option(None, "--root", help="Dataset root (default: $SLUICE_DATASETS, else ./datasets).")
+AS_JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
+
+deadletters_app = typer.Typer(help="Changes a system refused for good: list them, replay them.", no_args_is_help=True)
+
+
+@contextmanager
+def project(path: Path, root: Path | None) -> Iterator[Project]:
+    console = Console(stderr=True)
+    try:
+        with Project.open(path, datasets=root) as proj:
+            yield proj
+    except CircuitBreakerTripped as exc:
+        console.print(f"[red]circuit breaker:[/red] {exc}", highlight=False)
+        console.print(f"counts: {json.dumps(exc.counts)}", highlight=False)
+        raise typer.Exit(3) from exc
+    except SluiceError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
+def sync(
+    full: bool = typer.Option(False, "--full", help="Re-read everything (detects deletes) instead of what changed."),
+    flows: list[str] = typer.Option(None, "--flow", help="Only these dataflows (repeatable); default: all enabled."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Compute and report every delta; send no write."),
+    force: bool = typer.Option(False, "--force", help="Override the circuit breakers for an intended large change."),
+    project_dir: Path = PROJECT,
+    root: Path | None = ROOT,
+    as_json: bool = AS_JSON,
+) -> None:
+    """Run one sync against the configured systems (sluice.toml + SLUICE_* environment variables)."""
+    with project(project_dir, root) as proj:
+        report = proj.sync(full=full, flows=flows or None, dry_run=dry_run, force=force)
+    if as_json:
+        typer.echo(json.dumps(report_dict(report), indent=2, default=str))
+        return
+    render_report(report, Console())
+
+
+def report_dict(report: SyncReport) -> dict[str, Any]:
+    return {
+        "started": report.started,
+        "finished": report.finished,
+        "full": report.full,
+        "dry_run": report.dry_run,
+        "datasets": report.dataset_rows(),
+        "sinks": report.sink_rows(),
+        "flows": [f.as_dict() for f in report.flows],
+    }
+
+
+def render_report(report: SyncReport, console: Console) -> None:
+    """The tables ``make demo`` and ``sluice sync`` print: what moved per dataset and per sink."""
+    datasets = Table("dataset", "step", "new", "changed", "deleted", "unchanged", title="Datasets")
+    for row in report.dataset_rows():
+        datasets.add_row(
+            row["dataset"], row["step"], *(str(row[k]) for k in ("new", "changed", "deleted", "unchanged"))
+        )
+    console.print(datasets)
+    title = "Sinks (dry run: nothing sent)" if report.dry_run else "Sinks"
+    sinks = Table("flow", "sink", "created", "updated", "deactivated", "failed", "dead letters", title=title)
+    for row in report.sink_rows():
+        sinks.add_row(
+            row["flow"], row["sink"],
+            *(str(row[k]) for k in ("created", "updated", "deactivated", "failed", "dead_lettered")),
+        )  # fmt: skip
+    console.print(sinks)
+    for f in report.flows:
+        console.print(
+            f"[bold]{f.flow}[/bold]: matched {f.matched}, conflicts {f.conflicts} ({f.new_conflicts} new), "
+            f"ambiguous {f.ambiguous}, dead letters {f.dead_letters}, closed links {f.closed_links}"
+        )
+
+
+@deadletters_app.command("list")
+def list_dead_letters(
+    flow: str | None = typer.Option(None, "--flow", help="Only this dataflow."),
+    project_dir: Path = PROJECT,
+    root: Path | None = ROOT,
+    as_json: bool = AS_JSON,
+) -> None:
+    """Every live dead letter: the change, the request, the answer and the reason."""
+    with project(project_dir, root) as proj:
+        letters = proj.dead_letters(flow)
+    if as_json:
+        typer.echo(json.dumps([asdict(d) for d in letters], indent=2, default=str))
+        return
+    table = Table("flow", "target", "op", "superoffice id", "shop id", "status", "attempts", "reason")
+    for d in letters:
+        table.add_row(d.flow, d.target, d.op, d.a_id, d.b_id or "", str(d.status or ""), str(d.attempts), d.reason)
+    Console().print(table if letters else "no dead letters")
+
+
+@deadletters_app.command("retry")
+def retry_dead_letters(
+    flow: str | None = typer.Option(None, "--flow", help="Only this dataflow."),
+    project_dir: Path = PROJECT,
+    root: Path | None = ROOT,
+    as_json: bool = AS_JSON,
+) -> None:
+    """Replay: push the flows that hold dead letters again (no pull), with today's data and links."""
+    with project(project_dir, root) as proj:
+        results = proj.retry_dead_letters(flow)
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in results], indent=2, default=str))
+        return
+    for r in results:
+        Console().print(f"{r.flow}: {r.dead_letters} dead letters left; sent {r.writes} writes")
