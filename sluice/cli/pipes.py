@@ -140,9 +140,10 @@ def run(
     as_json: bool = AS_JSON,
 ) -> None:
     """Run pipes in DAG order, writing through the dataset store's change detection."""
-    console = Console(stderr=as_json)
+    console = Console()
+    progress = None if as_json else (lambda r: _progress(console, r))
     with engine(pipes_dir, root) as eng:
-        runs = eng.run(pipes or None, force=force, force_write=force_write, on_progress=lambda r: _progress(console, r))
+        runs = eng.run(pipes or None, force=force, force_write=force_write, on_progress=progress)
     if as_json:
         typer.echo(json.dumps([_run_dict(r) for r in runs], indent=2))
 
