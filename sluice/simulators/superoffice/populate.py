@@ -10,6 +10,7 @@ import json
 import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sluice.simulators.superoffice import seed
@@ -140,10 +141,30 @@ def _contact_row(company: dict[str, Any]) -> tuple[int, str, str, str]:
 
 
 def _later(rng: random.Random, start: str) -> str:
-    """A moment between ``start`` (store text) and the seed anchor."""
-    begin = datetime.fromisoformat(start)
-    span = max(int((seed.ANCHOR - begin).total_seconds()), 1)
-    return (begin + timedelta(seconds=rng.randrange(span))).strftime("%Y-%m-%dT%H:%M:%S.000000")
+    """A moment between ``start`` (store text) and the seed anchor; integer maths, no datetime per row."""
+    begin = _seconds(start)
+    moment = begin + rng.randrange(max(_ANCHOR_SECONDS - begin, 1))
+    day, rest = divmod(moment, 86400)
+    return f"{_day_text(day)}T{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}.000000"
+
+
+_EPOCH = datetime(1970, 1, 1)
+_ANCHOR_SECONDS = int((seed.ANCHOR - _EPOCH).total_seconds())
+
+
+@cache
+def _day_text(day: int) -> str:
+    return (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%d")
+
+
+@cache
+def _day_number(text: str) -> int:
+    return (datetime.fromisoformat(text) - _EPOCH).days
+
+
+def _seconds(text: str) -> int:
+    """Store text -> seconds since the epoch (the day part is cached; only the clock is parsed per row)."""
+    return _day_number(text[:10]) * 86400 + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
 
 
 def _persons(companies: list[dict[str, Any]], rng: random.Random) -> Iterator[dict[str, Any]]:
