@@ -7,13 +7,14 @@ half-up, per line first, then summed, so the order's figures always equal the su
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from sluice.simulators.customwebshop.models import DECIMAL_PATTERN
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+WIDE = Context(prec=80)  # wire decimals have at most 15+6 digits, so products of three always fit exactly
 _DECIMAL_RE = re.compile(DECIMAL_PATTERN)
 
 ARITHMETIC = """\
@@ -58,6 +59,11 @@ def line_total(line: dict[str, Any]) -> Decimal:
 
 def compute(order: dict[str, Any]) -> dict[str, Any]:
     """The order with ``line_total`` on each line and, when it has lines, its computed figures."""
+    with localcontext(WIDE):
+        return _compute(order)
+
+
+def _compute(order: dict[str, Any]) -> dict[str, Any]:
     lines = order.get("lines") or []
     if not lines:
         return order

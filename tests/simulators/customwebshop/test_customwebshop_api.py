@@ -259,3 +259,22 @@ def test_openapi_declares_decimals_and_problems(api: requests.Session) -> None:
     responses = doc["paths"]["/api/v1/customers"]["post"]["responses"]
     assert "application/problem+json" in responses["422"]["content"]
     assert "409" in responses and "line_total" in doc["info"]["description"]
+
+
+def test_edge_inputs_are_clear_4xx_never_5xx(api: requests.Session) -> None:
+    customer = new_customer(api)
+    huge = [{"sku": "X", "quantity": "999999999999999", "unit_price": "999999999999999"}]
+    response = api.post(url(api, "orders"), json={"customer_id": customer["id"], "lines": huge})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "lines.0.line_total"
+    record_url = url(api, f"customers/{customer['id']}")
+    assert api.patch(record_url, json={"company_name": None}).status_code == 422
+    merge = api.patch(record_url, data=b'{"note": "merged"}', headers={"Content-Type": "application/merge-patch+json"})
+    assert merge.status_code == 200 and merge.json()["note"] == "merged"
+    unchanged = api.patch(record_url, json={"note": "merged"})
+    assert unchanged.json()["version"] == merge.json()["version"]  # no change, no new version
+    for bad in ({"limit": 0}, {"limit": 1001}, {"updated_since": "yesterday"}, {"external_ref": "nocolon"}):
+        answer = api.get(url(api, "customers"), params=bad)
+        assert answer.status_code in (400, 422) and answer.headers["content-type"].startswith(PROBLEM)
+    assert api.get(url(api, "customers/0")).status_code == 422
+    assert api.get(url(api, "customers/99999999999999999999")).status_code == 422
+    assert api.get(url(api, "nothing-here")).status_code == 404
