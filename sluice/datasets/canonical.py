@@ -14,7 +14,8 @@ The form is JSON-like UTF-8 without whitespace:
   (``3``, ``3.0`` and ``Decimal("3.00")`` are the same); other floats use the shortest repr that
   round-trips (``0.1``, ``1e+20``, ``nan``, ``inf``); decimals are written without exponent and
   without trailing zeros (``1.50`` -> ``1.5``); negative zero is ``0``;
-- strings are NFC-normalised and JSON-escaped (non-ASCII kept as UTF-8);
+- strings are NFC-normalised and JSON-escaped: ``\\"``, ``\\\\``, ``\\b\\t\\n\\f\\r``, other control characters
+  as ``\\u00XX`` with upper-case hex; everything else (non-ASCII, ``/``, DEL) verbatim UTF-8;
 - timestamps are UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (naive ones are taken as UTC); dates
   ``YYYY-MM-DD``; times ``HH:MM:SS.ffffff``; bytes base64; booleans ``true``/``false``.
 """
@@ -24,7 +25,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import json
 import math
 import unicodedata
 import uuid
@@ -51,7 +51,7 @@ def _object(obj: Mapping[str, Any]) -> str:
     for key, value in sorted(((_nfc(str(k)), v) for k, v in obj.items()), key=lambda kv: kv[0]):
         if value is None:
             continue
-        members.append(f"{_string(key)}:{_value(value)}")
+        members.append(f"{json_string(key)}:{_value(value)}")
     return "{" + ",".join(members) + "}"
 
 
@@ -67,7 +67,7 @@ def _value(value: Any) -> str:
     if isinstance(value, Decimal):
         return number_decimal(value)
     if isinstance(value, str):
-        return _string(_nfc(value))
+        return json_string(_nfc(value))
     if isinstance(value, dt.datetime):
         return f'"{timestamp_utc(value)}"'
     if isinstance(value, dt.date):
@@ -77,7 +77,7 @@ def _value(value: Any) -> str:
     if isinstance(value, bytes | bytearray | memoryview):
         return f'"{base64.b64encode(bytes(value)).decode("ascii")}"'
     if isinstance(value, uuid.UUID):
-        return _string(str(value))
+        return json_string(str(value))
     if isinstance(value, Mapping):
         return _object(value)
     if isinstance(value, list | tuple):
@@ -110,5 +110,16 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+ESCAPES = {
+    **{code: f"\\u{code:04X}" for code in range(0x20)},
+    **{ord("\b"): "\\b", ord("\t"): "\\t", ord("\n"): "\\n", ord("\f"): "\\f", ord("\r"): "\\r"},
+    ord('"'): '\\"',
+    ord("\\"): "\\\\",
+}
+
+
+def json_string(text: str) -> str:
+    """A JSON string literal: quotes, backslashes and control characters escaped (``\\u001F``, upper-case
+    hex, as DuckDB's ``to_json`` writes it), everything else verbatim UTF-8."""
+    return '"' + text.translate(ESCAPES) + '"'
+

@@ -10,13 +10,12 @@ members exactly as the reference omits them.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Iterable
 
 import duckdb
 
-from sluice.datasets.canonical import MAX_EXACT_FLOAT_INT
+from sluice.datasets.canonical import MAX_EXACT_FLOAT_INT, json_string
 
 INTEGER_TYPES = {
     "tinyint",
@@ -31,6 +30,7 @@ INTEGER_TYPES = {
     "uhugeint",
 }
 FLOAT_TYPES = {"float", "double"}
+JSON_NATIVE = {"boolean", "tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger", "ubigint"}
 TIMESTAMP_TYPES = {"timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns"}
 
 
@@ -59,11 +59,11 @@ def canonical_sql(columns: Iterable[tuple[str, duckdb.DuckDBPyType]]) -> str:
 def _object_sql(members: list[tuple[str, str, duckdb.DuckDBPyType]]) -> str:
     parts = []
     for key, ref, dtype in sorted(members, key=lambda m: _nfc(m[0])):
-        label = quote_literal(_json_key(_nfc(key)) + ":")
+        label = quote_literal(json_string(_nfc(key)) + ":")
         parts.append(f"({label} || {_value_sql(ref, dtype, 0)})")
     if not parts:
         return "'{}'"
-    return "('{' || concat_ws(',', " + ", ".join(parts) + ") || '}')"
+    return "concat('{', concat_ws(',', " + ", ".join(parts) + "), '}')"
 
 
 def _value_sql(ref: str, dtype: duckdb.DuckDBPyType, depth: int) -> str:
@@ -104,14 +104,14 @@ def _value_sql(ref: str, dtype: duckdb.DuckDBPyType, depth: int) -> str:
     if kind in ("list", "array"):
         var = f"x{depth}"
         (_, child) = dtype.children[0]
+        if child.id in JSON_NATIVE:  # to_json writes these lists canonically already (and null elements as null)
+            return f"CAST(to_json(CAST({ref} AS {child}[])) AS VARCHAR)"
+        if child.id == "varchar":
+            return f"CAST(to_json(list_transform({ref}, lambda {var}: nfc_normalize({var}))) AS VARCHAR)"
         element = f"coalesce({_value_sql(var, child, depth + 1)}, 'null')"
         elements = f"list_transform(CAST({ref} AS {child}[]), lambda {var}: {element})"
         return f"(CASE WHEN {ref} IS NULL THEN NULL ELSE '[' || array_to_string({elements}, ',') || ']' END)"
     raise UnsupportedType(f"no canonical form for type {dtype}")
-
-
-def _json_key(key: str) -> str:
-    return json.dumps(key, ensure_ascii=False)
 
 
 def _nfc(text: str) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sluice.datasets.batch import Rows, to_arrow
+from sluice.datasets.batch import Rows, to_batch
 from sluice.datasets.breaker import BreakerLimits
 from sluice.datasets.compaction import compact_log
 from sluice.datasets.hashing import quote_ident
@@ -40,6 +40,7 @@ class DatasetStore:
         self.lock_timeout = lock_timeout
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")
         self._indexes: dict[str, IndexState] = {}
 
     def __repr__(self) -> str:
@@ -88,13 +89,13 @@ class DatasetStore:
         ``DatasetError`` for bad input (no key, incompatible type change), also with nothing written.
         """
         layout = Layout.of(self.root, name)
-        table = to_arrow(rows, name)
+        batch = to_batch(rows, name)
         options = WriteOptions(key, full, force, id_prefix, BreakerLimits(max_delete_share, max_change_share, min_live))
         layout.create()
         with write_lock(layout.lock_path, self.lock_timeout, name):
             layout.remove_garbage()
             state = self._caught_up(layout)
-            stats, state = write_batch(self.con, layout, state, table, options)
+            stats, state = write_batch(self.con, layout, state, batch, options)
             self._indexes[name] = self._maybe_checkpoint(layout, state)
         return stats
 

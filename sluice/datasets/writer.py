@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sluice.datasets.breaker import BreakerLimits, check_breaker
 from sluice.datasets.hashing import UnsupportedType, hash_sql, quote_ident, quote_literal
@@ -41,27 +43,30 @@ class WriteOptions:
 
 
 def write_batch(
-    con: duckdb.DuckDBPyConnection, layout: Layout, state: IndexState, table: pa.Table, options: WriteOptions
+    con: duckdb.DuckDBPyConnection,
+    layout: Layout,
+    state: IndexState,
+    batch: pa.Table | Path,
+    options: WriteOptions,
 ) -> tuple[WriteStats, IndexState]:
     """Append the batch's new and changed entities (and, for a full write, tombstones)."""
     name = layout.name
-    table = _prepare(table, options.key, name)
     cur = con.cursor()
     try:
-        cur.register("__sluice_batch", table)
+        num_rows = _register_batch(cur, batch, options.key, name)
         cur.register("__sluice_index", state.table)
         described = cur.sql("SELECT * FROM __sluice_batch LIMIT 0")
         columns = [(c, t) for c, t in zip(described.columns, described.types, strict=True) if c != POS]
         payload = [(c, t) for c, t in columns if not c.startswith("_")]
         merged = merge_columns(state.columns, payload, name)
-        _check_key(cur, columns, table.num_rows, options.key, name)
+        _check_key(cur, columns, num_rows, options.key, name)
         _stage(cur, columns, options)
         counts = _classify(cur, options.full)
         check_breaker(
             name,
             options.limits if not options.force else BreakerLimits(None, None, 0),
             live=counts["live"],
-            batch_size=table.num_rows,
+            batch_size=num_rows,
             full=options.full and not options.force,
             changed=counts["changed"],
             deleted=counts["deleted"],
@@ -73,7 +78,7 @@ def write_batch(
             changed=counts["changed"],
             unchanged=counts["staged"] - counts["new"] - counts["changed"],
             deleted=counts["deleted"],
-            duplicates=table.num_rows - counts["staged"],
+            duplicates=num_rows - counts["staged"],
             last_offset=state.covered,
         )
         if appended == 0:
@@ -87,13 +92,22 @@ def write_batch(
     return replace(stats, first_offset=first, last_offset=last, appended_bytes=size), new_state
 
 
-def _prepare(table: pa.Table, key: str, dataset: str) -> pa.Table:
-    """Keep payload columns (and the key); number the rows so the last duplicate can win."""
-    keep = [c for c in table.column_names if not c.startswith("_") or c == key]
+def _register_batch(cur: duckdb.DuckDBPyConnection, batch: pa.Table | Path, key: str, dataset: str) -> int:
+    """``__sluice_batch``: payload columns (and the key), rows numbered so the last duplicate wins."""
+    names = batch.column_names if isinstance(batch, pa.Table) else pq.read_schema(batch).names
+    keep = [c for c in names if not c.startswith("_") or c == key]
     if len(set(keep)) != len(keep):
         raise DatasetError(f"the batch has duplicate column names: {sorted(keep)}", dataset)
-    table = table.select(keep)
-    return table.append_column(POS, pa.array(range(table.num_rows), type=pa.int64()))
+    if isinstance(batch, pa.Table):
+        table = batch.select(keep)
+        cur.register("__sluice_batch", table.append_column(POS, pa.array(range(table.num_rows), type=pa.int64())))
+        return table.num_rows
+    select = "".join(f"{quote_ident(c)}, " for c in keep)
+    cur.execute(
+        f"CREATE OR REPLACE TEMP VIEW __sluice_batch AS SELECT {select}file_row_number AS {POS} "
+        f"FROM read_parquet({quote_literal(str(batch))}, file_row_number=true)"
+    )
+    return pq.read_metadata(batch).num_rows
 
 
 def _check_key(cur: duckdb.DuckDBPyConnection, columns: list, rows: int, key: str, dataset: str) -> None:

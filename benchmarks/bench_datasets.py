@@ -1,0 +1,84 @@
+"""Dataset store: first load, no-change reload, 1% changed, full reload with 1% missing.
+
+Every figure is a ratio to DuckDB merely reading the same Parquet input and hashing each row
+(``max(md5(to_json(row)))``), measured in the same run: that is the floor any change detection pays.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.common import Result, best_of, timer
+from sluice.datasets import DatasetStore
+
+BENCH = "datasets"
+
+
+def generate(con: duckdb.DuckDBPyConnection, path: Path, n: int, *, edit_every: int = 0, drop_every: int = 0) -> None:
+    """Company-shaped entities with 15 payload columns (a nested address, a list of e-mails), vectorised."""
+    name = "'Company ' || i"
+    if edit_every:
+        name = f"CASE WHEN i % {edit_every} = 0 THEN {name} || ' (edited)' ELSE {name} END"
+    where = f"WHERE i % {drop_every} <> 1" if drop_every else ""
+    con.execute(
+        f"""
+        COPY (
+            SELECT i AS id, {name} AS name, 'NO' || lpad(CAST(i AS VARCHAR), 9, '0') AS org_nr,
+                   {{'street': 'Storgata ' || (i % 200), 'zip': lpad(CAST(i % 9999 AS VARCHAR), 4, '0'),
+                     'city': ['Oslo', 'Bergen', 'Trondheim', 'Tromsø'][1 + i % 4]}} AS address,
+                   ['post' || i || '@example.com', 'sales' || i || '@example.com'][1:1 + i % 3] AS emails,
+                   CAST((i % 100000) / 7.0 AS DECIMAL(12, 2)) AS revenue,
+                   TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(i) AS updated,
+                   DATE '2000-01-01' + CAST(i % 9000 AS INTEGER) AS founded,
+                   i % 3 = 0 AS active, (i % 1000) / 3.0 AS score, CAST(i % 500 AS INTEGER) AS employees,
+                   '+47 ' || lpad(CAST(i % 100000000 AS VARCHAR), 8, '0') AS phone,
+                   ['NO', 'SE', 'DK', 'FI'][1 + i % 4] AS country,
+                   CASE WHEN i % 7 = 0 THEN NULL ELSE 'category-' || (i % 13) END AS category,
+                   'https://example.com/c/' || i AS url
+            FROM range({n}) t(i) {where}
+        ) TO '{path}' (FORMAT parquet, COMPRESSION zstd)
+        """
+    )
+
+
+def baseline(con: duckdb.DuckDBPyConnection, path: Path) -> float:
+    sql = f"SELECT max(md5(CAST(to_json(t) AS VARCHAR))) FROM read_parquet('{path}') t"
+    return best_of(lambda: con.sql(sql).fetchall())
+
+
+def run(quick: bool) -> list[Result]:
+    n = 20_000 if quick else 1_000_000
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
+        inputs = {"same": work / "same.parquet", "edited": work / "edited.parquet", "missing": work / "missing.parquet"}
+        generate(con, inputs["same"], n)
+        generate(con, inputs["edited"], n, edit_every=100)
+        generate(con, inputs["missing"], n, edit_every=100, drop_every=100)
+        base = baseline(con, inputs["same"])
+        label = "duckdb read+md5(to_json)"
+        store = DatasetStore(work / "datasets")
+
+        def case(case_name: str, path: Path, **kwargs: object) -> None:
+            with timer() as elapsed:
+                stats = store.write("companies", path, key="id", id_prefix="company", **kwargs)
+            note = (
+                f"new={stats.new} changed={stats.changed} deleted={stats.deleted} "
+                f"appended={stats.appended_bytes / 1e6:.1f} MB"
+            )
+            results.append(Result(BENCH, f"{case_name} ({n:,} entities)", elapsed(), "s", base, label, note))
+
+        case("first load", inputs["same"])
+        case("reload, nothing changed", inputs["same"])
+        case("reload, 1% changed", inputs["edited"])
+        case("full reload, 1% missing", inputs["missing"], full=True)
+        with timer() as elapsed:
+            rows = store.current("companies").aggregate("count(*)").fetchall()[0][0]
+        results.append(Result(BENCH, f"current state ({rows:,} live)", elapsed(), "s", base, label))
+        store.close()
+    return results
