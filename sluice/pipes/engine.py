@@ -77,12 +77,7 @@ class PipeEngine:
 
     def pipe(self, ref: str) -> Pipe:
         """A pipe by output name or by file path (``contact_customer/superoffice.sql``, with or without ``pipes/``)."""
-        pipes = self.pipes()
-        for pipe in pipes:
-            if ref in (pipe.name, pipe.rel, str(pipe.path)) or _same_file(ref, pipe, self.pipes_dir):
-                return pipe
-        known = ", ".join(p.name for p in pipes) or "none"
-        raise PipeError(f"no pipe named {ref!r} (known: {known})")
+        return self._find(ref, self.pipes())
 
     def list(self) -> list[PipeInfo]:
         """Every pipe in run order with whether a run would skip it."""
@@ -149,7 +144,7 @@ class PipeEngine:
         move since its last run is skipped unless ``force``; ``force_write`` overrides the store's
         circuit breaker for an intended large change."""
         dag = self.dag()
-        wanted = {self.pipe(ref).name for ref in refs} if refs else None
+        wanted = {self._find(ref, dag.pipes).name for ref in refs} if refs else None
         runs = []
         for pipe in dag.pipes:
             if wanted is not None and pipe.name not in wanted:
@@ -186,8 +181,14 @@ class PipeEngine:
 
     def _checked(self, ref: str) -> Pipe:
         """The pipe, after the whole DAG checked out (so unknown inputs fail with file and line)."""
-        name = self.pipe(ref).name
-        return self.dag().pipe(name)
+        return self._find(ref, self.dag().pipes)
+
+    def _find(self, ref: str, pipes: Sequence[Pipe]) -> Pipe:
+        for pipe in pipes:
+            if ref in (pipe.name, pipe.rel, str(pipe.path)) or _same_file(ref, pipe, self.pipes_dir):
+                return pipe
+        known = ", ".join(p.name for p in pipes) or "none"
+        raise PipeError(f"no pipe named {ref!r} (known: {known})")
 
     def _input_offsets(self, pipe: Pipe) -> dict[str, int]:
         return {name: self.store.last_offset(name) for name in pipe.input_names}
