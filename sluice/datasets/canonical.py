@@ -122,4 +122,3 @@ def json_string(text: str) -> str:
     """A JSON string literal: quotes, backslashes and control characters escaped (``\\u001F``, upper-case
     hex, as DuckDB's ``to_json`` writes it), everything else verbatim UTF-8."""
     return '"' + text.translate(ESCAPES) + '"'
-

@@ -77,7 +77,8 @@ def _value_sql(ref: str, dtype: duckdb.DuckDBPyType, depth: int) -> str:
     if kind in FLOAT_TYPES:
         d = f"CAST({ref} AS DOUBLE)"
         return (
-            f"(CASE WHEN isfinite({d}) AND {d} = trunc({d}) AND abs({d}) < {MAX_EXACT_FLOAT_INT} "
+            f"(CASE WHEN isnan({d}) THEN 'nan' "  # DuckDB would print a NaN with its sign bit as -nan
+            f"WHEN isfinite({d}) AND {d} = trunc({d}) AND abs({d}) < {MAX_EXACT_FLOAT_INT} "
             f"THEN CAST(CAST({d} AS BIGINT) AS VARCHAR) ELSE CAST({d} AS VARCHAR) END)"
         )
     if kind == "decimal":

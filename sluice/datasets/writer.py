@@ -130,6 +130,8 @@ def _stage(cur: duckdb.DuckDBPyConnection, columns: list, options: WriteOptions)
     except UnsupportedType as exc:
         raise DatasetError(str(exc)) from exc
     ident = f"CAST({quote_ident(options.key)} AS VARCHAR)"
+    if options.key not in dict(columns):  # only when the batch is empty (checked before)
+        ident, digest = "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)"
     if options.id_prefix is not None:
         ident = f"({quote_literal(options.id_prefix + ':')} || {ident})"
     cur.execute(

@@ -1,0 +1,52 @@
+"""The index is a cache: stale, missing or damaged, it is rebuilt from the log and never wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sluice.datasets import DatasetStore
+from sluice.datasets.layout import Layout
+
+
+@pytest.mark.parametrize("damage", ["delete", "garbage", "stale"])
+def test_index_is_rebuilt_from_the_log(dataset_root: Path, companies, damage: str) -> None:
+    store = DatasetStore(dataset_root)
+    store.write("company", companies(20), key="id")
+    index = Layout.of(dataset_root, "company").index_path
+    stale = index.read_bytes()
+    store.write("company", companies(20, name="v2"), key="id")
+    store.write("company", companies(15, name="v2"), key="id", full=True)
+    if damage == "delete":
+        index.unlink(missing_ok=True)
+    elif damage == "garbage":
+        index.write_bytes(b"not arrow at all")
+    else:
+        index.write_bytes(stale)
+    fresh = DatasetStore(dataset_root)
+    stats = fresh.write("company", companies(15, name="v2"), key="id", full=True)
+    assert (stats.unchanged, stats.appended) == (15, 0)
+    assert fresh.info("company").live == 15
+
+
+def test_index_is_checkpointed_and_records_its_offset(dataset_root: Path, companies) -> None:
+    store = DatasetStore(dataset_root)
+    store.write("company", companies(10), key="id")
+    index = Layout.of(dataset_root, "company").index_path
+    assert index.exists() and not list(index.parent.glob("*.parquet"))
+    from sluice.datasets.index import load_index
+
+    state = load_index(Layout.of(dataset_root, "company"))
+    assert (state.covered, state.rows) == (9, 10)
+
+
+def test_leftover_temp_files_are_removed_under_the_lock(dataset_root: Path, companies) -> None:
+    store = DatasetStore(dataset_root)
+    store.write("company", companies(3), key="id")
+    layout = Layout.of(dataset_root, "company")
+    junk = layout.log_dir / "part-000000000003-000000000009.parquet.123.tmp"
+    junk.write_bytes(b"half a part")
+    assert len(store.current_arrow("company")) == 3  # readers never see temp files
+    store.write("company", companies(3), key="id")
+    assert not junk.exists()
