@@ -106,6 +106,8 @@ class SuperOfficeClient(HttpClient):
         """421: ask ``{login_root}/api/state/{ctx}`` where the tenant lives now and move there."""
         with self._relocate_lock:
             old = self.base_url
+            if not (response.url or "").startswith(old + "/"):
+                return True  # another thread already moved us while this request was in flight
             try:
                 state = self.login.get_json(f"api/state/{self.context_identifier}")
             except ApiError as exc:

@@ -171,9 +171,10 @@ class QuoteAgent:
         self.call("DeleteQuoteLine", {"QuoteLineId": int(line_id)})
 
     def recalculate(self, alternative: int | Record) -> Record:
-        """``RecalculateQuoteAlternative``: the alternative with totals summed from its lines."""
-        carrier = self.alternative(alternative) if isinstance(alternative, int) else alternative
-        answer = self.call("RecalculateQuoteAlternative", {"QuoteAlternative": carrier})
+        """``RecalculateQuoteAlternative`` (the request carries the alternative's id, an int32):
+        the alternative with its lines' totals and VAT recomputed."""
+        key = alternative["QuoteAlternativeId"] if isinstance(alternative, dict) else alternative
+        answer = self.call("RecalculateQuoteAlternative", {"QuoteAlternative": int(key)})
         if isinstance(answer, dict) and isinstance(answer.get("ChangedQuoteAlternative"), dict):
             return answer["ChangedQuoteAlternative"]
         return self._record(answer, "recalculated alternative")

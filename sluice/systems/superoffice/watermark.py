@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 EMPTY_DATE_YEAR = 1  # SuperOffice writes an empty date as 0001-01-01T00:00:00
-CLOCK_MARGIN = timedelta(seconds=1)  # the Date header is truncated to the second
+CLOCK_MARGIN = timedelta(seconds=1)  # the Date header is truncated to the second (and may lag)
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
