@@ -21,7 +21,7 @@ from contextlib import contextmanager
 
 import requests
 
-from benchmarks.common import Result, timer
+from benchmarks.common import Result, best_of, timer
 from sluice.systems.http import RetryPolicy
 from sluice.systems.superoffice import SuperOfficeClient
 
@@ -88,15 +88,14 @@ def run(quick: bool) -> list[Result]:
     with simulator(contacts) as tenant_url:
         client = SuperOfficeClient(tenant_url, None, retry=RetryPolicy(base=0.01), workers=8, page_size=PAGE)
         api = client.base_url
-        bare_list_scan(api)  # warm the server's caches and connections for both sides
-        with timer() as t_bare_list:
-            n_bare = bare_list_scan(api)
-        with timer() as t_list:
-            ids = sorted(client.ids("contact"))
+        n_bare = bare_list_scan(api)  # also warms the server's caches and connections for both sides
+        ids = sorted(client.ids("contact"))
         assert len(ids) == n_bare == contacts, (len(ids), n_bare, contacts)
+        t_bare_list = best_of(lambda: bare_list_scan(api))
+        t_list = best_of(lambda: client.ids("contact"))
         results.append(
-            Result(BENCH, f"list scan, {contacts:,} contacts", rate(len(ids), t_list()), "records/s",
-                   rate(n_bare, t_bare_list()), "bare requests loop, same pages")
+            Result(BENCH, f"list scan, {contacts:,} contacts", rate(len(ids), t_list), "records/s",
+                   rate(n_bare, t_bare_list), "bare requests loop, same pages", "best of 3")
         )  # fmt: skip
 
         sample = ids[: min(len(ids), 5_000)]
