@@ -27,7 +27,7 @@ BENCH = "pipes"
 PIPE_SQL = """/* description: Contacts as shop customers, with the country joined from its own dataset. */
 SELECT
     CAST(c.ContactId AS VARCHAR)                                          AS _id,
-    TRY_CAST(c.UpdatedDate AS TIMESTAMP)                                  AS _updated,
+    TRY_CAST(c.UpdatedDate AS TIMESTAMP)                                  AS sync_updated,
     NULLIF(c.Name, '')                                                    AS company_name,
     NULLIF(c.OrgNr, '')                                                   AS organization_number,
     NULLIF(c.Emails[1].Value, '')                                         AS email,

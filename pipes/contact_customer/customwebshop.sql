@@ -6,8 +6,8 @@ description: >
   Tombstones (deleted customers) are left out. Empty texts become NULL, as on the SuperOffice side.
 columns:
   _id: The shop's customer id as text; the link key of the flow.
-  _updated: When the shop last changed the customer (updated_at, UTC); the newer edit wins a conflict.
-  _version: The shop's record version; an update is sent with If-Match so a newer shop edit is never overwritten.
+  sync_updated: When the shop last changed the customer (updated_at, UTC); the newer edit wins a conflict.
+  sync_version: The shop's record version; an update is sent with If-Match so a newer shop edit is never overwritten.
   external_refs: Only the reference this flow reads back (superoffice_contact_id).
 */
 WITH shop AS (
@@ -16,8 +16,8 @@ WITH shop AS (
 )
 SELECT
     j->>'id'                                                       AS _id,
-    TRY_CAST(j->>'updated_at' AS TIMESTAMP)                        AS _updated,
-    TRY_CAST(j->>'version' AS BIGINT)                              AS _version,
+    TRY_CAST(j->>'updated_at' AS TIMESTAMP)                        AS sync_updated,
+    TRY_CAST(j->>'version' AS BIGINT)                              AS sync_version,
     NULLIF(j->>'company_name', '')                                 AS company_name,
     NULLIF(j->>'organization_number', '')                          AS organization_number,
     NULLIF(j->>'department', '')                                   AS department,

@@ -19,6 +19,14 @@ STORE_COLUMNS = ("_hash", "_offset", "_ts", "_deleted")
 def prepare_output(table: pa.Table, path: str) -> pa.Table:
     """The output as the store should receive it: store columns dropped, ``_id`` as text, checked."""
     table = table.drop_columns([c for c in STORE_COLUMNS if c in table.column_names])
+    hidden = [c for c in table.column_names if c.startswith("_") and c != "_id"]
+    if hidden:
+        # The store keeps no payload column whose name starts with "_": it would vanish without a word.
+        raise PipeError(
+            f"output column(s) {', '.join(hidden)} start with '_', which the dataset store does not keep; "
+            "rename them (e.g. sync_updated)",
+            path,
+        )
     if "_id" not in table.column_names:
         raise PipeError("the output has no _id column (select the entity key AS _id)", path)
     ids = table.column("_id")

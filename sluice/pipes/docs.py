@@ -2,7 +2,8 @@
 
 Rule: everything in the document comes from the pipes (their headers and column lineage), so it
 cannot drift from the code. A pipe opts in with ``dataflow: {target: Customwebshop Customer}``;
-columns starting with ``_`` are technical and left out.
+columns starting with ``_`` (the store's) or ``sync_`` (metadata the sync engine reads, such as
+``sync_updated``) are technical and left out.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ class DataflowSection:
         return f"SuperOffice {self.source_entity} to Customwebshop {self.target_entity}"
 
 
+TECHNICAL = ("_", "sync_")
+"""Column prefixes the dataflow document leaves out."""
+
+
 def dataflow_sections(pipes: list[Pipe]) -> list[DataflowSection]:
     """One section per SuperOffice input dataset that feeds a documented column of an opted-in pipe."""
     sections = []
@@ -47,7 +52,7 @@ def dataflow_sections(pipes: list[Pipe]) -> list[DataflowSection]:
         target = pipe.header.dataflow_target
         if not target:
             continue
-        lineage = [entry for entry in column_lineage(pipe.tree, path=pipe.rel) if not entry.column.startswith("_")]
+        lineage = [e for e in column_lineage(pipe.tree, path=pipe.rel) if not e.column.startswith(TECHNICAL)]
         for dataset in pipe.input_names:
             if not dataset.startswith(SOURCE_PREFIX):
                 continue

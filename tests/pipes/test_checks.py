@@ -44,3 +44,8 @@ def test_incompatible_change_names_the_column() -> None:
     with pytest.raises(PipeError, match="total: double -> string"):
         check_compatible(new, old, "p.sql")
     check_compatible(new, None, "p.sql")
+
+
+def test_underscore_payload_columns_are_refused_since_the_store_would_drop_them() -> None:
+    with pytest.raises(PipeError, match=r"_updated start with '_'"):
+        prepare_output(pa.table({"_id": ["1"], "_updated": [1]}), "p.sql")
