@@ -44,6 +44,8 @@ def test_read_survives_token_expiry_mid_read(so: SuperOfficeClient, running: Run
             running.sim.faults.configure(expire_tokens=True)
     assert len(set(got)) == len(got) == 120
     assert so.stats.by_method.get("GET", 0) > 120
+    # one token at the start, one after the expiry: the concurrent 401s collapsed into a single refresh
+    assert so.login.stats.requests == 2
 
 
 def test_permanent_error_is_readable_and_carries_no_secret(so: SuperOfficeClient) -> None:
@@ -122,3 +124,16 @@ def test_a_tenant_move_mid_read_is_followed_via_the_state_api() -> None:
         assert len(got) == len(set(got)) == 80
         assert so.base_url == f"{running.server.url}/online2/{running.sim.tenant}/api/v1"
         assert so.update("contact", got[0], {"Department": "after the move"})["Department"] == "after the move"
+
+
+def test_basic_auth_against_an_onsite_tenant() -> None:
+    for running in start(seed=3, contacts=5, auth="basic"):
+        settings = SuperOfficeSettings(
+            url=running.tenant_url, auth="basic", username=DEMO.username, password=Secret(DEMO.password)
+        )
+        so = SuperOfficeClient.from_settings(settings, retry=FAST_RETRY)
+        assert len(so.ids("contact")) == 5
+        wrong = SuperOfficeSettings(url=running.tenant_url, auth="basic", username="x", password=Secret("nope-pw"))
+        with pytest.raises(AuthError) as info:
+            SuperOfficeClient.from_settings(wrong, retry=FAST_RETRY).ids("contact")
+        assert "nope-pw" not in str(info.value)
