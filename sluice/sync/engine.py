@@ -55,19 +55,22 @@ class FlowResult:
 
 
 def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
-    """A mapped dataset's current rows as records: ``_id`` the side's id, ``_updated`` and ``_version``
-    the concurrency facts, every other non-``_`` column a (flattened) field."""
+    """A mapped dataset's current rows as records: ``_id`` the side's id, ``sync_updated`` and ``sync_version``
+    the facts the conflict policy and the concurrency checks need, every other payload column a (flattened) field.
+
+    The metadata are payload columns, not ``_`` ones, on purpose: they are hashed, so a record whose only
+    change is its timestamp still gets a fresh version, and a write-back never holds a stale version."""
     if not store.exists(dataset):
         return {}
     records = {}
     for row in store.current_arrow(dataset).to_pylist():
-        fields = flatten({k: v for k, v in row.items() if not k.startswith("_")})
-        updated = row.get("_updated")
+        fields = flatten({k: v for k, v in row.items() if not k.startswith(("_", "sync_"))})
+        updated = row.get("sync_updated")
         records[str(row["_id"])] = SideRecord(
             id=str(row["_id"]),
             fields=fields,
             updated=updated if isinstance(updated, datetime) else parse_timestamp(updated),
-            version=None if row.get("_version") is None else str(row["_version"]),
+            version=None if row.get("sync_version") is None else str(row["sync_version"]),
         )
     return records
 

@@ -10,8 +10,11 @@ value ``b`` and the last-agreed value ``base`` decide what moves:
   a configured system) and recorded.
 
 An empty value never overwrites a filled one unless the edit itself emptied the field (the
-winner's base was filled). Echo suppression falls out: after a push, the next pull reads the
-pushed value back equal to the agreed one, so nothing is pushed back.
+winner's base was filled). A pair just matched on first sync has no base: neither value is an
+edit, so the system of record (SuperOffice, by default) wins, filled values filling empty ones.
+
+Echo suppression falls out: after a push, the next pull reads the pushed value back equal to
+the agreed one, so nothing is pushed back.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ class ConflictPolicy:
 
     tie_winner: Side = "a"
     prefer: Literal["newest", "a", "b"] = "newest"
+    first_match_winner: Side = "a"
+    """Who wins differing values of a pair just matched (no agreed state yet, so no edit to date)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,7 @@ def merge_field(
         return Decision(a, push_to_b=True, winner="a")
     if b_changed and not a_changed:
         return Decision(b, push_to_a=True, winner="b")
-    winner = _winner(a_updated, b_updated, policy)
+    winner = _winner(a_updated, b_updated, policy) if known_base else policy.first_match_winner
     value, loser_value = (a, b) if winner == "a" else (b, a)
     if is_empty(value) and not is_empty(loser_value) and not (known_base and not is_empty(base)):
         # The winner holds an empty value its own edit did not make: never let it wipe a filled one.
