@@ -100,3 +100,13 @@ def test_docs_check_passes_for_the_repository(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.chdir(REPO)
     code, out = invoke("docs", "--check")
     assert code == 0, out
+
+
+def test_diff_shows_changed_columns_per_entity(project: Path, dataset_root: Path) -> None:
+    assert invoke("pipes", "run")[0] == 0
+    with DatasetStore(dataset_root) as store:
+        store.write("superoffice_contact", [{"_id": "2", "ContactId": 2, "Name": "Renamed", "Address": None}])
+    code, out = invoke("pipes", "diff", "crm_customers")
+    assert code == 0
+    assert "0 new, 1 changed, 0 deleted, 1 unchanged" in out
+    assert "company_name" in out and "Renamed" in out and "city" in out
