@@ -100,9 +100,7 @@ class PipeEngine:
 
     def preview(self, ref: str, limit: int | None = 20) -> pa.Table:
         """The pipe's output rows (first ``limit``), computed over the current inputs; writes nothing."""
-        pipe = self._checked(ref)
-        table = self._compute(pipe, limit=limit)
-        return table
+        return self._compute(self._checked(ref), limit=limit)
 
     def diff(self, ref: str) -> PipeDiff:
         """What a run would write: new, changed (with the changed columns) and deleted entities."""
