@@ -1,8 +1,8 @@
 """SuperOffice client read throughput against a bare ``requests`` loop over the same simulator.
 
 Cases (records/s, higher is better; ratio = client / baseline):
-* ``list scan``: ``client.ids("contact")`` vs a bare loop fetching the same seek-paged OData
-  list pages (like for like: both read only ids).
+* ``list scan``: ``client.list_rows("Contact", ...)`` (what ``ids()`` runs on) vs a bare loop
+  fetching the same seek-paged OData list pages (like for like: both read only ids).
 * ``full read``: ``client.read("contact")`` (list + every ContactEntity carrier on ``workers``
   threads) vs a bare sequential loop GETting carriers one by one (over a prefix when large).
 * ``full read, 1 worker``: the client without concurrency, same baseline: what the pool buys.
@@ -16,7 +16,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import requests
@@ -78,6 +78,10 @@ def bare_carriers(api: str, ids: list[int]) -> int:
     return len(ids)
 
 
+def count(rows: Iterable[object]) -> int:
+    return sum(1 for _ in rows)
+
+
 def rate(n: int, seconds: float) -> float:
     return n / seconds if seconds else 0.0
 
@@ -91,11 +95,14 @@ def run(quick: bool) -> list[Result]:
         n_bare = bare_list_scan(api)  # also warms the server's caches and connections for both sides
         ids = sorted(client.ids("contact"))
         assert len(ids) == n_bare == contacts, (len(ids), n_bare, contacts)
-        t_bare_list = best_of(lambda: bare_list_scan(api))
-        t_list = best_of(lambda: client.ids("contact"))
+        # interleaved, best of 5 each: the server dominates, so drift between runs would otherwise decide the ratio
+        t_bare_list = t_list = float("inf")
+        for _ in range(5):
+            t_bare_list = min(t_bare_list, best_of(lambda: bare_list_scan(api), repeat=1))
+            t_list = min(t_list, best_of(lambda: count(client.list_rows("Contact", "contactId", ("contactId",))), 1))
         results.append(
             Result(BENCH, f"list scan, {contacts:,} contacts", rate(len(ids), t_list), "records/s",
-                   rate(n_bare, t_bare_list), "bare requests loop, same pages", "best of 3")
+                   rate(n_bare, t_bare_list), "bare requests loop, same pages", "best of 5, interleaved")
         )  # fmt: skip
 
         sample = ids[: min(len(ids), 5_000)]

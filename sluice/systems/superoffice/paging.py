@@ -90,7 +90,7 @@ class ListQuery:
 
 def row_key(row: dict[str, Any], key: str) -> int:
     """The row's primary key as an int (from the key column, else ``PrimaryKey``)."""
-    value = row.get(key, row.get("PrimaryKey"))
+    value = row[key] if key in row else row.get("PrimaryKey")
     try:
         return int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
