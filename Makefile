@@ -33,7 +33,7 @@ lint: $(VENV)/.synced
 
 ## demo: start the simulators, run a full sync, edit both sides, sync again, print what moved
 demo: $(VENV)/.synced
-	$(BIN)/python -m sluice.demo
+	$(BIN)/python -m flows.demo
 
 ## bench: the benchmarks, each reported as a ratio to a baseline measured in the same run
 bench: $(VENV)/.synced

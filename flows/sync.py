@@ -102,9 +102,8 @@ def sync(
     return summary
 
 
-def publish_artifacts(summary: dict[str, Any]) -> None:
-    """Per-run artifacts (keyed, so the UI shows their history): counts per dataset and per sink,
-    and a markdown summary of conflicts, ambiguous matches and dead letters."""
+def summary_rows(summary: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The run's counts as two tables: per dataset (pulls and pipes) and per sink."""
     datasets = [
         {"dataset": p["dataset"], "step": f"pull ({p['mode']})", "new": p["new"], "changed": p["changed"],
          "deleted": p["deleted"], "unchanged": p["unchanged"]}
@@ -119,6 +118,13 @@ def publish_artifacts(summary: dict[str, Any]) -> None:
          "deactivated": s["deactivated"], "failed": s["failed"], "dead_lettered": s["dead_lettered"]}
         for f in summary["flows"] for s in f["sinks"]
     ]  # fmt: skip
+    return datasets, sinks
+
+
+def publish_artifacts(summary: dict[str, Any]) -> None:
+    """Per-run artifacts (keyed, so the UI shows their history): counts per dataset and per sink,
+    and a markdown summary of conflicts, ambiguous matches and dead letters."""
+    datasets, sinks = summary_rows(summary)
     create_table_artifact(datasets, key="sync-dataset-counts", description="Rows new / changed / deleted per dataset")
     create_table_artifact(sinks, key="sync-sink-counts", description="Writes per sink (dry run: none sent)")
     create_markdown_artifact(render_summary(summary), key="sync-summary", description="Conflicts and dead letters")

@@ -73,25 +73,33 @@ def report_dict(report: SyncReport) -> dict[str, Any]:
 
 
 def render_report(report: SyncReport, console: Console) -> None:
+    render_rows(report.dataset_rows(), report.sink_rows(), [f.as_dict() for f in report.flows], console, report.dry_run)
+
+
+def render_rows(
+    datasets: list[dict[str, Any]],
+    sinks: list[dict[str, Any]],
+    flows: list[dict[str, Any]],
+    console: Console,
+    dry_run: bool = False,
+    title: str = "",
+) -> None:
     """The tables ``make demo`` and ``sluice sync`` print: what moved per dataset and per sink."""
-    datasets = Table("dataset", "step", "new", "changed", "deleted", "unchanged", title="Datasets")
-    for row in report.dataset_rows():
-        datasets.add_row(
-            row["dataset"], row["step"], *(str(row[k]) for k in ("new", "changed", "deleted", "unchanged"))
-        )
-    console.print(datasets)
-    title = "Sinks (dry run: nothing sent)" if report.dry_run else "Sinks"
-    sinks = Table("flow", "sink", "created", "updated", "deactivated", "failed", "dead letters", title=title)
-    for row in report.sink_rows():
-        sinks.add_row(
-            row["flow"], row["sink"],
-            *(str(row[k]) for k in ("created", "updated", "deactivated", "failed", "dead_lettered")),
-        )  # fmt: skip
-    console.print(sinks)
-    for f in report.flows:
+    prefix = f"{title}: " if title else ""
+    table = Table("dataset", "step", "new", "changed", "deleted", "unchanged", title=f"{prefix}datasets")
+    for row in datasets:
+        table.add_row(row["dataset"], row["step"], *(str(row[k]) for k in ("new", "changed", "deleted", "unchanged")))
+    console.print(table)
+    sent = "writes (dry run: nothing sent)" if dry_run else "writes"
+    table = Table("flow", "sink", "created", "updated", "deactivated", "failed", "dead letters", title=prefix + sent)
+    for row in sinks:
+        counts = (str(row[k]) for k in ("created", "updated", "deactivated", "failed", "dead_lettered"))
+        table.add_row(row["flow"], row["sink"], *counts)
+    console.print(table)
+    for f in flows:
         console.print(
-            f"[bold]{f.flow}[/bold]: matched {f.matched}, conflicts {f.conflicts} ({f.new_conflicts} new), "
-            f"ambiguous {f.ambiguous}, dead letters {f.dead_letters}, closed links {f.closed_links}"
+            f"[bold]{f['flow']}[/bold]: matched {f['matched']}, conflicts {f['conflicts']} ({f['new_conflicts']} new), "
+            f"ambiguous {f['ambiguous']}, dead letters {f['dead_letters']}, closed links {f['closed_links']}"
         )
 
 
