@@ -12,7 +12,8 @@ The form is JSON-like UTF-8 without whitespace:
 - lists keep their order; a null element is written ``null`` (dropping it would shift positions);
 - integers, and floats that are integral with magnitude below 2**53, are written as integers
   (``3``, ``3.0`` and ``Decimal("3.00")`` are the same); other floats use the shortest repr that
-  round-trips (``0.1``, ``1e+20``, ``nan``, ``inf``); decimals are written without exponent and
+  round-trips (``0.1``, ``1e+20``); NaN and infinities are the strings ``"NaN"``, ``"Infinity"``,
+  ``"-Infinity"``; decimals are written without exponent and
   without trailing zeros (``1.50`` -> ``1.5``); negative zero is ``0``;
 - strings are NFC-normalised and JSON-escaped: ``\\"``, ``\\\\``, ``\\b\\t\\n\\f\\r``, other control characters
   as ``\\u00XX`` with upper-case hex; everything else (non-ASCII, ``/``, DEL) verbatim UTF-8;
@@ -86,8 +87,13 @@ def _value(value: Any) -> str:
 
 
 def number_float(value: float) -> str:
-    """Integral floats below 2**53 as integers, everything else as the shortest round-trip repr."""
-    if math.isfinite(value) and value.is_integer() and abs(value) < MAX_EXACT_FLOAT_INT:
+    """Integral floats below 2**53 as integers, NaN and infinities as JSON strings, everything else as the
+    shortest round-trip repr."""
+    if math.isnan(value):
+        return '"NaN"'
+    if math.isinf(value):
+        return '"Infinity"' if value > 0 else '"-Infinity"'
+    if value.is_integer() and abs(value) < MAX_EXACT_FLOAT_INT:
         return str(int(value))
     return repr(value)
 

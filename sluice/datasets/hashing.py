@@ -10,6 +10,7 @@ members exactly as the reference omits them.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -30,7 +31,7 @@ INTEGER_TYPES = {
     "uhugeint",
 }
 FLOAT_TYPES = {"float", "double"}
-JSON_NATIVE = {"boolean", "tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger", "ubigint"}
+JSON_NATIVE = INTEGER_TYPES | {"boolean", "varchar", "date", "null"}
 TIMESTAMP_TYPES = {"timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns"}
 
 
@@ -77,8 +78,9 @@ def _value_sql(ref: str, dtype: duckdb.DuckDBPyType, depth: int) -> str:
     if kind in FLOAT_TYPES:
         d = f"CAST({ref} AS DOUBLE)"
         return (
-            f"(CASE WHEN isnan({d}) THEN 'nan' "  # DuckDB would print a NaN with its sign bit as -nan
-            f"WHEN isfinite({d}) AND {d} = trunc({d}) AND abs({d}) < {MAX_EXACT_FLOAT_INT} "
+            f"(CASE WHEN isnan({d}) THEN '\"NaN\"' WHEN {d} = 'inf' THEN '\"Infinity\"' "
+            f"WHEN {d} = '-inf' THEN '\"-Infinity\"' "
+            f"WHEN {d} = trunc({d}) AND abs({d}) < {MAX_EXACT_FLOAT_INT} "
             f"THEN CAST(CAST({d} AS BIGINT) AS VARCHAR) ELSE CAST({d} AS VARCHAR) END)"
         )
     if kind == "decimal":
@@ -99,20 +101,52 @@ def _value_sql(ref: str, dtype: duckdb.DuckDBPyType, depth: int) -> str:
         return f"('\"' || strftime(DATE '2000-01-01' + {ref}, '%H:%M:%S.%f') || '\"')"
     if kind == "blob":
         return f"('\"' || base64({ref}) || '\"')"
+    if kind in ("struct", "list", "array") and _json_native(dtype):
+        return _to_json_sql(ref, dtype)
     if kind == "struct":
         members = [(name, f"struct_extract({ref}, {quote_literal(name)})", child) for name, child in dtype.children]
         return f"(CASE WHEN {ref} IS NULL THEN NULL ELSE {_object_sql(members)} END)"
     if kind in ("list", "array"):
         var = f"x{depth}"
         (_, child) = dtype.children[0]
-        if child.id in JSON_NATIVE:  # to_json writes these lists canonically already (and null elements as null)
-            return f"CAST(to_json(CAST({ref} AS {child}[])) AS VARCHAR)"
-        if child.id == "varchar":
-            return f"CAST(to_json(list_transform({ref}, lambda {var}: nfc_normalize({var}))) AS VARCHAR)"
         element = f"coalesce({_value_sql(var, child, depth + 1)}, 'null')"
         elements = f"list_transform(CAST({ref} AS {child}[]), lambda {var}: {element})"
         return f"(CASE WHEN {ref} IS NULL THEN NULL ELSE '[' || array_to_string({elements}, ',') || ']' END)"
     raise UnsupportedType(f"no canonical form for type {dtype}")
+
+
+def _json_native(dtype: duckdb.DuckDBPyType) -> bool:
+    """True when ``to_json`` writes every leaf of this nested type canonically (strings, integers,
+    booleans, dates) with keys already in canonical order: then only null members need cutting."""
+    if dtype.id == "struct":
+        names = [name for name, _ in dtype.children]
+        return names == sorted(names, key=_nfc) and all(_json_native(child) for _, child in dtype.children)
+    if dtype.id in ("list", "array"):
+        return _json_native(dtype.children[0][1])
+    return dtype.id in JSON_NATIVE
+
+
+def _struct_keys(dtype: duckdb.DuckDBPyType) -> set[str]:
+    if dtype.id == "struct":
+        return {name for name, _ in dtype.children}.union(*(_struct_keys(child) for _, child in dtype.children))
+    if dtype.id in ("list", "array"):
+        return _struct_keys(dtype.children[0][1])
+    return set()
+
+
+def _to_json_sql(ref: str, dtype: duckdb.DuckDBPyType) -> str:
+    """A nested value through DuckDB's ``to_json`` in one call; null members are then cut out (a raw
+    ``"`` never occurs inside a JSON string, so ``,"key":null`` is always a member) and the text is
+    NFC-normalised as a whole (JSON's ASCII punctuation never composes with its neighbours)."""
+    text = f"CAST(to_json({ref}) AS VARCHAR)"
+    keys = _struct_keys(dtype)
+    if keys:
+        alternatives = "|".join(re.escape(json_string(k)) for k in sorted(keys))
+        after_comma = quote_literal(f",(?:{alternatives}):null")
+        first = quote_literal(f"\\{{(?:{alternatives}):null,?")
+        stripped = f"regexp_replace(regexp_replace({text}, {after_comma}, '', 'g'), {first}, '{{', 'g')"
+        text = f"(CASE WHEN contains({text}, ':null') THEN {stripped} ELSE {text} END)"
+    return f"nfc_normalize({text})"
 
 
 def _nfc(text: str) -> str:

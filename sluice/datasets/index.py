@@ -20,20 +20,30 @@ from sluice.datasets.schema import merge_columns
 from sluice.errors import DatasetError
 
 INDEX_SCHEMA = pa.schema(
-    [("_id", pa.string()), ("_hash", pa.string()), ("_offset", pa.int64()), ("_deleted", pa.bool_())]
+    [
+        ("_id", pa.string()),
+        ("_hash", pa.string()),
+        ("_offset", pa.int64()),
+        ("_deleted", pa.bool_()),
+        ("_fast", pa.uint64()),
+    ]
 )
-INDEX_COLUMNS = "_id, _hash, _offset, _deleted"
+INDEX_COLUMNS = "_id, _hash, _offset, _deleted, _fast"
+# Fast hashes are DuckDB's hash(): only valid for the DuckDB version that computed them.
+FAST_HASH_TAG = f"duckdb-{duckdb.__version__}"
 
 
 @dataclass(frozen=True)
 class IndexState:
     """The index of one dataset: ``table`` covers log offsets up to ``covered``; ``persisted`` is what
-    the file on disk covers; ``columns`` is the payload schema seen so far (name -> DuckDB type)."""
+    the file on disk covers; ``dirty`` counts rows updated since it was written; ``columns`` is the
+    payload schema seen so far (name -> DuckDB type)."""
 
     table: pa.Table
     covered: int = -1
     persisted: int = -1
     columns: dict[str, str] = field(default_factory=dict)
+    dirty: int = 0
 
     @property
     def rows(self) -> int:
@@ -54,21 +64,24 @@ def load_index(layout: Layout) -> IndexState:
         meta = table.schema.metadata or {}
         covered = int(meta[b"covered"])
         columns = json.loads(meta[b"columns"])
+        table = table.replace_schema_metadata(None).cast(INDEX_SCHEMA)
     except (OSError, KeyError, ValueError, pa.ArrowException):
         return empty_index()  # a damaged cache is rebuilt from the log, which is the truth
-    return IndexState(table.replace_schema_metadata(None), covered, covered, columns)
+    if meta.get(b"fast") != FAST_HASH_TAG.encode():
+        table = table.set_column(4, "_fast", pa.nulls(table.num_rows, pa.uint64()))
+    return IndexState(table, covered, covered, columns)
 
 
 def save_index(layout: Layout, state: IndexState) -> IndexState:
     """Persist the index atomically (temp file + rename); returns the state marked as persisted."""
-    meta = {"covered": str(state.covered), "columns": json.dumps(state.columns)}
+    meta = {"covered": str(state.covered), "columns": json.dumps(state.columns), "fast": FAST_HASH_TAG}
     table = state.table.replace_schema_metadata(meta)
     final = layout.index_path
     tmp = tmp_path_for(final)
     with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
     publish(tmp, final)
-    return replace(state, persisted=state.covered)
+    return replace(state, persisted=state.covered, dirty=0)
 
 
 def catch_up(con: duckdb.DuckDBPyConnection, state: IndexState, parts: list[Part], dataset: str) -> IndexState:
@@ -81,7 +94,10 @@ def catch_up(con: duckdb.DuckDBPyConnection, state: IndexState, parts: list[Part
     try:
         described = con.sql(f"SELECT * FROM {source} LIMIT 0")
         columns = merge_columns(state.columns, list(zip(described.columns, described.types, strict=True)), dataset)
-        delta = con.sql(f"SELECT {INDEX_COLUMNS} FROM {source} WHERE _offset > {state.covered}").fetch_arrow_table()
+        delta = con.sql(
+            f"SELECT _id, _hash, _offset, _deleted, CAST(NULL AS UBIGINT) AS _fast FROM {source} "
+            f"WHERE _offset > {state.covered}"
+        ).fetch_arrow_table()
     except duckdb.Error as exc:
         raise DatasetError(f"cannot read log parts beyond offset {state.covered}: {exc}", dataset) from exc
     covered = max(p.last for p in tail)
@@ -109,7 +125,9 @@ def apply_delta(con: duckdb.DuckDBPyConnection, state: IndexState, delta: pa.Tab
         ).fetch_arrow_table()
     finally:
         cur.close()
-    return replace(state, table=table.cast(INDEX_SCHEMA), covered=max(covered, state.covered))
+    return replace(
+        state, table=table.cast(INDEX_SCHEMA), covered=max(covered, state.covered), dirty=state.dirty + delta.num_rows
+    )
 
 
 def _literal(text: str) -> str:

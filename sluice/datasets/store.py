@@ -180,9 +180,10 @@ class DatasetStore:
         return state
 
     def _maybe_checkpoint(self, layout: Layout, state: IndexState) -> IndexState:
-        """Persist the index when its unpersisted tail is large enough to make catching up noticeable."""
-        tail = state.covered - state.persisted
-        if tail > 0 and (state.persisted < 0 or tail >= max(CHECKPOINT_MIN_ROWS, CHECKPOINT_SHARE * state.rows)):
+        """Persist the index when enough of it changed since the file was written (else catching up is cheaper)."""
+        if state.dirty and (
+            state.persisted < 0 or state.dirty >= max(CHECKPOINT_MIN_ROWS, CHECKPOINT_SHARE * state.rows)
+        ):
             return save_index(layout, state)
         return state
 

@@ -16,14 +16,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sluice.datasets.breaker import BreakerLimits, check_breaker
-from sluice.datasets.hashing import UnsupportedType, hash_sql, quote_ident, quote_literal
+from sluice.datasets.classify import POS, classify, stage
+from sluice.datasets.hashing import quote_ident, quote_literal
 from sluice.datasets.index import INDEX_COLUMNS, IndexState, apply_delta
 from sluice.datasets.layout import Layout, publish, tmp_path_for
 from sluice.datasets.models import WriteStats
 from sluice.datasets.schema import merge_columns
 from sluice.errors import DatasetError
 
-POS = "__sluice_pos"
 SCALAR_KEY_KINDS = {"varchar", "enum", "uuid", "tinyint", "smallint", "integer", "bigint", "hugeint"} | {
     "utinyint",
     "usmallint",
@@ -60,8 +60,8 @@ def write_batch(
         payload = [(c, t) for c, t in columns if not c.startswith("_")]
         merged = merge_columns(state.columns, payload, name)
         _check_key(cur, columns, num_rows, options.key, name)
-        _stage(cur, columns, options)
-        counts = _classify(cur, options.full)
+        stage(cur, columns, options.key, options.id_prefix)
+        counts = classify(cur, columns, options.full, name)
         check_breaker(
             name,
             options.limits if not options.force else BreakerLimits(None, None, 0),
@@ -81,11 +81,14 @@ def write_batch(
             duplicates=num_rows - counts["staged"],
             last_offset=state.covered,
         )
-        if appended == 0:
-            return stats, replace(state, columns=merged)
-        first, last = state.covered + 1, state.covered + appended
-        size = _append_part(cur, layout, payload, first, last)
-        delta = cur.sql(f"SELECT {INDEX_COLUMNS} FROM __sluice_appended").fetch_arrow_table()
+        first, last, size = None, state.covered, 0
+        if appended:
+            first, last = state.covered + 1, state.covered + appended
+            size = _append_part(cur, layout, payload, first, last)
+        delta = cur.sql(
+            f"SELECT {INDEX_COLUMNS} FROM __sluice_refreshed"
+            + (f" UNION ALL SELECT {INDEX_COLUMNS} FROM __sluice_appended" if appended else "")
+        ).fetch_arrow_table()
     finally:
         cur.close()
     new_state = apply_delta(con, replace(state, columns=merged), delta, last)
@@ -123,62 +126,6 @@ def _check_key(cur: duckdb.DuckDBPyConnection, columns: list, rows: int, key: st
         raise DatasetError(f"{missing} of {rows} entities have no key {key!r}; nothing was written", dataset)
 
 
-def _stage(cur: duckdb.DuckDBPyConnection, columns: list, options: WriteOptions) -> None:
-    """``__sluice_staged``: one row per distinct ``_id`` (the last in the batch) with its hash."""
-    try:
-        digest = hash_sql(columns)
-    except UnsupportedType as exc:
-        raise DatasetError(str(exc)) from exc
-    ident = f"CAST({quote_ident(options.key)} AS VARCHAR)"
-    if options.key not in dict(columns):  # only when the batch is empty (checked before)
-        ident, digest = "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)"
-    if options.id_prefix is not None:
-        ident = f"({quote_literal(options.id_prefix + ':')} || {ident})"
-    cur.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE __sluice_staged AS
-        SELECT {ident} AS _id, {digest} AS _hash, {POS} FROM __sluice_batch
-        """
-    )
-    total, distinct = cur.sql("SELECT count(*), count(DISTINCT _id) FROM __sluice_staged").fetchall()[0]
-    if total != distinct:
-        cur.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE __sluice_staged AS
-            SELECT * FROM __sluice_staged QUALIFY row_number() OVER (PARTITION BY _id ORDER BY {POS} DESC) = 1
-            """
-        )
-
-
-def _classify(cur: duckdb.DuckDBPyConnection, full: bool) -> dict[str, int]:
-    """``__sluice_changes`` (new or changed rows) and ``__sluice_tombstones``; returns the counts."""
-    cur.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE __sluice_changes AS
-        SELECT s._id, s._hash, s.{POS}, i._id IS NULL AS is_new
-        FROM __sluice_staged s LEFT JOIN __sluice_index i ON i._id = s._id
-        WHERE i._id IS NULL OR i._deleted OR i._hash IS DISTINCT FROM s._hash
-        """
-    )
-    tombstones = (
-        "SELECT _id FROM __sluice_index i WHERE NOT _deleted AND NOT EXISTS "
-        "(SELECT 1 FROM __sluice_staged s WHERE s._id = i._id)"
-        if full
-        else "SELECT _id FROM __sluice_index WHERE false"
-    )
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE __sluice_tombstones AS {tombstones}")
-    row = cur.sql(
-        """
-        SELECT (SELECT count(*) FROM __sluice_staged),
-               (SELECT count(*) FILTER (is_new) FROM __sluice_changes),
-               (SELECT count(*) FILTER (NOT is_new) FROM __sluice_changes),
-               (SELECT count(*) FROM __sluice_tombstones),
-               (SELECT count(*) FILTER (NOT _deleted) FROM __sluice_index)
-        """
-    ).fetchall()[0]
-    return dict(zip(("staged", "new", "changed", "deleted", "live"), row, strict=True))
-
-
 def _append_part(cur: duckdb.DuckDBPyConnection, layout: Layout, payload: list, first: int, last: int) -> int:
     """Write the new part to a temp file, then publish it; returns its size in bytes."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
@@ -186,11 +133,11 @@ def _append_part(cur: duckdb.DuckDBPyConnection, layout: Layout, payload: list, 
         f"""
         CREATE OR REPLACE TEMP TABLE __sluice_appended AS
         SELECT _id, _hash, CAST({first - 1} + row_number() OVER (ORDER BY {POS}) AS BIGINT) AS _offset,
-               false AS _deleted, {POS}
+               false AS _deleted, _fast, {POS}
         FROM __sluice_changes
         UNION ALL
         SELECT _id, NULL, CAST({first - 1} + (SELECT count(*) FROM __sluice_changes)
-               + row_number() OVER (ORDER BY _id) AS BIGINT), true, NULL
+               + row_number() OVER (ORDER BY _id) AS BIGINT), true, NULL, NULL
         FROM __sluice_tombstones
         """
     )

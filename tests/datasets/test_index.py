@@ -50,3 +50,28 @@ def test_leftover_temp_files_are_removed_under_the_lock(dataset_root: Path, comp
     assert len(store.current_arrow("company")) == 3  # readers never see temp files
     store.write("company", companies(3), key="id")
     assert not junk.exists()
+
+
+def test_fast_hashes_from_another_duckdb_version_are_ignored(dataset_root: Path, companies) -> None:
+    """Fast hashes only short-cut the canonical hash for the DuckDB version that computed them."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    from sluice.datasets.index import load_index, save_index
+
+    DatasetStore(dataset_root).write("company", companies(10), key="id")
+    layout = Layout.of(dataset_root, "company")
+    state = load_index(layout)
+    assert state.table["_fast"].null_count == 0
+    bogus = state.table.set_column(4, "_fast", pa.array([1] * 10, pa.uint64()))  # would all mismatch
+    save_index(layout, state.__class__(bogus, state.covered, state.persisted, state.columns))
+    with pa.OSFile(str(layout.index_path)) as source:  # a copy: the file is rewritten in place below
+        table = ipc.open_file(source).read_all()
+    meta = dict(table.schema.metadata)
+    meta[b"fast"] = b"duckdb-0.0.0"
+    with pa.OSFile(str(layout.index_path), "wb") as sink, ipc.new_file(sink, table.schema.with_metadata(meta)) as w:
+        w.write_table(table.replace_schema_metadata(meta))
+    assert load_index(layout).table["_fast"].null_count == 10
+    store = DatasetStore(dataset_root)
+    stats = store.write("company", companies(10), key="id")
+    assert (stats.unchanged, stats.appended) == (10, 0)

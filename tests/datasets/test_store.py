@@ -207,3 +207,16 @@ def test_info_and_two_stores_share_a_root(dataset_root: Path, companies) -> None
     info = a.info("company")
     assert (info.live, info.versions, info.last_offset) == (12, 12, 11) and info.bytes > 0
     assert set(info.columns) == {"id", "name", "address", "emails", "employees"}
+
+
+def test_renamed_column_with_same_values_is_a_change(store: DatasetStore) -> None:
+    """The fast hash covers the batch schema: same values under another name must not look unchanged."""
+    store.write("t", [{"_id": "1", "a": "x", "b": None}])
+    stats = store.write("t", [{"_id": "1", "b": "x", "a": None}])
+    assert stats.changed == 1
+
+
+def test_widened_type_with_equal_values_is_unchanged(store: DatasetStore) -> None:
+    store.write("t", pa.table({"_id": ["1", "2"], "n": pa.array([1, 2], pa.int32())}))
+    stats = store.write("t", pa.table({"_id": ["1", "2"], "n": pa.array([1.0, 2.5], pa.float64())}))
+    assert (stats.unchanged, stats.changed) == (1, 1)
