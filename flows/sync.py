@@ -13,6 +13,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from flows.progress import PullProgress
 from sluice.project import FLOW_SOURCES, Project
 
 SYSTEM_OF = {"superoffice_contact": "superoffice", "customwebshop_customer": "customwebshop"}
@@ -26,13 +27,22 @@ def open_project(project_dir: str | None) -> Project:
 def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool) -> dict[str, Any]:
     """One system × entity into its dataset (incremental by watermark unless ``full``)."""
     with open_project(project_dir) as project:
-        result = project.pull(dataset, full=full, force=force)
+        progress = PullProgress(dataset, expected_records(project, dataset, full))
+        result = project.pull(dataset, full=full, force=force, progress=progress)
+        progress.finish()
     get_run_logger().info(
         "pulled %s (%s): read %d, new %d, changed %d, deleted %d, offsets %d..%d",
         dataset, result.mode, result.read, result.stats.new, result.stats.changed, result.stats.deleted,
         result.stats.first_offset, result.stats.last_offset,
     )  # fmt: skip
     return result.as_dict()
+
+
+def expected_records(project: Project, dataset: str, full: bool) -> int | None:
+    """What a pull will probably read, for its progress bar: a full pull re-reads the live records;
+    an incremental one reads an unknown few."""
+    exists = project.store.exists(dataset)
+    return project.store.info(dataset).live if exists and full else None
 
 
 @flow(name="pull-superoffice", flow_run_name="pull superoffice")

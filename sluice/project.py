@@ -8,6 +8,7 @@ state), so two projects in one process never see each other.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -141,19 +142,19 @@ class Project:
 
     # -- sources and flows --------------------------------------------------------------------
 
-    def sources(self) -> dict[str, Source]:
-        """Every pullable dataset, by name."""
+    def sources(self, progress: Callable[[int], None] | None = None) -> dict[str, Source]:
+        """Every pullable dataset, by name; ``progress(n)`` is called as each page of records arrives."""
         return {
             "superoffice_contact": Source(
                 "superoffice", "contact", "superoffice_contact", "ContactId", "superoffice-contact",
                 lambda since: self.superoffice.read(
-                    "contact", superoffice.Watermark.parse(since) if since else None
+                    "contact", superoffice.Watermark.parse(since) if since else None, progress=progress
                 ),
             ),
             "customwebshop_customer": Source(
                 "customwebshop", "customers", "customwebshop_customer", "id", "customwebshop-customer",
                 lambda since: self.customwebshop.read(
-                    "customers", customwebshop.Watermark.parse(since) if since else None
+                    "customers", customwebshop.Watermark.parse(since) if since else None, progress=progress
                 ),
             ),
         }  # fmt: skip
@@ -200,8 +201,10 @@ class Project:
 
     # -- the operations every front end calls --------------------------------------------------
 
-    def pull(self, dataset: str, *, full: bool = False, force: bool = False) -> PullResult:
-        sources = self.sources()
+    def pull(
+        self, dataset: str, *, full: bool = False, force: bool = False, progress: Callable[[int], None] | None = None
+    ) -> PullResult:
+        sources = self.sources(progress)
         if dataset not in sources:
             raise ConfigError(f"unknown source dataset {dataset!r}; known: {sorted(sources)}")
         return pull(self.store, sources[dataset], self.watermarks, full=full, force=force)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from sluice.cli import datasets, simulate
+from sluice.cli import deploy as deploy_cli
 from sluice.cli import docs as docs_cli
 from sluice.cli import pipes as pipes_cli
 from sluice.cli import sync as sync_cli
@@ -25,6 +26,8 @@ app.add_typer(pipes_cli.app, name="pipes")
 app.command("docs")(docs_cli.docs)
 app.command("sync")(sync_cli.sync)
 app.add_typer(sync_cli.deadletters_app, name="deadletters")
+app.command("deploy")(deploy_cli.deploy)
+app.command("serve")(deploy_cli.serve)
 
 
 if __name__ == "__main__":  # pragma: no cover

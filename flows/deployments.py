@@ -1,0 +1,122 @@
+"""The ``sync`` flow's deployments: incremental every few minutes, full nightly, never overlapping.
+
+Rule: the schedules come from ``sluice.toml [schedules]`` and nowhere else; ``sluice deploy``,
+``sluice serve``, ``make serve`` and the tests all build them here (``prefect.yaml`` mirrors the
+defaults for ``prefect deploy``, and a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron, Interval
+
+from sluice.config import Schedules, load_config
+
+INCREMENTAL = "incremental"
+FULL = "full"
+WORK_POOL = "sluice"
+TAGS = ["sluice"]
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    """One deployment of ``sync``: its name, schedule and default parameters (Prefect-free, easy to compare)."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    interval_seconds: int | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+    concurrency_limit: int = 1
+
+
+def specs(schedules: Schedules) -> list[DeploymentSpec]:
+    """The two deployments. ``flows=None`` means every enabled dataflow; a run may override any parameter."""
+    base = {"flows": None, "dry_run": False}
+    return [
+        DeploymentSpec(
+            INCREMENTAL,
+            "Incremental sync: pull what changed since the watermarks, push only the deltas.",
+            {"full": False, **base},
+            interval_seconds=schedules.incremental_seconds,
+            timezone=schedules.timezone,
+        ),
+        DeploymentSpec(
+            FULL,
+            "Full sync: re-read everything, so deletes in the source systems are detected.",
+            {"full": True, **base},
+            cron=schedules.full_cron,
+            timezone=schedules.timezone,
+        ),
+    ]
+
+
+def build_deployments(project_dir: str | Path = ".") -> list[RunnerDeployment]:
+    """The deployments for the project at ``project_dir`` (its ``sluice.toml`` sets the schedules).
+
+    Each has a deployment concurrency limit of 1 with ENQUEUE: a run that comes due while the
+    previous one still runs waits for it instead of overlapping it (or being dropped).
+    """
+    from flows.sync import sync
+
+    project = Path(project_dir).resolve()
+    config = load_config(project)
+    deployments = []
+    for spec in specs(config.schedules):
+        schedule = (
+            Interval(spec.interval_seconds, timezone=spec.timezone)
+            if spec.interval_seconds is not None
+            else Cron(spec.cron or "", timezone=spec.timezone)
+        )
+        deployment = sync.to_deployment(
+            name=spec.name,
+            description=spec.description,
+            schedules=[schedule],
+            parameters={**spec.parameters, "project_dir": str(project)},
+            concurrency_limit=ConcurrencyLimitConfig(
+                limit=spec.concurrency_limit, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
+            ),
+            tags=TAGS,
+            job_variables={"working_dir": str(project)},
+        )
+        deployments.append(deployment)
+    return deployments
+
+
+def ensure_work_pool(name: str = WORK_POOL) -> bool:
+    """Create a process work pool called ``name`` unless it exists; True when it was created."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(name)
+            return False
+        except ObjectNotFound:
+            client.create_work_pool(WorkPoolCreate(name=name, type="process", description="Sluice sync runs"))
+            return True
+
+
+def register(project_dir: str | Path = ".", work_pool: str = WORK_POOL) -> list[str]:
+    """``sluice deploy``: register the deployments with the configured Prefect server (creating the
+    work pool when missing); returns their full names (``sync/incremental``, ``sync/full``)."""
+    ensure_work_pool(work_pool)
+    names = []
+    for deployment in build_deployments(project_dir):
+        deployment.apply(work_pool_name=work_pool)
+        names.append(f"{deployment.flow_name}/{deployment.name}")
+    return names
+
+
+def serve(project_dir: str | Path = ".", limit: int | None = None) -> None:
+    """``sluice serve``: run the scheduled deployments from this one long-lived process (blocks)."""
+    from prefect import serve as prefect_serve
+
+    prefect_serve(*build_deployments(project_dir), limit=limit)

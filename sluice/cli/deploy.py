@@ -1,0 +1,57 @@
+"""``sluice deploy`` and ``sluice serve``: put the ``sync`` flow on its schedules.
+
+Rule: both build the deployments in ``flows.deployments`` (schedules from ``sluice.toml``), so
+what ``deploy`` registers and what ``serve`` runs are the same two deployments. Prefect and the
+flows are imported only when a command runs: the rest of the CLI starts without them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from sluice.config import Schedules, load_config
+from sluice.errors import SluiceError
+
+PROJECT = typer.Option(Path("."), "--project", envvar="SLUICE_PROJECT", help="Folder holding sluice.toml and pipes/.")
+
+
+def deploy(
+    work_pool: str = typer.Option("sluice", "--work-pool", help="Process work pool (created when missing)."),
+    project_dir: Path = PROJECT,
+) -> None:
+    """Register the incremental and nightly full sync deployments with the configured Prefect server."""
+    from flows.deployments import register
+
+    console = Console()
+    schedules = _schedules(project_dir)
+    names = register(project_dir, work_pool)
+    for name in names:
+        console.print(f"registered [bold]{name}[/bold] on work pool {work_pool!r}", highlight=False)
+    console.print(
+        f"incremental every {schedules.incremental_seconds} s, full at cron {schedules.full_cron!r} "
+        f"({schedules.timezone}); start a worker with `prefect worker start --pool {work_pool}`",
+        highlight=False,
+    )
+
+
+def serve(
+    limit: int | None = typer.Option(None, "--limit", help="At most this many runs at once."),
+    project_dir: Path = PROJECT,
+) -> None:
+    """Run the scheduled sync deployments from this process until Ctrl-C (Prefect's ``serve``)."""
+    from flows.deployments import serve as serve_deployments
+
+    _schedules(project_dir)
+    serve_deployments(project_dir, limit)
+
+
+def _schedules(project_dir: Path) -> Schedules:
+    """The schedules, read first so a broken sluice.toml is a one-line error, not a traceback."""
+    try:
+        return load_config(project_dir).schedules
+    except SluiceError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
