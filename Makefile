@@ -45,7 +45,7 @@ docs: $(VENV)/.synced
 
 ## serve: a local Prefect server, the demo simulators and scheduled sync deployments
 serve: $(VENV)/.synced
-	$(BIN)/python -m sluice.serve_local
+	$(BIN)/python -m flows.serve_local
 
 ## notebooks: JupyterLab on notebooks/
 notebooks: $(VENV)/.synced
