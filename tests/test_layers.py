@@ -45,7 +45,18 @@ FORBIDDEN = {
         "prefect",
     },
     "pipes": {"sluice.systems", "sluice.sync", "sluice.cli", "sluice.simulators", "prefect"},
-    "sync": {"sluice.cli", "sluice.simulators", "prefect"},
+    "sync": {"sluice.cli", "sluice.simulators", "sluice.project", "prefect"},
+    "config": {
+        "sluice.datasets",
+        "sluice.systems",
+        "sluice.pipes",
+        "sluice.sync",
+        "sluice.cli",
+        "sluice.simulators",
+        "sluice.project",
+        "prefect",
+    },
+    "project": {"sluice.cli", "sluice.simulators", "prefect"},
 }
 
 
