@@ -6,9 +6,10 @@ a row whose fast hash (and batch schema) equals the remembered one is unchanged 
 aside), every other row gets the full canonical hash, compared with ``_hash``. A reload of unchanged
 data thus costs one cheap hash per row; a new DuckDB version or schema only makes one write slower.
 
-Tables left on the cursor: ``__sluice_staged`` (one row per ``_id``, the last one in the batch),
-``__sluice_changes`` (new or changed rows with ``_hash``), ``__sluice_refreshed`` (unchanged rows
-whose fast hash was missing or stale) and ``__sluice_tombstones`` (ids a full write deletes).
+Left on the cursor: ``__sluice_staged`` (one row per ``_id``, the last one in the batch),
+``__sluice_hashed`` (rows that needed the canonical hash, with their payload), two views over it,
+``__sluice_changes`` (new or changed) and ``__sluice_refreshed`` (unchanged, fast hash was stale),
+and ``__sluice_tombstones`` (the ids a full write deletes).
 """
 
 from __future__ import annotations
@@ -60,23 +61,25 @@ def classify(cur: duckdb.DuckDBPyConnection, columns: list, full: bool, dataset:
         digest = hash_sql([(c, t) for c, t in columns if not c.startswith("_")])
     except UnsupportedType as exc:
         raise DatasetError(str(exc), dataset) from exc
+    # The payload rides along, so appending needs no second read of the batch.
+    exclude = ", ".join([POS, *(quote_ident(c) for c, _ in columns if c.startswith("_"))])
     cur.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE __sluice_hashed AS
-        SELECT c.*, {digest} AS _hash  -- payload names are unambiguous: c's columns all start with _
+        SELECT c.*, {digest} AS _hash, b.* EXCLUDE ({exclude})  -- c's columns all start with _
         FROM __sluice_candidates c JOIN __sluice_batch b ON b.{POS} = c.{POS}
         """
     )
     cur.execute(
         """
-        CREATE OR REPLACE TEMP TABLE __sluice_changes AS
+        CREATE OR REPLACE TEMP VIEW __sluice_changes AS
         SELECT * FROM __sluice_hashed
         WHERE __sluice_is_new OR __sluice_old_deleted OR __sluice_old_hash IS DISTINCT FROM _hash
         """
     )
     cur.execute(
         """
-        CREATE OR REPLACE TEMP TABLE __sluice_refreshed AS
+        CREATE OR REPLACE TEMP VIEW __sluice_refreshed AS
         SELECT _id, _hash, __sluice_old_offset AS _offset, false AS _deleted, _fast FROM __sluice_hashed
         WHERE NOT (__sluice_is_new OR __sluice_old_deleted OR __sluice_old_hash IS DISTINCT FROM _hash)
         """

@@ -104,25 +104,32 @@ def catch_up(con: duckdb.DuckDBPyConnection, state: IndexState, parts: list[Part
     return apply_delta(con, replace(state, columns=columns), delta, covered)
 
 
-def apply_delta(con: duckdb.DuckDBPyConnection, state: IndexState, delta: pa.Table, covered: int) -> IndexState:
-    """The index after appending ``delta`` rows (latest per ``_id`` wins)."""
+def apply_delta(
+    con: duckdb.DuckDBPyConnection, state: IndexState, delta: pa.Table, covered: int, unique: bool = False
+) -> IndexState:
+    """The index after appending ``delta`` rows (latest per ``_id`` wins; ``unique``: one row per ``_id``)."""
     if delta.num_rows == 0:
         return replace(state, covered=max(covered, state.covered))
+    latest = (
+        "SELECT * FROM __sluice_delta"
+        if unique
+        else "SELECT * FROM __sluice_delta QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _offset DESC) = 1"
+    )
     cur = con.cursor()
     try:
         cur.register("__sluice_index", state.table)
         cur.register("__sluice_delta", delta)
-        table = cur.sql(
-            f"""
-            WITH latest AS (
-                SELECT {INDEX_COLUMNS} FROM __sluice_delta
-                QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _offset DESC) = 1
-            )
-            SELECT {INDEX_COLUMNS} FROM __sluice_index ANTI JOIN latest USING (_id)
-            UNION ALL
-            SELECT {INDEX_COLUMNS} FROM latest
-            """
-        ).fetch_arrow_table()
+        if state.rows == 0:
+            table = cur.sql(f"SELECT {INDEX_COLUMNS} FROM ({latest})").fetch_arrow_table()
+        else:
+            table = cur.sql(
+                f"""
+                WITH latest AS ({latest})
+                SELECT {INDEX_COLUMNS} FROM __sluice_index ANTI JOIN latest USING (_id)
+                UNION ALL
+                SELECT {INDEX_COLUMNS} FROM latest
+                """
+            ).fetch_arrow_table()
     finally:
         cur.close()
     return replace(

@@ -33,6 +33,10 @@ SCALAR_KEY_KINDS = {"varchar", "enum", "uuid", "tinyint", "smallint", "integer",
 }
 
 
+# Rows within a part are not sorted (readers order by _offset; sorting wide rows costs more than the write).
+PARQUET_OPTIONS = "COMPRESSION zstd, COMPRESSION_LEVEL 1"
+
+
 @dataclass(frozen=True)
 class WriteOptions:
     key: str = "_id"
@@ -91,7 +95,7 @@ def write_batch(
         ).fetch_arrow_table()
     finally:
         cur.close()
-    new_state = apply_delta(con, replace(state, columns=merged), delta, last)
+    new_state = apply_delta(con, replace(state, columns=merged), delta, last, unique=True)
     return replace(stats, first_offset=first, last_offset=last, appended_bytes=size), new_state
 
 
@@ -149,9 +153,8 @@ def _append_part(cur: duckdb.DuckDBPyConnection, layout: Layout, payload: list, 
         COPY (
             SELECT a._id, a._hash, CAST(a._offset AS BIGINT) AS _offset, TIMESTAMPTZ '{now}' AS _ts,
                    a._deleted{select_payload}
-            FROM __sluice_appended a LEFT JOIN __sluice_batch b ON b.{POS} = a.{POS}
-            ORDER BY a._offset
-        ) TO {quote_literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd)
+            FROM __sluice_appended a LEFT JOIN __sluice_changes b ON b.{POS} = a.{POS}
+        ) TO {quote_literal(str(tmp))} (FORMAT parquet, {PARQUET_OPTIONS})
         """
     )
     publish(tmp, final)
