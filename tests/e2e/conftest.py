@@ -60,11 +60,11 @@ class Systems:
         session.headers.update({"Authorization": f"Bearer {DEMO_API_KEY}", "Accept": "application/json"})
         return session
 
-    def project(self, root: Path, **kwargs: Any) -> Project:
+    def project(self, root: Path, *, retry: RetryPolicy = FAST_RETRY) -> Project:
         so_client = SuperOfficeClient(
-            self.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=FAST_RETRY, workers=4
+            self.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=retry, workers=4
         )
-        shop_client = CustomwebshopClient(self.shop_server.url, DEMO_API_KEY, retry=FAST_RETRY)
+        shop_client = CustomwebshopClient(self.shop_server.url, DEMO_API_KEY, retry=retry)
         return Project(load_config(REPO, datasets=root), superoffice_client=so_client, customwebshop_client=shop_client)
 
     # -- edits, as a user of each system makes them --------------------------------------------
@@ -129,6 +129,14 @@ class Systems:
     def faults(self, **settings: Any) -> None:
         for server in (self.so_server, self.shop_server):
             requests.put(f"{server.url}/_admin/faults", json=settings).raise_for_status()
+
+    def clear_faults(self) -> None:
+        for server in (self.so_server, self.shop_server):
+            requests.delete(f"{server.url}/_admin/faults").raise_for_status()
+
+    def stop(self) -> None:
+        self.so_server.stop()
+        self.shop_server.stop()
 
 
 def start_systems(contacts: int = 30, customers: int = 8, seed: int = 5) -> tuple[Systems, list[ServerThread]]:
