@@ -10,11 +10,13 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
-ANCHOR = datetime(2025, 6, 1, 12, 0, 0)
-"""Seeded timestamps lie before this fixed moment, so a seed gives the same data on any day."""
+from sluice.simulators.superoffice.draws import below, pick, weighted
+from sluice.simulators.superoffice.stamps import ANCHOR, ANCHOR_SECONDS, iso_seconds
+
+__all__ = ["ANCHOR", "COUNTRIES", "companies", "price_lists", "products", "slug"]
 
 
 @dataclass(frozen=True)
@@ -151,46 +153,58 @@ def companies(seed: int, n: int) -> Iterator[dict[str, Any]]:
     Keys: contact_id, name, org_nr, email, phone, url, department, country (ISO2), country_id, country_name,
     currency, city, zipcode, street, category_id, category, business_id, business, registered, updated
     (ISO ``YYYY-MM-DDTHH:MM:SS``, UTC, before ``ANCHOR``).
+
+    The draws are ``random.Random``'s own (``choices``/``choice``/``randrange``, see ``draws.py``) in the
+    original order, inlined because this loop seeds 100,000 contacts; timestamps use integer maths.
     """
     rng = random.Random(seed)
     stride = int(_NAME_SPACE * 0.6180339887) + seed % 1000  # golden-ratio step: neighbours share little
     while _gcd(stride, _NAME_SPACE) != 1:
         stride += 1
     offset = rng.randrange(_NAME_SPACE)
+    bits, uniform = rng.getrandbits, rng.random
     for contact_id in range(1, n + 1):
-        country = rng.choices(COUNTRIES, COUNTRY_WEIGHTS)[0]
-        city, zipcode = rng.choice(country.cities)
+        country = weighted(uniform, COUNTRIES, _COUNTRY_CUMULATIVE)
+        city, zipcode = pick(bits, country.cities)
         core, trade, region = _name_parts((offset + contact_id * stride) % _NAME_SPACE)
         lap = (contact_id - 1) // _NAME_SPACE
-        base = " ".join(part for part in (core, trade, region, str(lap + 1) if lap else "") if part)
-        name = f"{base} {rng.choice(country.suffixes)}"
+        base = f"{core} {trade} {region}" if region else f"{core} {trade}"
+        if lap:
+            base = f"{base} {lap + 1}"
+        name = f"{base} {pick(bits, country.suffixes)}"
         domain = f"{slug(base)}.{country.tld}"
-        category = rng.choices(CATEGORIES, CATEGORY_WEIGHTS)[0]
-        business = rng.choice(BUSINESSES)
-        registered = ANCHOR - timedelta(seconds=rng.randrange(4 * 365 * 86400))
-        updated = registered + timedelta(seconds=rng.randrange(int((ANCHOR - registered).total_seconds()) + 1))
+        category = weighted(uniform, CATEGORIES, _CATEGORY_CUMULATIVE)
+        business = pick(bits, BUSINESSES)
+        age = below(bits, _REGISTRATION_SPAN)  # seconds before ANCHOR
+        registered = ANCHOR_SECONDS - age
+        updated = registered + below(bits, age + 1)
         yield {
             "contact_id": contact_id,
             "name": name,
             "org_nr": _org_nr(country.iso2, contact_id, seed),
             "email": f"post@{domain}",
-            "phone": f"{country.phone} {rng.randrange(20000000, 99999999)}",
+            "phone": f"{country.phone} {20000000 + below(bits, 79999999)}",
             "url": f"https://www.{domain}",
-            "department": rng.choice(DEPARTMENTS),
+            "department": pick(bits, DEPARTMENTS),
             "country": country.iso2,
             "country_id": country.country_id,
             "country_name": country.name,
             "currency": country.currency,
             "city": city,
             "zipcode": zipcode,
-            "street": f"{rng.choice(country.streets)} {rng.randrange(1, 120)}",
+            "street": f"{pick(bits, country.streets)} {1 + below(bits, 119)}",
             "category_id": category[0],
             "category": category[1],
             "business_id": business[0],
             "business": business[1],
-            "registered": registered.isoformat(),
-            "updated": updated.isoformat(),
+            "registered": iso_seconds(registered),
+            "updated": iso_seconds(updated),
         }
+
+
+_COUNTRY_CUMULATIVE = tuple(accumulate(COUNTRY_WEIGHTS))
+_CATEGORY_CUMULATIVE = tuple(accumulate(CATEGORY_WEIGHTS))
+_REGISTRATION_SPAN = 4 * 365 * 86400
 
 
 def _gcd(a: int, b: int) -> int:
