@@ -6,6 +6,7 @@ Configuration reaches the flow only through the environment (as for a deployment
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ import pytest
 import requests
 
 from flows.demo import DemoSystems, simulators
+from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
+from sluice.simulators.runner import ServerThread
+from sluice.simulators.superoffice import DEMO, SuperOfficeSimulator
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,10 +31,29 @@ def systems(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[DemoSys
         yield demo
 
 
-def writes(systems: DemoSystems) -> tuple[int, int]:
-    so = requests.get(f"{systems.superoffice.url}/_admin/stats").json()["writes"]
-    shop = requests.get(f"{systems.shop.url}/_admin/stats").json()["writes"]
-    return so, shop
+@pytest.fixture
+def basic_auth_systems(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """Both simulators with a SuperOffice that takes Basic auth: no login request, so every POST, PUT,
+    PATCH or DELETE the simulators count is a data write. Yields the two servers' base URLs."""
+    so = SuperOfficeSimulator(contacts=30, seed=7, auth="basic")
+    shop = CustomwebshopSimulator(customers=8, seed=7)
+    with ServerThread(so.app) as so_server, ServerThread(shop.app) as shop_server:
+        env = {
+            "SLUICE_SUPEROFFICE_URL": f"{so_server.url}/{so.tenant}",
+            "SLUICE_SUPEROFFICE_AUTH": "basic",
+            "SLUICE_SUPEROFFICE_USERNAME": DEMO.username,
+            "SLUICE_SUPEROFFICE_PASSWORD": DEMO.password,
+            "SLUICE_CUSTOMWEBSHOP_URL": shop_server.url,
+            "SLUICE_CUSTOMWEBSHOP_API_KEY": DEMO_API_KEY,
+            "SLUICE_DATASETS": str(tmp_path / "datasets"),
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        yield so_server.url, shop_server.url
+
+
+def writes(*servers: str) -> list[int]:
+    return [requests.get(f"{url}/_admin/stats").json()["writes"] for url in servers]
 
 
 def run_sync(**params: Any) -> tuple[UUID, dict[str, Any]]:
@@ -39,6 +62,11 @@ def run_sync(**params: Any) -> tuple[UUID, dict[str, Any]]:
     state = sync(project_dir=str(REPO), return_state=True, **params)
     assert state.is_completed(), state.message
     return state.state_details.flow_run_id, state.result()
+
+
+def rows(artifact: Any) -> list[dict[str, Any]]:
+    """A table artifact's rows (the API returns them as a JSON string)."""
+    return json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
 
 
 def artifacts(flow_run_id: UUID | None = None, key: str | None = None) -> list[Any]:
@@ -59,10 +87,10 @@ def test_a_sync_run_publishes_counts_summary_and_progress(prefect_server: str, s
     found = {a.key: a for a in artifacts(run_id)}
     assert {"sync-dataset-counts", "sync-sink-counts", "sync-summary"} <= set(found)
 
-    datasets = {(row["dataset"], row["step"]): row for row in found["sync-dataset-counts"].data}
+    datasets = {(row["dataset"], row["step"]): row for row in rows(found["sync-dataset-counts"])}
     assert datasets[("superoffice_contact", "pull (full)")]["new"] == 30
     assert datasets[("customwebshop_customer", "pull (full)")]["new"] == 8
-    sinks = {row["sink"]: row for row in found["sync-sink-counts"].data}
+    sinks = {row["sink"]: row for row in rows(found["sync-sink-counts"])}
     shop_sink = next(row for name, row in sinks.items() if "shop" in name)
     assert shop_sink["created"] == summary["flows"][0]["creates"] > 0
     assert "sluice datasets show sync_conflicts" in found["sync-summary"].data
@@ -76,24 +104,31 @@ def test_a_sync_run_publishes_counts_summary_and_progress(prefect_server: str, s
 
 @pytest.mark.slow
 def test_the_table_artifacts_keep_their_history_across_runs(prefect_server: str, systems: DemoSystems) -> None:
-    first, _ = run_sync()
+    first, first_summary = run_sync()
     second, _ = run_sync()
     runs = {a.flow_run_id for a in artifacts(key="sync-dataset-counts")}
     assert {first, second} <= runs
-    second_counts = next(a for a in artifacts(second) if a.key == "sync-dataset-counts").data
-    pulled = [row for row in second_counts if row["step"].startswith("pull")]
-    assert pulled and all(row["new"] == 0 and row["changed"] == 0 for row in pulled)
+    second_counts = next(a for a in artifacts(second) if a.key == "sync-dataset-counts")
+    pulled = {row["dataset"]: row for row in rows(second_counts) if row["step"].startswith("pull")}
+    assert pulled["superoffice_contact"]["step"] == "pull (incremental)"
+    assert pulled["superoffice_contact"]["new"] == pulled["superoffice_contact"]["changed"] == 0
+    # the shop's side of the second run: the customers the first run created there, read back
+    assert pulled["customwebshop_customer"]["new"] == first_summary["flows"][0]["creates"]
 
 
 @pytest.mark.slow
-def test_dry_run_reports_every_delta_and_sends_no_write(prefect_server: str, systems: DemoSystems) -> None:
-    requests.delete(f"{systems.superoffice.url}/_admin/stats")
-    requests.delete(f"{systems.shop.url}/_admin/stats")
+def test_dry_run_reports_every_delta_and_sends_no_write(
+    prefect_server: str, basic_auth_systems: tuple[str, str]
+) -> None:
+    assert writes(*basic_auth_systems) == [0, 0]
     run_id, summary = run_sync(dry_run=True)
-    assert writes(systems) == (0, 0)
+    assert writes(*basic_auth_systems) == [0, 0]
     creates = summary["flows"][0]["creates"]
     assert creates > 0
     found = {a.key: a for a in artifacts(run_id)}
     assert found["sync-summary"].data.startswith("# Sync (dry run)")
     assert f"creates {creates}," in found["sync-summary"].data
-    assert all(row["created"] == 0 for row in found["sync-sink-counts"].data)  # nothing was sent
+    assert all(row["created"] == 0 for row in rows(found["sync-sink-counts"]))  # nothing was sent
+
+    run_sync()  # the same run for real does write: the check above could have failed
+    assert writes(*basic_auth_systems)[1] >= creates
