@@ -1,0 +1,134 @@
+"""``sluice sync`` killed with SIGKILL at random points, then run again: no duplicate, no lost edit.
+
+The CLI runs as a real subprocess against simulators this test serves, configured only through the
+environment, as an operator would run it. The first kill lands while the first sync is creating shop
+customers (the test watches the shop's write counter); later kills land at random moments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from sluice.simulators.customwebshop import DEMO_API_KEY
+from sluice.simulators.superoffice import DEMO
+from tests.e2e.conftest import REPO, Systems, start_systems
+from tests.e2e.observe import customers_per_contact
+
+pytestmark = pytest.mark.slow
+
+SLUICE = [str(REPO / ".venv" / "bin" / "sluice"), "sync", "--json"]
+
+
+def sync_env(systems: Systems, datasets: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
+    return env | {
+        "SLUICE_SUPEROFFICE_URL": systems.tenant_url,
+        "SLUICE_SUPEROFFICE_AUTH": "basic",
+        "SLUICE_SUPEROFFICE_USERNAME": DEMO.username,
+        "SLUICE_SUPEROFFICE_PASSWORD": DEMO.password,
+        "SLUICE_CUSTOMWEBSHOP_URL": systems.shop_server.url,
+        "SLUICE_CUSTOMWEBSHOP_API_KEY": DEMO_API_KEY,
+        "SLUICE_DATASETS": str(datasets),
+        "SLUICE_PROJECT": str(REPO),
+    }
+
+
+def shop_writes(systems: Systems) -> int:
+    return requests.get(f"{systems.shop_server.url}/_admin/stats").json()["writes"]
+
+
+def start(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(SLUICE, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def kill(proc: subprocess.Popen) -> bool:
+    """SIGKILL; True when the process was still running (the kill really interrupted something)."""
+    alive = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    return alive
+
+
+def kill_after_shop_writes(env: dict[str, str], systems: Systems, writes: int, timeout: float = 60) -> bool:
+    """Start a sync and kill it the moment the shop has answered ``writes`` more writes."""
+    floor = shop_writes(systems)
+    proc = start(env)
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and shop_writes(systems) < floor + writes:
+        assert time.monotonic() < deadline, "the sync never reached its creates"
+        time.sleep(0.002)
+    return kill(proc)
+
+
+def kill_after(env: dict[str, str], seconds: float) -> bool:
+    proc = start(env)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=seconds)
+    return kill(proc)
+
+
+def run_to_completion(env: dict[str, str]) -> str:
+    done = subprocess.run(SLUICE, env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def customer_of(systems: Systems, contact_id: int) -> dict:
+    [customer] = [
+        c
+        for c in systems.customers()
+        if (c.get("external_refs") or {}).get("superoffice_contact_id") == str(contact_id)
+    ]
+    return customer
+
+
+def test_a_sync_killed_at_random_points_leaves_no_duplicate_and_loses_no_edit(tmp_path: Path):
+    rng = random.Random(int(os.environ.get("SLUICE_KILL_SEED", "20261126")))
+    systems, _ = start_systems(contacts=40, customers=8, seed=3)
+    try:
+        env = sync_env(systems, tmp_path / "datasets")
+        new = systems.create_contact(Name="Før Første Synk AS", Emails=[{"Value": "post@for-forste.example"}])
+        systems.edit_contact(2, Name="Edited before the first sync AS")
+
+        interrupted = [kill_after_shop_writes(env, systems, rng.randint(3, 20)) for _ in range(2)]
+        interrupted += [kill_after(env, rng.uniform(1.0, 5.0)) for _ in range(2)]
+        assert interrupted[:2] == [True, True], "the first kills landed in the middle of the creates"
+        run_to_completion(env)
+
+        contact_ids = systems.contact_ids()
+        assert customers_per_contact(systems) == {str(i): 1 for i in contact_ids}, "one customer per contact"
+        assert customer_of(systems, 2)["company_name"] == "Edited before the first sync AS"
+        assert customer_of(systems, new["ContactId"])["email"] == "post@for-forste.example"
+
+        # Edits on both sides, then more killed runs before one that completes.
+        systems.edit_contact(5, Department="Drept og gjenopplivet")
+        systems.edit_contact(6, Description="Kun e-post")
+        systems.edit_customer(customer_of(systems, 7)["id"], phone="+47 99 88 77 66")
+        systems.edit_customer(customer_of(systems, 8)["id"], note="Fra nettbutikken", website="https://eight.example")
+        late = systems.create_contact(Name="Etter Første Synk AS", Emails=[{"Value": "post@etter.example"}])
+        for _ in range(3):
+            kill_after(env, rng.uniform(0.5, 5.0))
+        run_to_completion(env)
+
+        assert customers_per_contact(systems) == {str(i): 1 for i in systems.contact_ids()}
+        assert customer_of(systems, 5)["department"] == "Drept og gjenopplivet"
+        assert customer_of(systems, 6)["note"] == "Kun e-post"
+        assert systems.contact(7)["Phones"][0]["Value"] == "+47 99 88 77 66"
+        assert systems.contact(8)["Description"] == "Fra nettbutikken"
+        assert systems.contact(8)["Urls"][0]["Value"] == "https://eight.example"
+        assert customer_of(systems, late["ContactId"])["company_name"] == "Etter Første Synk AS"
+
+        systems.reset_stats()
+        run_to_completion(env)  # and nothing is left over to echo
+        assert systems.writes() == (0, 0)
+    finally:
+        systems.stop()
