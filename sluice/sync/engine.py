@@ -142,6 +142,7 @@ class FlowRunner:
             return result
         for link in plan.new_links:
             self.state.record_link(link)
+        self.state.record_intents([c.a_id for c in plan.of("b", "create")])
         outcomes_b = self.sink_b.push([c for c in plan.changes if c.target == "b"], self._on_confirmed(plan))
         outcomes_a = self.sink_a.push([c for c in plan.changes if c.target == "a"])
         outcomes = outcomes_b + outcomes_a

@@ -115,9 +115,11 @@ class FlowState:
 
     # -- links ------------------------------------------------------------------------------
 
-    def record_intent(self, a_id: str) -> None:
-        """Before a create is sent: if the process dies now, the next run looks the record up first."""
-        self.journal.append({"kind": "intent", "a_id": a_id})
+    def record_intents(self, a_ids: list[str]) -> None:
+        """Before creates are sent (one fsync for all): if the process dies, or an answer is lost, the next
+        run looks those records up by their external reference first instead of trusting the idempotency
+        key alone (the shop forgets keys after 24 h, and a key reused with a changed body is refused)."""
+        self.journal.append_many([{"kind": "intent", "a_id": a_id} for a_id in a_ids])
 
     def pending_intents(self) -> set[str]:
         """SuperOffice ids whose create was sent by a run that died before the link was folded."""
@@ -142,12 +144,12 @@ class FlowState:
             agreed = [_agreed_row(e["a_id"], e["b_id"], e["agreed"]) for e in events if e.get("agreed") is not None]
             if agreed:
                 self.store.write(self.flow.agreed_dataset, agreed)
-        intents = [e for e in self.journal.read() if e.get("kind") == "intent"]
         linked = {e["a_id"] for e in events}
+        unresolved = dict.fromkeys(
+            e["a_id"] for e in self.journal.read() if e.get("kind") == "intent" and e["a_id"] not in linked
+        )
         self.journal.clear()
-        for event in intents:
-            if event["a_id"] not in linked:
-                self.journal.append(event)  # still unresolved: keep it for the lookup
+        self.record_intents(list(unresolved))  # still unresolved: keep each once, for the lookup
 
     def save(self, closed: list[Link], agreed: dict[str, dict[str, Any]]) -> None:
         """End of run: closed links and the confirmed agreed state become datasets."""

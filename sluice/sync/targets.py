@@ -45,8 +45,8 @@ class CustomwebshopSink(Sink):
         if change.op == "create":
             if change.a_id in self.pending:
                 found = self.client.find_by_external_ref(self.resource, self.ref_key, change.a_id)
-                if found:
-                    return found[0]
+                if found:  # an earlier run's create landed: adopt it, brought up to today's values
+                    return self.client.update(self.resource, int(found[0]["id"]), body)
             return self.client.create(self.resource, body, idempotency_key=self.idempotency_key(change))
         assert change.b_id is not None
         if_match = int(change.version) if change.version not in (None, "") else None

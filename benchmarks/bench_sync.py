@@ -1,0 +1,175 @@
+"""Two-way sync (Contact ↔ Customer) end to end: a first full sync, then an incremental one after a few edits.
+
+Cases (each paired with a baseline from the same run):
+* ``full sync``: wall seconds vs the seconds the two clients spent inside HTTP calls (``stats.seconds``,
+  summed over threads, so it can exceed wall time when requests overlap); the remainder is engine time
+  (pulls into Parquet, pipes, reconcile, state).
+* ``full sync: requests``: requests both simulators answered (``/_admin/stats``) vs the number of contacts.
+* ``settle sync``: the run right after the first one, which reads back the customers the first one created
+  (the shop's change feed returns them once): requests vs the full sync.
+* ``incremental``: after ``edits`` user edits (half in SuperOffice, half in the shop): requests vs edits and
+  vs the full sync, wall vs the full sync, and wall vs HTTP time. These show the incremental run scales with
+  the edits, not with the data.
+
+The simulators run in a child process, so their work does not share this process's GIL. The clients are
+built without the rate limits of ``sluice.toml``: the engine is measured, not the throttle.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from benchmarks.common import Result, timer
+from sluice.config import load_config
+from sluice.project import Project
+from sluice.secrets import Secret
+from sluice.simulators.customwebshop import DEMO_API_KEY
+from sluice.simulators.superoffice import DEMO
+from sluice.systems.customwebshop import CustomwebshopClient
+from sluice.systems.http import RetryPolicy
+from sluice.systems.superoffice import BasicAuth, SuperOfficeClient
+
+BENCH = "sync"
+REPO = Path(__file__).resolve().parents[1]
+
+SERVE = """
+import json, sys
+from sluice.simulators.runner import ServerThread
+from sluice.simulators.customwebshop import CustomwebshopSimulator
+from sluice.simulators.superoffice import SuperOfficeSimulator
+contacts = int(sys.argv[1])
+so = SuperOfficeSimulator(seed=0, contacts=contacts, auth="basic")
+shop = CustomwebshopSimulator(seed=0, customers=max(5, contacts // 50))
+so_server, shop_server = ServerThread(so.app).start(), ServerThread(shop.app).start()
+print(json.dumps({"so": so_server.url, "tenant": so.tenant, "shop": shop_server.url}), flush=True)
+sys.stdin.read()
+"""
+
+
+@dataclass(frozen=True)
+class Servers:
+    so: str
+    tenant: str
+    shop: str
+
+    @property
+    def tenant_url(self) -> str:
+        return f"{self.so}/{self.tenant}"
+
+    def requests_answered(self) -> int:
+        return sum(requests.get(f"{url}/_admin/stats").json()["requests"] for url in (self.so, self.shop))
+
+    def reset_stats(self) -> None:
+        for url in (self.so, self.shop):
+            requests.delete(f"{url}/_admin/stats")
+
+
+@contextmanager
+def simulators(contacts: int) -> Iterator[Servers]:
+    """Both seeded simulators in one child process; stopped on exit."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE, str(contacts)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        yield Servers(**json.loads(proc.stdout.readline()))
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def open_project(servers: Servers, root: Path) -> Project:
+    retry = RetryPolicy(attempts=5, base=0.01, cap=0.1)
+    so = SuperOfficeClient(servers.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=retry)
+    shop = CustomwebshopClient(servers.shop, DEMO_API_KEY, retry=retry)
+    return Project(load_config(REPO, datasets=root), superoffice_client=so, customwebshop_client=shop)
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    http: float
+    requests: int
+    writes: int
+
+
+def measured_sync(project: Project, servers: Servers) -> Run:
+    """One ``Project.sync()``: wall time, client HTTP time, requests the simulators answered, writes sent."""
+    clients = (project.superoffice, project.customwebshop)
+    http_before = sum(c.stats.seconds for c in clients)
+    servers.reset_stats()
+    with timer() as elapsed:
+        report = project.sync()
+    http = sum(c.stats.seconds for c in clients) - http_before
+    return Run(elapsed(), http, servers.requests_answered(), report.writes)
+
+
+def make_edits(servers: Servers, project: Project, edits: int) -> None:
+    """Half the edits in SuperOffice (PATCH a contact's department), half in the shop (PATCH a note)."""
+    rows = project.links("contact_customer").to_pylist()
+    links = sorted((int(r["a_id"]), r["b_id"]) for r in rows if r["status"] == "active")
+    step = max(1, len(links) // edits)
+    chosen = links[::step][:edits]
+    so, shop = requests.Session(), requests.Session()
+    so.auth = (DEMO.username, DEMO.password)
+    shop.headers["Authorization"] = f"Bearer {DEMO_API_KEY}"
+    for n, (contact_id, customer_id) in enumerate(chosen):
+        if n % 2 == 0:
+            url = f"{servers.tenant_url}/api/v1/Contact/{contact_id}"
+            so.patch(url, json={"Department": f"Benchmark {n}"}).raise_for_status()
+        else:
+            url = f"{servers.shop}/api/v1/customers/{customer_id}"
+            shop.patch(url, json={"note": f"Benchmark edit {n}"}).raise_for_status()
+
+
+def run(quick: bool) -> list[Result]:
+    contacts, edits = (500, 10) if quick else (10_000, 100)
+    with (
+        simulators(contacts) as servers,
+        tempfile.TemporaryDirectory() as tmp,
+        open_project(servers, Path(tmp) / "datasets") as project,
+    ):
+        full = measured_sync(project, servers)
+        settle = measured_sync(project, servers)
+        make_edits(servers, project, edits)
+        incremental = measured_sync(project, servers)
+    return results(contacts, edits, full, settle, incremental)
+
+
+def results(contacts: int, edits: int, full: Run, settle: Run, incremental: Run) -> list[Result]:
+    http = "HTTP time (client stats, summed over threads)"
+    size = f"{contacts} contacts"
+    return [
+        Result(BENCH, f"full sync, {size}", full.wall, "s", full.http, http, f"{full.writes} writes"),
+        Result(BENCH, f"full sync, {size}: requests", full.requests, "requests", contacts, "contacts"),
+        Result(BENCH, "settle sync (reads back the creates)", settle.requests, "requests", full.requests,
+               "full sync requests", f"{settle.writes} writes, {settle.wall:.2f} s"),
+        Result(BENCH, f"incremental, {edits} edits: requests", incremental.requests, "requests", edits, "edits",
+               f"{incremental.writes} writes"),
+        Result(BENCH, f"incremental, {edits} edits: requests vs full", incremental.requests, "requests",
+               full.requests, "full sync requests"),
+        Result(BENCH, f"incremental, {edits} edits: wall vs full", incremental.wall, "s", full.wall,
+               "full sync wall"),
+        Result(BENCH, f"incremental, {edits} edits: wall vs HTTP", incremental.wall, "s", incremental.http, http),
+    ]  # fmt: skip
+
+
+def main(argv: list[str]) -> dict[str, Any]:
+    rows = run(quick="--quick" in argv)
+    return {"results": [r.as_dict() for r in rows]}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:]), indent=2))
