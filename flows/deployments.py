@@ -83,7 +83,6 @@ def build_deployments(project_dir: str | Path = ".") -> list[RunnerDeployment]:
                 limit=spec.concurrency_limit, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
             ),
             tags=TAGS,
-            job_variables={"working_dir": str(project)},
         )
         deployments.append(deployment)
     return deployments
@@ -110,6 +109,7 @@ def register(project_dir: str | Path = ".", work_pool: str = WORK_POOL) -> list[
     ensure_work_pool(work_pool)
     names = []
     for deployment in build_deployments(project_dir):
+        deployment.job_variables = {"working_dir": str(Path(project_dir).resolve())}  # where the worker runs it
         deployment.apply(work_pool_name=work_pool)
         names.append(f"{deployment.flow_name}/{deployment.name}")
     return names

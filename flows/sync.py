@@ -8,6 +8,8 @@ task can run in another process or on another worker. Everything else is the eng
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -15,6 +17,9 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.progress import PullProgress
 from sluice.project import FLOW_SOURCES, Project
+
+ISSUE_ROWS = 20
+"""Conflicts and dead letters listed in the summary artifact (the CLI lists them all)."""
 
 SYSTEM_OF = {"superoffice_contact": "superoffice", "customwebshop_customer": "customwebshop"}
 
@@ -30,10 +35,12 @@ def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool)
         progress = PullProgress(dataset, expected_records(project, dataset, full))
         result = project.pull(dataset, full=full, force=force, progress=progress)
         progress.finish()
+    stats = result.stats
+    first, last = stats.first_offset, stats.last_offset
+    appended = "nothing appended" if first is None else f"offsets {first}..{last}"
     get_run_logger().info(
-        "pulled %s (%s): read %d, new %d, changed %d, deleted %d, offsets %d..%d",
-        dataset, result.mode, result.read, result.stats.new, result.stats.changed, result.stats.deleted,
-        result.stats.first_offset, result.stats.last_offset,
+        "pulled %s (%s): read %d, new %d, changed %d, deleted %d, %s",
+        dataset, result.mode, result.read, stats.new, stats.changed, stats.deleted, appended,
     )  # fmt: skip
     return result.as_dict()
 
@@ -86,6 +93,25 @@ def push_flow(project_dir: str | None, flow_name: str, dry_run: bool, force: boo
     return result.as_dict()
 
 
+@task(task_run_name="list conflicts and dead letters")
+def list_issues(project_dir: str | None, names: list[str], since: str) -> dict[str, Any]:
+    """What needs a person: the conflicts this run detected and every live dead letter (the first
+    ``ISSUE_ROWS`` of each, with the totals), for the summary artifact."""
+    with open_project(project_dir) as project:
+        letters = [asdict(d) for d in project.dead_letters() if d.flow in names]
+        conflicts = [
+            c for c in project.conflicts().to_pylist() if c.get("flow") in names and str(c.get("detected_at")) >= since
+        ]
+    if letters:
+        get_run_logger().warning("%d dead letters: `sluice deadletters list`", len(letters))
+    return {
+        "conflicts": conflicts[:ISSUE_ROWS],
+        "conflicts_total": len(conflicts),
+        "dead_letters": letters[:ISSUE_ROWS],
+        "dead_letters_total": len(letters),
+    }
+
+
 @flow(name="sync", log_prints=False)
 def sync(
     full: bool = False,
@@ -99,6 +125,7 @@ def sync(
     ``full`` re-reads everything (delete detection); ``dry_run`` computes and reports every delta
     without sending a single write; ``force`` overrides the circuit breakers for an intended change.
     """
+    started = datetime.now(UTC).isoformat()
     with open_project(project_dir) as project:
         names = project.flow_names(flows)
     datasets = list(dict.fromkeys(d for n in names for d in FLOW_SOURCES[n]))
@@ -107,7 +134,8 @@ def sync(
     pulls += pull_customwebshop(project_dir, by_system["customwebshop"], full, force)
     pipes = run_pipes(project_dir)
     results = [push_flow(project_dir, name, dry_run, force) for name in names]
-    summary = {"full": full, "dry_run": dry_run, "pulls": pulls, "pipes": pipes, "flows": results}
+    issues = list_issues(project_dir, names, started)
+    summary = {"full": full, "dry_run": dry_run, "pulls": pulls, "pipes": pipes, "flows": results, "issues": issues}
     publish_artifacts(summary)
     return summary
 
@@ -154,4 +182,31 @@ def render_summary(summary: dict[str, Any]) -> str:
             f"- ambiguous first-sync matches {f['ambiguous']} (not linked; fix the data or link by hand)",
             "",
         ]
+    issues = summary.get("issues") or {}
+    lines += _issue_table(
+        "Conflicts detected in this run", issues.get("conflicts", []), issues.get("conflicts_total", 0),
+        ["flow", "a_id", "b_id", "field", "superoffice_value", "customwebshop_value", "winner"],
+        "`sluice datasets show sync_conflicts`",
+    )  # fmt: skip
+    lines += _issue_table(
+        "Dead letters", issues.get("dead_letters", []), issues.get("dead_letters_total", 0),
+        ["flow", "target", "op", "a_id", "b_id", "status", "attempts", "reason"],
+        "`sluice deadletters list`; replay with `sluice deadletters retry`",
+    )  # fmt: skip
     return "\n".join(lines)
+
+
+def _issue_table(title: str, rows: list[dict[str, Any]], total: int, columns: list[str], command: str) -> list[str]:
+    if not total:
+        return []
+    shown = f"the first {len(rows)} of {total}" if total > len(rows) else f"{total}"
+    lines = [f"## {title} ({shown}; all: {command})", "", "| " + " | ".join(columns) + " |"]
+    lines.append("|" + " --- |" * len(columns))
+    for row in rows:
+        lines.append("| " + " | ".join(_cell(row.get(c)) for c in columns) + " |")
+    return [*lines, ""]
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")[:120]

@@ -84,6 +84,7 @@ def test_register_creates_the_work_pool_and_both_deployments(prefect_server: str
         schedules = client.read_deployment_schedules(incremental.id)
     for deployment in (incremental, full):
         assert deployment.work_pool_name == "sluice-test"
+        assert deployment.job_variables == {"working_dir": str(project.resolve())}
         assert deployment.global_concurrency_limit is not None
         assert deployment.global_concurrency_limit.limit == 1
         assert deployment.concurrency_options.collision_strategy.value == "ENQUEUE"
@@ -113,3 +114,16 @@ def test_sluice_deploy_reports_a_broken_sluice_toml_in_one_line(tmp_path: Path) 
     assert result.exit_code == 1
     assert "unknown settings" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_sluice_serve_can_register_its_deployments_without_a_work_pool(prefect_server: str, tmp_path: Path) -> None:
+    """What ``prefect.serve`` does first (serve itself blocks): apply each deployment with no work pool."""
+    from prefect.client.orchestration import get_client
+
+    for deployment in build_deployments(custom_project(tmp_path)):
+        deployment.apply()
+    with get_client(sync_client=True) as client:
+        served = client.read_deployment_by_name("sync/incremental")
+    assert served.work_pool_name is None
+    assert served.global_concurrency_limit is not None and served.global_concurrency_limit.limit == 1

@@ -15,7 +15,7 @@ from uuid import UUID
 import pytest
 import requests
 
-from flows.demo import DemoSystems, simulators
+from flows.demo import DemoSystems, edit_both_sides, simulators
 from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
 from sluice.simulators.runner import ServerThread
 from sluice.simulators.superoffice import DEMO, SuperOfficeSimulator
@@ -103,8 +103,9 @@ def test_a_sync_run_publishes_counts_summary_and_progress(prefect_server: str, s
 
 
 @pytest.mark.slow
-def test_the_table_artifacts_keep_their_history_across_runs(prefect_server: str, systems: DemoSystems) -> None:
+def test_artifacts_keep_their_history_and_list_new_conflicts(prefect_server: str, systems: DemoSystems) -> None:
     first, first_summary = run_sync()
+    edit_both_sides(systems)  # includes one field edited on both sides: a conflict
     second, _ = run_sync()
     runs = {a.flow_run_id for a in artifacts(key="sync-dataset-counts")}
     assert {first, second} <= runs
@@ -114,6 +115,9 @@ def test_the_table_artifacts_keep_their_history_across_runs(prefect_server: str,
     assert pulled["superoffice_contact"]["new"] == pulled["superoffice_contact"]["changed"] == 0
     # the shop's side of the second run: the customers the first run created there, read back
     assert pulled["customwebshop_customer"]["new"] == first_summary["flows"][0]["creates"]
+    summary = next(a for a in artifacts(second) if a.key == "sync-summary").data
+    assert "## Conflicts detected in this run (1; all: `sluice datasets show sync_conflicts`)" in summary
+    assert "Edited in the shop AS" in summary
 
 
 @pytest.mark.slow
