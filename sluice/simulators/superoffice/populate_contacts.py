@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from json.encoder import encode_basestring_ascii as js  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, NamedTuple
 
 from sluice.simulators.superoffice import seed
 from sluice.simulators.superoffice.draws import below, pick
@@ -55,8 +54,7 @@ def _text(value: str) -> str:
     return js(value)
 
 
-@dataclass(frozen=True)
-class Company:
+class Company(NamedTuple):
     """What persons and sales need of a seeded contact (plus its registration in epoch seconds)."""
 
     contact_id: int
@@ -93,8 +91,7 @@ def _contact_json(c: dict[str, Any]) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     """A contact's first person: the sale's Person reference."""
 
     person_id: int

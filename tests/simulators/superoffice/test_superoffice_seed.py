@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from sluice.simulators.superoffice.populate import populate
 from sluice.simulators.superoffice.seed import companies
 from sluice.simulators.superoffice.store import Store
@@ -31,3 +34,15 @@ def test_populate_covers_every_status_and_quote_trees() -> None:
         "WHERE p.id IS NULL"
     )
     assert orphans[0][0] == 0
+
+
+def test_companies_are_the_same_as_before_the_fast_rewrite() -> None:
+    """``companies`` is a stable interface (the Customwebshop simulator reproduces contacts with it): these
+    digests were taken from the original ``random.Random``/``datetime`` implementation."""
+    expected = {
+        (0, 3000): "0ef7c8afd6c5391c21999853b866d27429085969b698bb21aee88557fbdd6e03",
+        (42, 500): "bdf8ffe77627df6bded48a83025e36882696c0ab6354e27673f8f8f8c0844cea",
+    }
+    for (seed, n), digest in expected.items():
+        text = json.dumps(list(companies(seed, n)), sort_keys=True)
+        assert hashlib.sha256(text.encode()).hexdigest() == digest, (seed, n)
