@@ -215,8 +215,13 @@ def run(store: Store, provider: Provider, params: dict[str, str]) -> list[dict[s
         args.extend(values)
     order = [f"{provider.column(name).sql} {'DESC' if desc else 'ASC'}" for name, desc in query.order]
     order.append(f"{provider.pk} ASC")
+    source = provider.source
+    expansion = provider.expansion([*query.select, *(c.column for c in query.conditions), *(n for n, _ in query.order)])
+    if expansion is not None:
+        source = f"{source} {expansion.join}"
+        order.append(expansion.order)
     columns = [f"{provider.column(name).sql} AS c{i}" for i, name in enumerate(query.select)]
-    sql = f"SELECT {provider.pk} AS pk{''.join(', ' + c for c in columns)} FROM {provider.source}"
+    sql = f"SELECT {provider.pk} AS pk{''.join(', ' + c for c in columns)} FROM {source}"
     if where:
         sql += " WHERE " + " AND ".join(f"({w})" for w in where)
     sql += " ORDER BY " + ", ".join(order)

@@ -6,7 +6,7 @@ Column names are matched case-insensitively and echoed back as the caller spelle
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 SALE_STATUS = ("Unknown", "Open", "Sold", "Lost", "Stalled")
@@ -35,6 +35,17 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Expansion:
+    """One-to-many nested columns (FindSale's ``quote/version/alternative/...``): a query that names any column
+    under ``prefix`` gets ``join`` added to the provider's source, so it returns one row per child (a parent
+    without children still gets one row, with empty child columns); ``order`` keeps paging stable."""
+
+    prefix: str
+    join: str
+    order: str
+
+
+@dataclass(frozen=True)
 class Provider:
     name: str
     entity: str
@@ -43,6 +54,15 @@ class Provider:
     columns: dict[str, Column]
     default_select: tuple[str, ...]
     where: str = ""
+    expansions: tuple[Expansion, ...] = ()  # deepest first: the first whose prefix is named wins
+
+    def expansion(self, names: list[str]) -> Expansion | None:
+        """The join the named columns need, if any of them lies under an expansion's prefix."""
+        lowered = [name.lower() for name in names]
+        for expansion in self.expansions:
+            if any(name.startswith(expansion.prefix.lower()) for name in lowered):
+                return expansion
+        return None
 
     def column(self, name: str) -> Column:
         lower = name.lower()
@@ -134,8 +154,29 @@ def _line_columns() -> dict[str, Column]:
     }
 
 
+_ACTIVE_VERSION = "json_extract({}.data, '$.ActiveQuoteVersionId')"
+_ALTERNATIVES = (
+    f"LEFT JOIN quote eq ON eq.sale_id = t.id "
+    f"LEFT JOIN quote_alternative qa ON qa.version_id = {_ACTIVE_VERSION.format('eq')}"
+)
+SALE_EXPANSIONS = (
+    Expansion(
+        "quote/version/alternative/quoteline/",
+        f"{_ALTERNATIVES} LEFT JOIN quote_line ql ON ql.alternative_id = qa.id",
+        "qa.id, ql.id",
+    ),
+    Expansion("quote/version/alternative/", _ALTERNATIVES, "qa.id"),
+)
+"""``quote/version`` is the quote's active version (as ``quote/version/quoteVersionId`` says)."""
+
+
 def _sale_columns() -> dict[str, Column]:
     quote = "(SELECT {} FROM quote q WHERE q.sale_id = t.id)"
+    version = (
+        f"(SELECT {{}} FROM quote q JOIN quote_version v ON v.id = {_ACTIVE_VERSION.format('q')} "
+        "WHERE q.sale_id = t.id)"
+    )
+    alternative, line = "quote/version/alternative/", "quote/version/alternative/quoteline/"
     return {
         "saleId": Column("t.id", "int"),
         "heading": _s("Heading"),
@@ -153,6 +194,21 @@ def _sale_columns() -> dict[str, Column]:
         "quote/quoteId": Column(quote.format("q.id"), "int"),
         "quote/updatedDate": Column(quote.format("q.updated"), "date"),
         "quote/version/quoteVersionId": Column(quote.format(_j("ActiveQuoteVersionId", "q")), "int"),
+        "quote/version/state": Column(f"coalesce({version.format(_j('State', 'v'))}, '')", "str"),
+        "quote/version/rank": Column(f"coalesce({version.format(_j('Rank', 'v'))}, 0)", "int"),
+        "quote/version/number": Column(f"coalesce({version.format(_j('Number', 'v'))}, '')", "str"),
+        "quote/version/updatedDate": Column(version.format("v.updated"), "date"),
+        f"{alternative}quoteAlternativeId": Column("coalesce(qa.id, 0)", "int"),
+        f"{alternative}name": _s("Name", "qa"),
+        f"{alternative}totalPrice": _f("TotalPrice", "qa"),
+        f"{line}quoteLineId": Column("coalesce(ql.id, 0)", "int"),
+        f"{line}erpProductKey": _s("ERPProductKey", "ql"),
+        f"{line}name": _s("Name", "ql"),
+        f"{line}quantity": _f("Quantity", "ql"),
+        f"{line}totalPrice": _f("TotalPrice", "ql"),
+        f"{line}rank": _i("Rank", "ql"),
+        f"{line}updatedDate": Column("ql.updated", "date"),
+        f"{line}registeredDate": Column("ql.registered", "date"),
     }
 
 
@@ -199,7 +255,7 @@ def _build() -> dict[str, Provider]:
         Provider("RecyclePerson", "person", "person t", "t.id", _person_columns(), ("personId", "personDeletedDate"),
                  "t.deleted_date IS NOT NULL"),
         Provider("FindSale", "sale", "sale t", "t.id", _sale_columns(),
-                 ("saleId", "heading", "amount", "saleStatus", "contactId", "updatedDate")),
+                 ("saleId", "heading", "amount", "saleStatus", "contactId", "updatedDate"), "", SALE_EXPANSIONS),
         Provider("Product", "product", "product t", "t.id", _product_columns(),
                  ("productId", "name", "code", "erpProductKey", "updatedDate")),
         Provider("QuoteLine", "quoteline", _LINE_SOURCE, "t.id", line,
@@ -209,10 +265,7 @@ def _build() -> dict[str, Provider]:
     aliases = {"contact": "simplecontact", "findcontact": "simplecontact", "sale": "findsale"}
     aliases |= {"simplesale": "findsale", "findquoteline": "quoteline"}
     for alias, target in aliases.items():
-        base = by_name[target]
-        by_name[alias] = Provider(
-            alias, base.entity, base.source, base.pk, base.columns, base.default_select, base.where
-        )
+        by_name[alias] = replace(by_name[target], name=alias)
     return by_name
 
 
