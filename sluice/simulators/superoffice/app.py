@@ -22,6 +22,7 @@ from sluice.simulators import faults as fault_injection
 from sluice.simulators.superoffice.auth import Authenticator, Sessions, login_router
 from sluice.simulators.superoffice.credentials import DEMO
 from sluice.simulators.superoffice.populate import populate
+from sluice.simulators.superoffice.purge import purge_router
 from sluice.simulators.superoffice.quote import quote_router
 from sluice.simulators.superoffice.responses import SoError, error_body, error_json, handle_so_error
 from sluice.simulators.superoffice.rest import rest_routers
@@ -159,6 +160,7 @@ def create_app(sim: SuperOfficeSimulator) -> FastAPI:
     app.include_router(tenant)
     app.include_router(login_router(sim.auth, sim.tenant))
     app.include_router(_state_router(sim))
+    app.include_router(purge_router(sim.store))
     app.add_middleware(TenantRouting, sim=sim)
     fault_injection.install(app, sim.faults, error_body)
     return app
