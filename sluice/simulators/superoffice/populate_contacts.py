@@ -62,23 +62,25 @@ class Company(NamedTuple):
     domain: str
     country: str
     registered: int
+    reference: str  # the JSON of a child's ``Contact`` reference, encoded once for all of them
 
 
 def contact_rows(companies: Iterator[dict[str, Any]], into: list[Company]) -> Iterator[tuple[int, str, str, str]]:
     """(id, data, registered, updated) per company; each company is also appended to ``into`` for the children."""
     for c in companies:
-        registered = c["registered"]
-        into.append(Company(c["contact_id"], c["name"], c["email"][5:], c["country"], seconds(registered)))
-        yield c["contact_id"], _contact_json(c), f"{registered}.000000", f"{c['updated']}.000000"
+        registered, name = c["registered"], js(c["name"])
+        reference = f'{{"ContactId": {c["contact_id"]}, "Name": {name}}}'
+        into.append(Company(c["contact_id"], c["name"], c["email"][5:], c["country"], seconds(registered), reference))
+        yield c["contact_id"], _contact_json(c, name), f"{registered}.000000", f"{c['updated']}.000000"
 
 
-def _contact_json(c: dict[str, Any]) -> str:
+def _contact_json(c: dict[str, Any], name: str) -> str:
     email, phone, url, street = js(c["email"]), c["phone"], js(c["url"]), js(c["street"])
     city, zipcode = _text(c["city"]), _text(c["zipcode"])
     formatted = f"{c['street']}, {c['zipcode']} {c['city']}"
     address = f'"Address1": {street}, "City": {city}, "Zipcode": {zipcode}}}'
     return (
-        f'{{"Name": {js(c["name"])}, "Department": {_text(c["department"])}, "OrgNr": {js(c["org_nr"])}, '
+        f'{{"Name": {name}, "Department": {_text(c["department"])}, "OrgNr": {js(c["org_nr"])}, '
         f'"Emails": [{{"Value": {email}, "StrippedValue": {email}, "Description": ""}}], '
         f'"Phones": [{{"Value": {js(phone)}, "StrippedValue": {js(phone.replace(" ", ""))}, "Description": ""}}], '
         f'"Urls": [{{"Value": {url}, "StrippedValue": {url}, "Description": ""}}], '
@@ -115,7 +117,7 @@ def person_rows(
     bits, uniform = rng.getrandbits, rng.random
     person_id = 0
     for company in companies:
-        contact = f'"Contact": {{"ContactId": {company.contact_id}, "Name": {js(company.name)}}}, '
+        contact = f'"Contact": {company.reference}, '
         country = _country_json(company.country)
         registered = iso_micro(company.registered)
         for index in range(1 + (uniform() < 0.5)):
@@ -162,7 +164,7 @@ def sale_rows(
                 f'"Probability": {PROBABILITY[status]}, "Status": "{status}", '
                 f'"Saledate": "{iso_seconds(registered)}", '
                 f'"Currency": {{"Id": {info.currency_id}, "Value": "{info.currency}"}}, '
-                f'"Contact": {{"ContactId": {company.contact_id}, "Name": {js(company.name)}}}, '
+                f'"Contact": {company.reference}, '
                 f'"Person": {{"PersonId": {person.person_id}, "FullName": {js(person.full_name)}}}}}'
             )
             stubs.append((sale_id, status, info.currency, updated))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from sluice.simulators.superoffice.draws import below, pick
@@ -86,11 +85,6 @@ def line_templates(products: list[dict[str, Any]]) -> list[list[LineTemplate]]:
     return table
 
 
-@cache
-def _alternative_name(number: int) -> str:
-    return f"Alternativ {number}"
-
-
 def quote_rows(sales: list[SaleStub], by_currency: dict[str, list[dict[str, Any]]], rng: random.Random) -> QuoteRows:
     """Quote trees for about ``QUOTE_SHARE`` of ``sales``; every row is stamped with its sale's ``updated``."""
     templates = {currency: line_templates(products) for currency, products in by_currency.items()}
@@ -136,5 +130,11 @@ def _alternative(
         )
         rows.lines.append((line_id, data, stamp, stamp, alternative_id))
         totals.append(line.totals)
-    head = {"QuoteVersionId": version_id, "Name": _alternative_name(number), "Status": "Ok"}
-    rows.alternatives.append((alternative_id, json.dumps(alternative_totals(head, totals)), stamp, stamp, version_id))
+    a = alternative_totals({}, totals)  # every total is a float: repr() is what json.dumps writes
+    data = (
+        f'{{"QuoteVersionId": {version_id}, "Name": "Alternativ {number}", "Status": "Ok", '
+        f'"SubTotal": {a["SubTotal"]!r}, "DiscountAmount": {a["DiscountAmount"]!r}, '
+        f'"DiscountPercent": {a["DiscountPercent"]!r}, "TotalPrice": {a["TotalPrice"]!r}, "VAT": {a["VAT"]!r}, '
+        f'"EarningAmount": {a["EarningAmount"]!r}, "EarningPercent": {a["EarningPercent"]!r}}}'
+    )
+    rows.alternatives.append((alternative_id, data, stamp, stamp, version_id))
