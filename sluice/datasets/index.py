@@ -91,15 +91,18 @@ def catch_up(con: duckdb.DuckDBPyConnection, state: IndexState, parts: list[Part
         return state
     files = ", ".join(_literal(str(p.path)) for p in tail)
     source = f"read_parquet([{files}], union_by_name=true)"
+    cur = con.cursor()  # a cursor per call: a connection is not safe to share between threads
     try:
-        described = con.sql(f"SELECT * FROM {source} LIMIT 0")
+        described = cur.sql(f"SELECT * FROM {source} LIMIT 0")
         columns = merge_columns(state.columns, list(zip(described.columns, described.types, strict=True)), dataset)
-        delta = con.sql(
+        delta = cur.sql(
             f"SELECT _id, _hash, _offset, _deleted, CAST(NULL AS UBIGINT) AS _fast FROM {source} "
             f"WHERE _offset > {state.covered}"
         ).fetch_arrow_table()
     except duckdb.Error as exc:
         raise DatasetError(f"cannot read log parts beyond offset {state.covered}: {exc}", dataset) from exc
+    finally:
+        cur.close()
     covered = max(p.last for p in tail)
     return apply_delta(con, replace(state, columns=columns), delta, covered)
 

@@ -85,8 +85,12 @@ class DatasetStore:
     ) -> WriteStats:
         """Append the entities that are new or changed; a ``full`` write also tombstones the unseen ones.
 
-        Raises ``CircuitBreakerTripped`` (nothing written) past the limits unless ``force``, and
-        ``DatasetError`` for bad input (no key, incompatible type change), also with nothing written.
+        ``rows``: an Arrow table, a DataFrame, a DuckDB relation, a ``Path`` to a Parquet file or dicts.
+        ``key`` names the id column (copied into ``_id`` as text, as ``f"{id_prefix}:{id}"`` with a
+        prefix); other input columns starting with ``_`` are ignored. Within a batch the last row of an
+        id wins (counted in ``duplicates``). Raises ``CircuitBreakerTripped`` (nothing written) past
+        the limits unless ``force``, and ``DatasetError`` for bad input (no key, incompatible type
+        change), also with nothing written.
         """
         layout = Layout.of(self.root, name)
         batch = to_batch(rows, name)

@@ -2,7 +2,7 @@
 
 Rule: nothing touches the log until the whole part is computed, and the part becomes visible in one
 rename (``layout.publish``). The caller holds the write lock and hands in an index that is caught up.
-Hashes are computed once, in DuckDB, and the payload is copied only for rows that are appended.
+Everything runs in DuckDB; ``classify.py`` decides what changed, this module numbers and writes it.
 """
 
 from __future__ import annotations

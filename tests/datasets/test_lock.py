@@ -68,3 +68,25 @@ def test_lock_of_a_killed_process_is_released(dataset_root: Path, companies) -> 
         proc.kill()
         proc.wait()
     assert store.write("company", companies(2), key="id").new == 1
+
+
+def test_threads_sharing_a_store_serialise_their_writes(dataset_root: Path, companies) -> None:
+    store = DatasetStore(dataset_root, lock_timeout=30)
+    errors: list[BaseException] = []
+
+    def writer(start: int) -> None:
+        try:
+            for round_ in range(3):
+                store.write("company", companies(20, start=start, employees=round_), key="id")
+        except BaseException as exc:  # collected: a thread's failure must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n * 100,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    offsets = store.changes("company", since=-1)["_offset"].to_pylist()
+    assert offsets == list(range(4 * 3 * 20))  # every write appended once, no offset reused
+    assert store.info("company").live == 80
