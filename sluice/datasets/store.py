@@ -14,13 +14,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sluice.datasets.batch import Rows, to_batch
 from sluice.datasets.breaker import BreakerLimits
 from sluice.datasets.compaction import compact_log
 from sluice.datasets.hashing import quote_ident
-from sluice.datasets.index import IndexState, catch_up, load_index, save_index
+from sluice.datasets.index import IndexState, catch_up, empty_index, load_index, save_index
 from sluice.datasets.layout import Layout
 from sluice.datasets.lock import write_lock
 from sluice.datasets.models import CompactStats, DatasetInfo, WriteStats
@@ -148,7 +149,7 @@ class DatasetStore:
         layout = self._existing(name)
         parts = layout.parts()
         state = self._read_index(layout)
-        live = int(pa.compute.sum(pa.compute.invert(state.table["_deleted"])).as_py() or 0)
+        live = int(pc.sum(pc.invert(state.table["_deleted"])).as_py() or 0)
         versions = sum(pq.read_metadata(p.path).num_rows for p in parts)
         last = parts[-1].last if parts else -1
         return DatasetInfo(name, live, versions, last, layout.size_on_disk(), dict(state.columns))
@@ -172,10 +173,11 @@ class DatasetStore:
         """The index for ``layout`` matching the log now (from memory, else the file, plus the tail)."""
         state = self._indexes.get(layout.name) or load_index(layout)
         parts = layout.parts()
-        if parts and parts[-1].last < state.covered:
-            state = load_index(layout)  # the log is behind our cache: someone replaced the dataset
-            if state.covered > parts[-1].last:
-                state = IndexState(state.table.schema.empty_table())
+        last = parts[-1].last if parts else -1
+        if last < state.covered:  # the log is behind the cache: the dataset was deleted or replaced
+            state = load_index(layout)
+            if state.covered > last:
+                state = empty_index()
         return catch_up(self.con, state, parts, layout.name)
 
     def _read_index(self, layout: Layout) -> IndexState:

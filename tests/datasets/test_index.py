@@ -75,3 +75,14 @@ def test_fast_hashes_from_another_duckdb_version_are_ignored(dataset_root: Path,
     store = DatasetStore(dataset_root)
     stats = store.write("company", companies(10), key="id")
     assert (stats.unchanged, stats.appended) == (10, 0)
+
+
+def test_a_deleted_and_recreated_dataset_does_not_inherit_the_cache(dataset_root: Path, companies) -> None:
+    import shutil
+
+    store = DatasetStore(dataset_root)
+    store.write("company", companies(5), key="id")
+    shutil.rmtree(dataset_root / "company")
+    stats = store.write("company", companies(3), key="id")
+    assert (stats.new, stats.unchanged, stats.first_offset) == (3, 0, 0)
+    assert store.info("company").live == 3
