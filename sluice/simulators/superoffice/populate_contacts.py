@@ -23,7 +23,6 @@ LAST_NAMES = ("Hansen", "Johansson", "Nielsen", "Virtanen", "Berg", "Lindqvist",
 STATUSES = ("Open", "Sold", "Lost", "Stalled")
 PROBABILITY = {"Open": 50, "Sold": 100, "Lost": 0, "Stalled": 25}
 HEADINGS = ("Rammeavtale", "Utvidelse", "Pilotprosjekt", "Årlig fornyelse", "Ny installasjon", "Oppgradering")
-PERSONS_PER_CONTACT = (1, 2)  # drawn as 1 + (random() < 0.5)
 SALES_PER_CONTACT = (0, 1, 1, 2)
 
 COUNTRIES = {c.iso2: c for c in seed.COUNTRIES}

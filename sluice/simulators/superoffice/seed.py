@@ -183,7 +183,7 @@ def companies(seed: int, n: int) -> Iterator[dict[str, Any]]:
             "name": name,
             "org_nr": _org_nr(country.iso2, contact_id, seed),
             "email": f"post@{domain}",
-            "phone": f"{country.phone} {20000000 + below(bits, 79999999)}",
+            "phone": f"{country.phone} {20000000 + below(bits, 79999999)}",  # randrange(20000000, 99999999)
             "url": f"https://www.{domain}",
             "department": pick(bits, DEPARTMENTS),
             "country": country.iso2,
@@ -192,7 +192,7 @@ def companies(seed: int, n: int) -> Iterator[dict[str, Any]]:
             "currency": country.currency,
             "city": city,
             "zipcode": zipcode,
-            "street": f"{pick(bits, country.streets)} {1 + below(bits, 119)}",
+            "street": f"{pick(bits, country.streets)} {1 + below(bits, 119)}",  # randrange(1, 120)
             "category_id": category[0],
             "category": category[1],
             "business_id": business[0],
