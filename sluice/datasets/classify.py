@@ -7,7 +7,7 @@ aside), every other row gets the full canonical hash, compared with ``_hash``. A
 data thus costs one cheap hash per row; a new DuckDB version or schema only makes one write slower.
 
 Left on the cursor: ``__sluice_staged`` (one row per ``_id``, the last one in the batch),
-``__sluice_hashed`` (rows that needed the canonical hash, with their payload), two views over it,
+``__sluice_hashed`` (rows that needed the canonical hash, with their payload on a first load), two views over it,
 ``__sluice_changes`` (new or changed) and ``__sluice_refreshed`` (unchanged, fast hash was stale),
 and ``__sluice_tombstones`` (the ids a full write deletes).
 """
@@ -46,8 +46,13 @@ def stage(
         )
 
 
-def classify(cur: duckdb.DuckDBPyConnection, columns: list, full: bool, dataset: str) -> dict[str, int]:
-    """Build the change tables (see the module docstring) and return the counts."""
+def classify(
+    cur: duckdb.DuckDBPyConnection, columns: list, full: bool, dataset: str, carry_payload: bool
+) -> dict[str, int]:
+    """Build the change tables (see the module docstring) and return the counts.
+
+    ``carry_payload`` copies the payload into ``__sluice_hashed``: worth it when most rows will be
+    appended (a first load: no second read of the batch), wasteful when most are only re-hashed."""
     cur.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE __sluice_candidates AS
@@ -63,10 +68,11 @@ def classify(cur: duckdb.DuckDBPyConnection, columns: list, full: bool, dataset:
         raise DatasetError(str(exc), dataset) from exc
     # The payload rides along, so appending needs no second read of the batch.
     exclude = ", ".join([POS, *(quote_ident(c) for c, _ in columns if c.startswith("_"))])
+    payload = f", b.* EXCLUDE ({exclude})" if carry_payload else ""
     cur.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE __sluice_hashed AS
-        SELECT c.*, {digest} AS _hash, b.* EXCLUDE ({exclude})  -- c's columns all start with _
+        SELECT c.*, {digest} AS _hash{payload}  -- c's columns all start with _
         FROM __sluice_candidates c JOIN __sluice_batch b ON b.{POS} = c.{POS}
         """
     )

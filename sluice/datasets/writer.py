@@ -65,7 +65,8 @@ def write_batch(
         merged = merge_columns(state.columns, payload, name)
         _check_key(cur, columns, num_rows, options.key, name)
         stage(cur, columns, options.key, options.id_prefix)
-        counts = classify(cur, columns, options.full, name)
+        carry = state.rows == 0
+        counts = classify(cur, columns, options.full, name, carry_payload=carry)
         check_breaker(
             name,
             options.limits if not options.force else BreakerLimits(None, None, 0),
@@ -88,7 +89,7 @@ def write_batch(
         first, last, size = None, state.covered, 0
         if appended:
             first, last = state.covered + 1, state.covered + appended
-            size = _append_part(cur, layout, payload, first, last)
+            size = _append_part(cur, layout, payload, first, last, "__sluice_changes" if carry else "__sluice_batch")
         delta = cur.sql(
             f"SELECT {INDEX_COLUMNS} FROM __sluice_refreshed"
             + (f" UNION ALL SELECT {INDEX_COLUMNS} FROM __sluice_appended" if appended else "")
@@ -130,8 +131,10 @@ def _check_key(cur: duckdb.DuckDBPyConnection, columns: list, rows: int, key: st
         raise DatasetError(f"{missing} of {rows} entities have no key {key!r}; nothing was written", dataset)
 
 
-def _append_part(cur: duckdb.DuckDBPyConnection, layout: Layout, payload: list, first: int, last: int) -> int:
-    """Write the new part to a temp file, then publish it; returns its size in bytes."""
+def _append_part(
+    cur: duckdb.DuckDBPyConnection, layout: Layout, payload: list, first: int, last: int, source: str
+) -> int:
+    """Write the new part (payload from ``source``) to a temp file, then publish it; returns its size."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
     cur.execute(
         f"""
@@ -153,7 +156,7 @@ def _append_part(cur: duckdb.DuckDBPyConnection, layout: Layout, payload: list, 
         COPY (
             SELECT a._id, a._hash, CAST(a._offset AS BIGINT) AS _offset, TIMESTAMPTZ '{now}' AS _ts,
                    a._deleted{select_payload}
-            FROM __sluice_appended a LEFT JOIN __sluice_changes b ON b.{POS} = a.{POS}
+            FROM __sluice_appended a LEFT JOIN {source} b ON b.{POS} = a.{POS}
         ) TO {quote_literal(str(tmp))} (FORMAT parquet, {PARQUET_OPTIONS})
         """
     )
