@@ -121,9 +121,8 @@ def test_sluice_serve_can_register_its_deployments_without_a_work_pool(prefect_s
     """What ``prefect.serve`` does first (serve itself blocks): apply each deployment with no work pool."""
     from prefect.client.orchestration import get_client
 
-    for deployment in build_deployments(custom_project(tmp_path)):
-        deployment.apply()
+    ids = [deployment.apply() for deployment in build_deployments(custom_project(tmp_path))]
     with get_client(sync_client=True) as client:
-        served = client.read_deployment_by_name("sync/incremental")
-    assert served.work_pool_name is None
-    assert served.global_concurrency_limit is not None and served.global_concurrency_limit.limit == 1
+        served = [client.read_deployment(i) for i in ids]
+    assert [d.name for d in served] == ["incremental", "full"]
+    assert all(d.global_concurrency_limit is not None and d.global_concurrency_limit.limit == 1 for d in served)

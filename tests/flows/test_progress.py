@@ -39,7 +39,7 @@ def test_updates_are_throttled_and_the_end_is_100_percent(prefect_server: str) -
 
     @flow
     def pulling() -> Any:
-        progress = PullProgress("superoffice_contact", 200, clock=lambda: now[0], min_interval=1.0)
+        progress = PullProgress("progress_test", 200, clock=lambda: now[0], min_interval=1.0)
         progress(50)  # within the second: no update
         artifact = read_artifact(progress.artifact_id)
         seen.append((artifact.data, artifact.description))
@@ -51,9 +51,9 @@ def test_updates_are_throttled_and_the_end_is_100_percent(prefect_server: str) -
         return progress.artifact_id
 
     artifact = read_artifact(pulling())
-    assert seen[0] == (0.0, "superoffice_contact: reading 0 of about 200 records")
-    assert seen[1] == (50.0, "superoffice_contact: reading 100 of about 200 records")
-    assert (artifact.data, artifact.description) == (100.0, "superoffice_contact: read 100 records")
+    assert seen[0] == (0.0, "progress_test: reading 0 of about 200 records")
+    assert seen[1] == (50.0, "progress_test: reading 100 of about 200 records")
+    assert (artifact.data, artifact.description) == (100.0, "progress_test: read 100 records")
 
 
 @pytest.mark.slow
