@@ -4,6 +4,7 @@ Rule: a ``SuperOfficeSimulator`` owns everything of one instance (store, faults,
 location); nothing is global, so tests run many simulators in one process. The tenant can be relocated
 (``PUT /_admin/tenant``): the old base URL then answers 421 and ``/api/state/{ctx}`` names the new one.
 429/503/latency/drops come from ``faults.py`` and are SIMULATOR FEATURES (SuperOffice documents no 429).
+``POST /_admin/purge`` runs the 14-day hard purge of soft-deleted contacts and persons (``purge.py``).
 """
 
 from __future__ import annotations
