@@ -99,7 +99,8 @@ def test_a_sync_killed_at_random_points_leaves_no_duplicate_and_loses_no_edit(tm
         new = systems.create_contact(Name="Før Første Synk AS", Emails=[{"Value": "post@for-forste.example"}])
         systems.edit_contact(2, Name="Edited before the first sync AS")
 
-        interrupted = [kill_after_shop_writes(env, systems, rng.randint(3, 20)) for _ in range(2)]
+        # About 33 creates to make: the first kill lands within the first 12, the second within the next 8.
+        interrupted = [kill_after_shop_writes(env, systems, rng.randint(3, n)) for n in (12, 8)]
         interrupted.append(kill_after(env, rng.uniform(1.0, 5.0)))
         assert interrupted[:2] == [True, True], "the first kills landed in the middle of the creates"
         run_to_completion(env)
