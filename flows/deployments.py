@@ -13,7 +13,7 @@ from typing import Any
 
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
-from prefect.schedules import Cron, Interval
+from prefect.schedules import Cron, Interval, RRule, Schedule
 
 from sluice.config import Schedules, load_config
 
@@ -57,6 +57,49 @@ def specs(schedules: Schedules) -> list[DeploymentSpec]:
     ]
 
 
+def schedule_of(spec: DeploymentSpec) -> Schedule:
+    """The Prefect schedule of one spec. A cron that an RRULE can say is sent as that RRULE: Prefect 3.9's
+    server cannot expand cron schedules on Python < 3.13 (its scheduler fails with "tzinfo must be of type
+    ZoneInfo"), so a cron deployment would never get a run there; RRULE schedules it correctly."""
+    if spec.interval_seconds is not None:
+        return Interval(spec.interval_seconds, timezone=spec.timezone)
+    rule = cron_to_rrule(spec.cron or "")
+    return RRule(rule, timezone=spec.timezone) if rule else Cron(spec.cron or "", timezone=spec.timezone)
+
+
+DAYS = ["SU", "MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+def cron_to_rrule(cron: str) -> str | None:
+    """``"0 2 * * *"`` -> ``"FREQ=DAILY;BYHOUR=2;BYMINUTE=0;BYSECOND=0"``; None for what this does not cover
+    (anything but fixed minutes and hours, on every day or on some weekdays)."""
+    fields = cron.split()
+    if len(fields) != 5 or fields[2] != "*" or fields[3] != "*":
+        return None
+    minutes, hours, weekdays = _numbers(fields[0], 0, 59), _numbers(fields[1], 0, 23), fields[4]
+    if minutes is None or hours is None:
+        return None
+    rule = f"FREQ=DAILY;BYHOUR={','.join(map(str, hours))};BYMINUTE={','.join(map(str, minutes))};BYSECOND=0"
+    if weekdays == "*":
+        return rule
+    days = _numbers(weekdays, 0, 7, ranges=True)
+    return None if days is None else f"{rule};BYDAY={','.join(dict.fromkeys(DAYS[d] for d in days))}"
+
+
+def _numbers(field: str, low: int, high: int, ranges: bool = False) -> list[int] | None:
+    """``"1,3"`` (and ``"1-5"`` when ``ranges``) as sorted numbers within low..high; None otherwise."""
+    out: set[int] = set()
+    for part in field.split(","):
+        first, _, last = part.partition("-") if ranges else (part, "", "")
+        if not first.isdigit() or (last and not last.isdigit()):
+            return None
+        span = range(int(first), int(last or first) + 1)
+        if not span or span[0] < low or span[-1] > high:
+            return None
+        out.update(span)
+    return sorted(out)
+
+
 def build_deployments(project_dir: str | Path = ".") -> list[RunnerDeployment]:
     """The deployments for the project at ``project_dir`` (its ``sluice.toml`` sets the schedules).
 
@@ -69,15 +112,10 @@ def build_deployments(project_dir: str | Path = ".") -> list[RunnerDeployment]:
     config = load_config(project)
     deployments = []
     for spec in specs(config.schedules):
-        schedule = (
-            Interval(spec.interval_seconds, timezone=spec.timezone)
-            if spec.interval_seconds is not None
-            else Cron(spec.cron or "", timezone=spec.timezone)
-        )
         deployment = sync.to_deployment(
             name=spec.name,
             description=spec.description,
-            schedules=[schedule],
+            schedules=[schedule_of(spec)],
             parameters={**spec.parameters, "project_dir": str(project)},
             concurrency_limit=ConcurrencyLimitConfig(
                 limit=spec.concurrency_limit, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE

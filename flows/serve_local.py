@@ -8,6 +8,7 @@ named by ``PREFECT_API_URL`` is left alone.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -120,5 +121,15 @@ def run(console: Console) -> int:
             return 130
 
 
+def stop_on_sigterm() -> None:
+    """Treat SIGTERM like Ctrl-C, so the children are stopped too (Python's default would skip cleanup)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 if __name__ == "__main__":
+    stop_on_sigterm()
     sys.exit(run(Console()))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 import yaml
 from typer.testing import CliRunner
 
-from flows.deployments import FULL, INCREMENTAL, build_deployments, register, specs
+from flows.deployments import FULL, INCREMENTAL, build_deployments, cron_to_rrule, register, specs
 from sluice.cli.main import app
 from sluice.config import Schedules
 
@@ -29,8 +31,37 @@ def test_deployments_follow_the_schedules_in_sluice_toml(tmp_path: Path) -> None
     assert incremental.schedules[0].schedule.interval == timedelta(seconds=60)
     assert incremental.schedules[0].schedule.timezone == "Europe/Oslo"
     assert full.name == FULL
-    assert full.schedules[0].schedule.cron == "30 3 * * 1-5"
+    assert full.schedules[0].schedule.rrule.endswith("FREQ=DAILY;BYHOUR=3;BYMINUTE=30;BYSECOND=0;BYDAY=MO,TU,WE,TH,FR")
     assert full.schedules[0].schedule.timezone == "Europe/Oslo"
+
+
+def test_a_cron_that_rrule_cannot_say_stays_a_cron(tmp_path: Path) -> None:
+    (tmp_path / "sluice.toml").write_text('[schedules]\nfull_cron = "0 2 1 * *"\n')
+    _, full = build_deployments(tmp_path)
+    assert full.schedules[0].schedule.cron == "0 2 1 * *"
+
+
+@pytest.mark.parametrize("cron", ["0 2 * * *", "30 3 * * 1-5", "0,30 1,13 * * 0,6", "15 23 * * 7"])
+def test_the_rrule_fires_exactly_when_the_cron_does(cron: str) -> None:
+    from dateutil.rrule import rrulestr
+    from prefect._vendor.croniter import croniter  # Prefect's own cron reading
+
+    start = datetime(2026, 3, 1, 0, 0)  # across a month and the start of European summer time
+    rule = rrulestr(cron_to_rrule(cron), dtstart=start)
+    expected = croniter(cron, start - timedelta(seconds=1))
+    for fired in rule[:60]:
+        assert fired == expected.get_next(datetime)
+
+
+def test_the_prefect_server_can_expand_the_nightly_schedule() -> None:
+    """The server's own schedule model (what its scheduler runs) yields the next nights at 02:00."""
+    from prefect.server.schemas.schedules import RRuleSchedule
+
+    _, full = build_deployments(REPO)
+    schedule = full.schedules[0].schedule
+    server = RRuleSchedule(rrule=schedule.rrule, timezone=schedule.timezone)
+    nights = list(server._get_dates_generator(n=3, start=datetime(2026, 11, 26, 12, tzinfo=UTC), end=None))
+    assert [(n.day, n.hour, n.minute) for n in nights] == [(27, 2, 0), (28, 2, 0), (29, 2, 0)]
 
 
 def test_each_deployment_runs_one_at_a_time_with_its_parameters(tmp_path: Path) -> None:
@@ -50,7 +81,7 @@ def test_each_deployment_runs_one_at_a_time_with_its_parameters(tmp_path: Path) 
 def test_the_repository_defaults_are_every_five_minutes_and_nightly() -> None:
     incremental, full = build_deployments(REPO)
     assert incremental.schedules[0].schedule.interval == timedelta(minutes=5)
-    assert full.schedules[0].schedule.cron == "0 2 * * *"
+    assert full.schedules[0].schedule.rrule.endswith("FREQ=DAILY;BYHOUR=2;BYMINUTE=0;BYSECOND=0")
 
 
 def test_prefect_yaml_describes_the_same_deployments() -> None:
@@ -65,7 +96,7 @@ def test_prefect_yaml_describes_the_same_deployments() -> None:
         assert {k: params[k] for k in spec.parameters} == spec.parameters
         (schedule,) = entry["schedules"]
         assert schedule.get("interval") == spec.interval_seconds
-        assert schedule.get("cron") == spec.cron
+        assert schedule.get("rrule") == (cron_to_rrule(spec.cron) if spec.cron else None)
         assert schedule["timezone"] == spec.timezone
 
 
@@ -90,8 +121,23 @@ def test_register_creates_the_work_pool_and_both_deployments(prefect_server: str
         assert deployment.concurrency_options.collision_strategy.value == "ENQUEUE"
     assert len(schedules) == 1  # re-registering replaced the schedule, it did not add a second
     assert schedules[0].schedule.interval == timedelta(seconds=60)
-    assert full.schedules[0].schedule.cron == "30 3 * * 1-5"
+    assert full.schedules[0].schedule.rrule.endswith("BYDAY=MO,TU,WE,TH,FR")
     assert full.parameters["full"] is True and incremental.parameters["full"] is False
+    assert_the_server_schedules_runs(prefect_server, full.id, hour=3, minute=30, zone="Europe/Oslo")
+
+
+def assert_the_server_schedules_runs(api: str, deployment_id: Any, hour: int, minute: int, zone: str) -> None:
+    """Ask the server to schedule the deployment's next runs (what its scheduler service does)."""
+    from zoneinfo import ZoneInfo
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    requests.post(f"{api}/deployments/{deployment_id}/schedule", json={}).raise_for_status()
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])))
+    starts = [r.expected_start_time.astimezone(ZoneInfo(zone)) for r in runs]
+    assert starts and all((s.hour, s.minute) == (hour, minute) and s.weekday() < 5 for s in starts)
 
 
 @pytest.mark.slow
@@ -105,7 +151,7 @@ def test_sluice_deploy_registers_with_the_configured_server(prefect_server: str)
         assert client.read_work_pool("sluice-cli").type == "process"
         deployment = client.read_deployment_by_name("sync/full")
     assert deployment.work_pool_name == "sluice-cli"
-    assert deployment.schedules[0].schedule.cron == "0 2 * * *"
+    assert deployment.schedules[0].schedule.rrule.endswith("FREQ=DAILY;BYHOUR=2;BYMINUTE=0;BYSECOND=0")
 
 
 def test_sluice_deploy_reports_a_broken_sluice_toml_in_one_line(tmp_path: Path) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from flows.serve_local import child, plan, serve_command, server_command, stop, wait_healthy
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_without_a_configured_server_it_starts_one_on_localhost() -> None:
@@ -57,3 +61,32 @@ def test_waiting_for_a_server_that_died_fails_at_once() -> None:
     process.wait()
     with pytest.raises(RuntimeError, match="exited with code 3"):
         wait_healthy("http://127.0.0.1:9/api", process, timeout=30)
+
+
+def test_sigterm_stops_the_children_too() -> None:
+    """``make serve`` stopped by SIGTERM (not Ctrl-C) still stops what it started."""
+    script = (
+        "import sys\n"
+        "from flows.serve_local import child, stop_on_sigterm\n"
+        "stop_on_sigterm()\n"
+        "with child([sys.executable, '-c', 'import time; time.sleep(60)'], {}, 'sleeper') as p:\n"
+        "    print(p.pid, flush=True)\n"
+        "    try:\n"
+        "        p.wait()\n"
+        "    except KeyboardInterrupt:\n"
+        "        pass\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=REPO)
+    assert parent.stdout is not None
+    sleeper = int(parent.stdout.readline())
+    parent.terminate()
+    assert parent.wait(30) == 0
+    assert not alive(sleeper)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
