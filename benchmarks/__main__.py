@@ -48,9 +48,28 @@ def main(argv: list[str]) -> int:
             r.note,
         )
     console.print(table)
-    if not quick:
+    if not quick and not names:
         (HERE / "results.json").write_text(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
+        (HERE / "RESULTS.md").write_text(markdown(results))
     return 0
+
+
+def markdown(results: list[Result]) -> str:
+    """The README's performance figures: one table, ratios to the same-run baselines."""
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`python -m benchmarks`). Each figure is compared with a baseline measured",
+        "in the same run on the same (shared, noisy) machine: read the ratios, not the absolute times.",
+        "",
+        "| benchmark | case | value | baseline | ratio | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        baseline = f"{r.baseline:,.3f} {r.unit} ({r.baseline_name})" if r.baseline is not None else ""
+        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else ""
+        lines.append(f"| {r.bench} | {r.case} | {r.value:,.3f} {r.unit} | {baseline} | {ratio} | {r.note} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
