@@ -8,6 +8,7 @@ named by ``PREFECT_API_URL`` is left alone.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,7 +21,11 @@ from dataclasses import dataclass
 import requests
 from rich.console import Console
 
-from flows.demo import DEMO_DATASETS, REPO, prefect_settings, simulators
+from flows.demo import DEMO_DIR, REPO, prefect_settings, simulators
+
+SERVE_DATASETS = DEMO_DIR / "serve-datasets"
+"""The served syncs' dataset root: emptied at each start, because the simulators start afresh (in memory)
+and links to their previous records would point at nothing. ``make demo``'s root stays untouched."""
 
 SERVER_START_TIMEOUT = 180.0
 """Seconds to wait for ``prefect server start`` (its first start migrates a database: slow on a busy machine)."""
@@ -110,8 +115,10 @@ def run(console: Console) -> int:
             server = stack.enter_context(child(server_command(target.port), env, "prefect server"))
             wait_healthy(target.api_url, server)
         systems = stack.enter_context(simulators())
-        env.update(systems.env(DEMO_DATASETS))
+        shutil.rmtree(SERVE_DATASETS, ignore_errors=True)
+        env.update(systems.env(SERVE_DATASETS))
         console.print(f"SuperOffice simulator: {systems.tenant_url}   shop simulator: {systems.shop.url}")
+        console.print(f"datasets: {SERVE_DATASETS}")
         console.print(f"[bold]Prefect UI: {target.ui_url}[/bold]   (Ctrl-C stops everything started here)")
         served = stack.enter_context(child(serve_command(), env, "sluice serve"))
         try:
