@@ -8,6 +8,7 @@ columns:
   _id: The SuperOffice ContactId as text; the link key of the flow.
   sync_updated: When SuperOffice last changed the contact (UpdatedDate, UTC); the newer edit wins a conflict.
   sync_version: The UpdatedDate as SuperOffice wrote it; a write-back refuses to overwrite a later change.
+  sync_deleted: The contact is soft-deleted; the sync deactivates its shop customer and closes the link.
   company_name: {type: string, description: The company as named in the CRM.}
   organization_number: {type: string, description: The second first-sync match key (after the e-mail).}
   department: {type: string, description: The department of the company.}
@@ -41,6 +42,7 @@ SELECT
     CAST(c.ContactId AS VARCHAR)                                                AS _id,
     NULLIF(TRY_CAST(c.UpdatedDate AS TIMESTAMP), TIMESTAMP '0001-01-01')       AS sync_updated,
     CAST(c.UpdatedDate AS VARCHAR)                                              AS sync_version,
+    coalesce(c.Deleted, 0) <> 0                                                 AS sync_deleted,
     NULLIF(c.Name, '')                                                          AS company_name,
     NULLIF(c.OrgNr, '')                                                         AS organization_number,
     NULLIF(c.Department, '')                                                    AS department,

@@ -55,8 +55,9 @@ class FlowResult:
 
 
 def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
-    """A mapped dataset's current rows as records: ``_id`` the side's id, ``sync_updated`` and ``sync_version``
-    the facts the conflict policy and the concurrency checks need, every other payload column a (flattened) field.
+    """A mapped dataset's current rows as records: ``_id`` the side's id; ``sync_updated``, ``sync_version`` and
+    ``sync_deleted`` the facts the conflict policy, the concurrency checks and the delete policy need; every other
+    payload column a (flattened) field.
 
     The metadata are payload columns, not ``_`` ones, on purpose: they are hashed, so a record whose only
     change is its timestamp still gets a fresh version, and a write-back never holds a stale version."""
@@ -71,6 +72,7 @@ def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
             fields=fields,
             updated=updated if isinstance(updated, datetime) else parse_timestamp(updated),
             version=None if row.get("sync_version") is None else str(row["sync_version"]),
+            deleted=bool(row.get("sync_deleted")),
         )
     return records
 

@@ -138,3 +138,16 @@ def test_the_sink_breaker_stops_a_mass_deactivation_before_sending_anything(syst
         assert customer_of(systems, project, contact_id)["active"] is False
     closed = {row["a_id"] for row in project.links("contact_customer").to_pylist() if row["status"] == "closed"}
     assert closed == {str(i) for i in doomed}
+
+
+def test_an_incremental_sync_deactivates_a_deleted_contact_and_closes_its_link(systems: Systems, project: Project):
+    project.sync()
+    customer = customer_of(systems, project, 7)
+    systems.delete_contact(7)
+    project.sync()  # incremental: the soft-deleted contact comes back with Deleted set
+    assert systems.customer(customer["id"])["active"] is False
+    assert "7" not in linked_pairs(project)
+    systems.edit_customer(customer["id"], phone="+47 99 99 99 99")
+    systems.reset_stats()
+    project.sync()
+    assert systems.writes() == (0, 0)  # nothing is written back to a deleted contact

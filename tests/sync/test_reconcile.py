@@ -87,3 +87,11 @@ def test_deleted_shop_record_closes_the_link_and_touches_nothing() -> None:
 def test_closed_links_are_not_recreated() -> None:
     plan = reconcile(FLOW, {"1": rec("1", company_name="A")}, {}, [Link("1", "10", status="closed")], {})
     assert plan.changes == []
+
+
+def test_a_soft_deleted_superoffice_record_deactivates_and_later_closes_its_link() -> None:
+    deleted = SideRecord("1", {"company_name": "A", "active": False}, updated=T, deleted=True)
+    plan = reconcile(FLOW, {"1": deleted}, {"10": rec("10", company_name="A", active=True)}, [Link("1", "10")], {})
+    assert [(c.op, c.fields) for c in plan.changes] == [("deactivate", {"active": False})]
+    plan = reconcile(FLOW, {"1": deleted}, {"10": rec("10", company_name="A", active=False)}, [Link("1", "10")], {})
+    assert plan.changes == [] and [link.status for link in plan.closed_links] == ["closed"]
