@@ -122,6 +122,7 @@ def build_deployments(project_dir: str | Path = ".") -> list[RunnerDeployment]:
             ),
             tags=TAGS,
         )
+        deployment.entrypoint = f"{Path(sync.fn.__code__.co_filename).resolve()}:sync"  # whatever the cwd
         deployments.append(deployment)
     return deployments
 

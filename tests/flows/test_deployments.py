@@ -172,3 +172,13 @@ def test_sluice_serve_can_register_its_deployments_without_a_work_pool(prefect_s
         served = [client.read_deployment(i) for i in ids]
     assert [d.name for d in served] == ["incremental", "full"]
     assert all(d.global_concurrency_limit is not None and d.global_concurrency_limit.limit == 1 for d in served)
+
+
+def test_the_entrypoint_loads_the_sync_flow_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prefect.flows import load_flow_from_entrypoint
+
+    monkeypatch.chdir(tmp_path)
+    incremental, _ = build_deployments(REPO)
+    assert load_flow_from_entrypoint(incremental.entrypoint).name == "sync"
