@@ -6,7 +6,7 @@ for speed; a hypothesis test proves the two agree and a golden test pins the has
 
 The form is JSON-like UTF-8 without whitespace:
 
-- objects: keys NFC-normalised and sorted by code point; members whose value is null are omitted
+- objects: keys sorted by the code points of their NFC form; members whose value is null are omitted
   at every level (so adding a column that is null everywhere changes no hash); top-level keys
   starting with ``_`` are metadata and never hashed;
 - lists keep their order; a null element is written ``null`` (dropping it would shift positions);
@@ -15,8 +15,10 @@ The form is JSON-like UTF-8 without whitespace:
   round-trips (``0.1``, ``1e+20``); NaN and infinities are the strings ``"NaN"``, ``"Infinity"``,
   ``"-Infinity"``; decimals are written without exponent and
   without trailing zeros (``1.50`` -> ``1.5``); negative zero is ``0``;
-- strings are NFC-normalised and JSON-escaped: ``\\"``, ``\\\\``, ``\\b\\t\\n\\f\\r``, other control characters
+- strings are JSON-escaped: ``\\"``, ``\\\\``, ``\\b\\t\\n\\f\\r``, other control characters
   as ``\\u00XX`` with upper-case hex; everything else (non-ASCII, ``/``, DEL) verbatim UTF-8;
+- the whole text is then NFC-normalised, once (so canonically equivalent strings hash the same; doing it
+  after escaping keeps NUL and other control characters out of the normaliser);
 - timestamps are UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (naive ones are taken as UTC); dates
   ``YYYY-MM-DD``; times ``HH:MM:SS.ffffff``; bytes base64; booleans ``true``/``false``.
 """
@@ -39,7 +41,7 @@ MAX_EXACT_FLOAT_INT = 2**53
 def canonical(entity: Mapping[str, Any]) -> bytes:
     """The canonical bytes of an entity's payload (its non-``_`` keys)."""
     payload = {k: v for k, v in entity.items() if not k.startswith("_")}
-    return _object(payload).encode("utf-8")
+    return _nfc(_object(payload)).encode("utf-8")
 
 
 def entity_hash(entity: Mapping[str, Any]) -> str:
@@ -49,7 +51,7 @@ def entity_hash(entity: Mapping[str, Any]) -> str:
 
 def _object(obj: Mapping[str, Any]) -> str:
     members = []
-    for key, value in sorted(((_nfc(str(k)), v) for k, v in obj.items()), key=lambda kv: kv[0]):
+    for key, value in sorted(((str(k), v) for k, v in obj.items()), key=lambda kv: _nfc(kv[0])):
         if value is None:
             continue
         members.append(f"{json_string(key)}:{_value(value)}")
@@ -68,7 +70,7 @@ def _value(value: Any) -> str:
     if isinstance(value, Decimal):
         return number_decimal(value)
     if isinstance(value, str):
-        return json_string(_nfc(value))
+        return json_string(value)
     if isinstance(value, dt.datetime):
         return f'"{timestamp_utc(value)}"'
     if isinstance(value, dt.date):

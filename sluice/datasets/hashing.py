@@ -54,13 +54,13 @@ def hash_sql(columns: Iterable[tuple[str, duckdb.DuckDBPyType]]) -> str:
 
 def canonical_sql(columns: Iterable[tuple[str, duckdb.DuckDBPyType]]) -> str:
     payload = [(name, dtype) for name, dtype in columns if not name.startswith("_")]
-    return _object_sql([(name, quote_ident(name), dtype) for name, dtype in payload])
+    return f"nfc_normalize({_object_sql([(name, quote_ident(name), dtype) for name, dtype in payload])})"
 
 
 def _object_sql(members: list[tuple[str, str, duckdb.DuckDBPyType]]) -> str:
     parts = []
     for key, ref, dtype in sorted(members, key=lambda m: _nfc(m[0])):
-        label = quote_literal(json_string(_nfc(key)) + ":")
+        label = quote_literal(json_string(key) + ":")
         parts.append(f"({label} || {_value_sql(ref, dtype, 0)})")
     if not parts:
         return "'{}'"
@@ -88,7 +88,7 @@ def _value_sql(ref: str, dtype: duckdb.DuckDBPyType, depth: int) -> str:
         trimmed = f"(CASE WHEN contains({s}, '.') THEN rtrim(rtrim({s}, '0'), '.') ELSE {s} END)"
         return f"(CASE WHEN {trimmed} = '-0' THEN '0' ELSE {trimmed} END)"
     if kind in ("varchar", "enum"):
-        return f"CAST(to_json(nfc_normalize(CAST({ref} AS VARCHAR))) AS VARCHAR)"
+        return f"CAST(to_json(CAST({ref} AS VARCHAR)) AS VARCHAR)"
     if kind == "uuid":
         return f"('\"' || CAST({ref} AS VARCHAR) || '\"')"
     if kind == "date":
@@ -136,8 +136,7 @@ def _struct_keys(dtype: duckdb.DuckDBPyType) -> set[str]:
 
 def _to_json_sql(ref: str, dtype: duckdb.DuckDBPyType) -> str:
     """A nested value through DuckDB's ``to_json`` in one call; null members are then cut out (a raw
-    ``"`` never occurs inside a JSON string, so ``,"key":null`` is always a member) and the text is
-    NFC-normalised as a whole (JSON's ASCII punctuation never composes with its neighbours)."""
+    ``"`` never occurs inside a JSON string, so ``,"key":null`` is always a member)."""
     text = f"CAST(to_json({ref}) AS VARCHAR)"
     keys = _struct_keys(dtype)
     if keys:
@@ -146,7 +145,7 @@ def _to_json_sql(ref: str, dtype: duckdb.DuckDBPyType) -> str:
         first = quote_literal(f"\\{{(?:{alternatives}):null,?")
         stripped = f"regexp_replace(regexp_replace({text}, {after_comma}, '', 'g'), {first}, '{{', 'g')"
         text = f"(CASE WHEN contains({text}, ':null') THEN {stripped} ELSE {text} END)"
-    return f"nfc_normalize({text})"
+    return text
 
 
 def _nfc(text: str) -> str:

@@ -106,3 +106,8 @@ def test_key_order_does_not_matter() -> None:
 def test_unknown_types_are_refused() -> None:
     with pytest.raises(TypeError, match="set"):
         canonical({"s": {1, 2}})
+
+
+def test_control_characters_survive_normalisation() -> None:
+    """NFC runs on the escaped text, so a NUL never reaches the normaliser (DuckDB's would truncate)."""
+    assert canonical({"s": "\x00\x80"}) == '{"s":"\\u0000\x80"}'.encode()

@@ -15,7 +15,7 @@ from sluice.datasets.canonical import canonical
 from sluice.datasets.hashing import UnsupportedType, canonical_sql, hash_sql
 
 TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=8) | st.sampled_from(
-    ["e\u0301", "Å", "ﬁ", 'q"u\\o/te', "\u2028", "\x00\x1f\x7f", "", "null"]
+    ["e\u0301", "Å", "ﬁ", 'q"u\\o/te', "\u2028", "\x00\x1f\x7f", "", "null", "\x00\x80", "\n\u0301", "\x0b\u0307"]
 )
 SCALARS: list[tuple[pa.DataType, st.SearchStrategy]] = [
     (pa.int64(), st.integers(-(2**63), 2**63 - 1)),
