@@ -182,3 +182,29 @@ def test_the_entrypoint_loads_the_sync_flow_from_any_working_directory(
     monkeypatch.chdir(tmp_path)
     incremental, _ = build_deployments(REPO)
     assert load_flow_from_entrypoint(incremental.entrypoint).name == "sync"
+
+
+@pytest.mark.slow
+def test_prefect_deploy_accepts_prefect_yaml(prefect_server: str, tmp_path: Path) -> None:
+    """``prefect deploy --all`` from the repository registers the two deployments of prefect.yaml."""
+    import os
+    import subprocess
+    import sys
+
+    from prefect.client.orchestration import get_client
+
+    from flows.deployments import ensure_work_pool
+
+    ensure_work_pool("sluice")
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "PREFECT_HOME": str(tmp_path), "PWD": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    with get_client(sync_client=True) as client:
+        full = client.read_deployment_by_name("sync/full")
+    assert full.work_pool_name == "sluice"
+    assert full.schedules[0].schedule.rrule.endswith("FREQ=DAILY;BYHOUR=2;BYMINUTE=0;BYSECOND=0")
+    assert full.global_concurrency_limit is not None and full.global_concurrency_limit.limit == 1
+    assert full.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": str(REPO)}}]
