@@ -8,6 +8,7 @@ flows are imported only when a command runs: the rest of the CLI starts without 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -23,11 +24,24 @@ def deploy(
     project_dir: Path = PROJECT,
 ) -> None:
     """Register the incremental and nightly full sync deployments with the configured Prefect server."""
+    import httpx
+    from prefect.exceptions import PrefectException
+    from prefect.settings import PREFECT_API_URL
+
     from flows.deployments import register
 
     console = Console()
     schedules = _schedules(project_dir)
-    names = register(project_dir, work_pool)
+    api = PREFECT_API_URL.value()
+    if not api:
+        _fail(
+            "no Prefect server configured: set PREFECT_API_URL (e.g. `prefect config set "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api`), or run `make serve` for a local one"
+        )
+    try:
+        names = register(project_dir, work_pool)
+    except (httpx.HTTPError, PrefectException) as exc:
+        _fail(f"could not register with the Prefect server at {api}: {type(exc).__name__}: {exc}")
     for name in names:
         console.print(f"registered [bold]{name}[/bold] on work pool {work_pool!r}", highlight=False)
     console.print(
@@ -41,7 +55,7 @@ def serve(
     limit: int | None = typer.Option(None, "--limit", help="At most this many runs at once."),
     project_dir: Path = PROJECT,
 ) -> None:
-    """Run the scheduled sync deployments from this process until Ctrl-C (Prefect's ``serve``)."""
+    """Run the scheduled sync deployments from this process until Ctrl-C (Prefect's serve)."""
     from flows.deployments import serve as serve_deployments
 
     _schedules(project_dir)
@@ -53,5 +67,9 @@ def _schedules(project_dir: Path) -> Schedules:
     try:
         return load_config(project_dir).schedules
     except SluiceError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
+        _fail(str(exc))
+
+
+def _fail(message: str) -> NoReturn:
+    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(1)

@@ -208,3 +208,23 @@ def test_prefect_deploy_accepts_prefect_yaml(prefect_server: str, tmp_path: Path
     assert full.schedules[0].schedule.rrule.endswith("FREQ=DAILY;BYHOUR=2;BYMINUTE=0;BYSECOND=0")
     assert full.global_concurrency_limit is not None and full.global_concurrency_limit.limit == 1
     assert full.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": str(REPO)}}]
+
+
+def test_sluice_deploy_without_a_configured_server_says_how_to_configure_one() -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        result = CliRunner().invoke(app, ["deploy", "--project", str(REPO)])
+    assert result.exit_code == 1
+    assert "no Prefect server configured: set PREFECT_API_URL" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_sluice_deploy_to_an_unreachable_server_is_a_one_line_error() -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        result = CliRunner().invoke(app, ["deploy", "--project", str(REPO)])
+    assert result.exit_code == 1
+    assert "could not register with the Prefect server at http://127.0.0.1:9/api" in result.output
+    assert "Traceback" not in result.output
