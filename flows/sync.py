@@ -16,6 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.progress import PullProgress
+from flows.secret_blocks import export_secret_blocks
 from sluice.project import FLOW_SOURCES, Project
 
 ISSUE_ROWS = 20
@@ -25,6 +26,10 @@ SYSTEM_OF = {"superoffice_contact": "superoffice", "customwebshop_customer": "cu
 
 
 def open_project(project_dir: str | None) -> Project:
+    """The project a task works on; secrets missing from the environment come from Prefect Secret blocks."""
+    filled = export_secret_blocks()
+    if filled:
+        get_run_logger().info("secrets from Prefect Secret blocks: %s", ", ".join(filled))
     return Project.open(project_dir or os.environ.get("SLUICE_PROJECT", "."))
 
 
@@ -126,8 +131,13 @@ def sync(
     without sending a single write; ``force`` overrides the circuit breakers for an intended change.
     """
     started = datetime.now(UTC).isoformat()
-    with open_project(project_dir) as project:
+    with open_project(project_dir) as project, project.sync_lock():
         names = project.flow_names(flows)
+        return _sync(project_dir, names, full, dry_run, force, started)
+
+
+def _sync(project_dir: str | None, names: list[str], full: bool, dry_run: bool, force: bool, started: str) -> dict:
+    """The flow's body, run while the project's sync lock is held (the deployments never interleave)."""
     datasets = list(dict.fromkeys(d for n in names for d in FLOW_SOURCES[n]))
     by_system = {s: [d for d in datasets if SYSTEM_OF[d] == s] for s in ("superoffice", "customwebshop")}
     pulls = pull_superoffice(project_dir, by_system["superoffice"], full, force)

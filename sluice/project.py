@@ -8,7 +8,8 @@ state), so two projects in one process never see each other.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -19,7 +20,8 @@ import pyarrow as pa
 
 from sluice.config import Config, load_config
 from sluice.datasets import DatasetStore
-from sluice.errors import ConfigError
+from sluice.datasets.lock import write_lock
+from sluice.errors import ConfigError, DatasetLockedError, SluiceError
 from sluice.pipes.engine import PipeEngine, PipeRun
 from sluice.sync.dataflow import Dataflow, SinkLimits
 from sluice.sync.dataflows import DATAFLOWS
@@ -34,6 +36,11 @@ from sluice.systems.customwebshop import CustomwebshopClient
 from sluice.systems.superoffice import SuperOfficeClient
 
 log = logging.getLogger("sluice.project")
+
+
+class SyncBusyError(SluiceError):
+    """Another sync of the same dataset root holds the sync lock."""
+
 
 FLOW_SOURCES = {"contact_customer": ("superoffice_contact", "customwebshop_customer")}
 """The raw datasets each flow pulls before its pipes run."""
@@ -128,6 +135,21 @@ class Project:
             self._clients["customwebshop"] = CustomwebshopClient.from_env(rate_limit=cfg.rate_limit)
         return self._clients["customwebshop"]
 
+    @contextmanager
+    def sync_lock(self, timeout: float = 1800.0) -> Iterator[None]:
+        """One sync of a dataset root at a time (the incremental and the nightly deployment never interleave).
+
+        An ``fcntl`` lock the OS releases if the holder dies; a second sync waits up to ``timeout`` seconds."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            with write_lock(self.state_dir / "sync.lock", timeout, "sync"):
+                yield
+        except DatasetLockedError as exc:
+            raise SyncBusyError(
+                f"another sync of {self.config.datasets} is still running (waited {timeout:g}s); "
+                "this one did nothing and the next scheduled run will catch up"
+            ) from exc
+
     def close(self) -> None:
         for client in self._clients.values():
             client.close()
@@ -220,6 +242,10 @@ class Project:
     ) -> SyncReport:
         """Pull what the flows need, run the pipes, push each flow's deltas."""
         names = self.flow_names(flows)
+        with self.sync_lock():
+            return self._sync(names, full=full, dry_run=dry_run, force=force)
+
+    def _sync(self, names: list[str], *, full: bool, dry_run: bool, force: bool) -> SyncReport:
         report = SyncReport(datetime.now(UTC).isoformat(timespec="seconds"), full, dry_run)
         for dataset in dict.fromkeys(d for n in names for d in FLOW_SOURCES[n]):
             report.pulls.append(self.pull(dataset, full=full, force=force))
@@ -233,7 +259,8 @@ class Project:
         """Push the flows that hold dead letters again, without pulling: each dead-lettered change is
         recomputed from today's datasets and sent again; those that now succeed leave the list."""
         names = sorted({d.flow for d in self.dead_letters(flow)})
-        return [self.sync_flow(name) for name in names]
+        with self.sync_lock():
+            return [self.sync_flow(name) for name in names]
 
     # -- inspection ---------------------------------------------------------------------------
 
