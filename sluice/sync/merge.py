@@ -79,10 +79,6 @@ class PairMerge:
     agreed: dict[str, Any] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
 
-    @property
-    def in_sync(self) -> bool:
-        return not self.to_a and not self.to_b
-
 
 def is_empty(value: Any) -> bool:
     """None, an empty or blank string, or an empty container."""

@@ -90,7 +90,7 @@ class Plan:
 
 @dataclass(frozen=True)
 class PushOutcome:
-    """What happened to one change: confirmed (with the record the target answered), failed, or skipped."""
+    """What happened to one change: confirmed (with the record the target answered) or failed (and how)."""
 
     change: Change
     ok: bool
@@ -112,7 +112,6 @@ class SinkResult:
     deactivated: int = 0
     failed: int = 0
     dead_lettered: int = 0
-    skipped: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -103,12 +103,6 @@ class Watermarks:
             tmp.write_text(json.dumps(values, indent=2, sort_keys=True))
             os.replace(tmp, self.path)
 
-    def forget(self, dataset: str) -> None:
-        with self._lock:
-            values = self.all()
-            if values.pop(dataset, None) is not None:
-                self.path.write_text(json.dumps(values, indent=2, sort_keys=True))
-
 
 def pull(
     store: DatasetStore, source: Source, watermarks: Watermarks, *, full: bool = False, force: bool = False

@@ -9,7 +9,6 @@ its external reference first, so a retry never makes a duplicate.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 from sluice.errors import NotFoundError, PreconditionFailed
@@ -97,15 +96,7 @@ class SuperOfficeSink(Sink):
                 f"SuperOffice {self.entity} {key} changed at {current.isoformat()} after it was read", status=412
             )
         updated = self.write_back(carrier, change.fields)
-        return self.client.replace(self.entity, updated, unmodified_since=_second(seen or current))
+        return self.client.replace(self.entity, updated, unmodified_since=seen or current)
 
     def describe(self, change: Change) -> dict[str, Any]:
         return {"method": "PUT", "path": f"/api/v1/{self.entity.capitalize()}/{change.a_id}", "changes": change.fields}
-
-
-def _second(moment: datetime | None) -> datetime | None:
-    """HTTP dates carry whole seconds: round up so our own read never looks 'modified since'."""
-    if moment is None:
-        return None
-    whole = moment.replace(microsecond=0)
-    return whole if whole == moment else whole + timedelta(seconds=1)

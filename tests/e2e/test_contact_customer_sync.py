@@ -9,32 +9,10 @@ import pytest
 from sluice.errors import CircuitBreakerTripped
 from sluice.project import Project
 from sluice.simulators.customwebshop import DEMO_API_KEY
-from sluice.sync.dataflows import CONTACT_CUSTOMER
-from sluice.sync.engine import load_side
-from sluice.sync.merge import same
 from tests.e2e.conftest import Systems
+from tests.e2e.observe import differences, linked_pairs
 
 pytestmark = pytest.mark.slow
-
-
-def linked_pairs(project: Project, closed: bool = False) -> dict[str, str]:
-    rows = project.links("contact_customer").to_pylist()
-    return {row["a_id"]: row["b_id"] for row in rows if closed or row["status"] == "active"}
-
-
-def differences(project: Project) -> list[tuple[str, str, object, object]]:
-    """Mapped fields that differ between linked pairs, read fresh from both systems."""
-    for dataset in ("superoffice_contact", "customwebshop_customer"):
-        project.pull(dataset, full=True, force=True)
-    project.run_pipes()
-    a = load_side(project.store, CONTACT_CUSTOMER.a_dataset)
-    b = load_side(project.store, CONTACT_CUSTOMER.b_dataset)
-    out = []
-    for a_id, b_id in linked_pairs(project).items():
-        for name in CONTACT_CUSTOMER.field_names:
-            if not same(a[a_id].fields.get(name), b[b_id].fields.get(name)):
-                out.append((a_id, name, a[a_id].fields.get(name), b[b_id].fields.get(name)))
-    return out
 
 
 def customer_of(systems: Systems, project: Project, contact_id: int) -> dict:

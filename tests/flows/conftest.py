@@ -6,11 +6,12 @@ PREFECT_HOME, so tests never touch a developer's Prefect profile or .demo/prefec
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from flows.demo import environment
 
 PREFECT_ENV = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -23,17 +24,9 @@ PREFECT_ENV = {
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The harness's API URL; every flow run and client call in the session goes there."""
     home = tmp_path_factory.mktemp("prefect-home")
-    saved = {k: os.environ.get(k) for k in [*PREFECT_ENV, "PREFECT_HOME"]}
-    os.environ.update({**PREFECT_ENV, "PREFECT_HOME": str(home)})
-    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
+    with environment({**PREFECT_ENV, "PREFECT_HOME": str(home)}):
+        from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+        from prefect.testing.utilities import prefect_test_harness
 
-    try:
         with temporary_settings(updates={PREFECT_HOME: Path(home)}), prefect_test_harness(server_startup_timeout=180):
             yield str(PREFECT_API_URL.value())
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
