@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sluice.datasets import DatasetStore, WriteStats, read_jsonl, resolve_root
@@ -85,12 +86,41 @@ def show(
     if as_json:
         typer.echo(json.dumps(records, default=str, ensure_ascii=False))
         return
-    table = Table(title=f"{title} ({len(records)} of {rows.num_rows} rows shown)")
-    for column in rows.column_names:
-        table.add_column(column, overflow="fold")
+    title = f"{title} ({len(records)} of {rows.num_rows} rows shown)"
+    console = Console()
+    if id is not None or len(records) <= TRANSPOSE_UP_TO:
+        console.print(_versions_table(rows.column_names, records, title))
+    else:
+        console.print(_rows_table(rows.column_names, records, title, console.width))
+
+
+def _versions_table(columns: list[str], records: list[dict[str, Any]], title: str) -> Table:
+    """Few rows, many columns (an entity's history): one column per row, one line per field; a value that
+    differs from the previous version is highlighted, so what changed between versions stands out."""
+    table = Table("field", *(f"offset {r.get('_offset', i)}" for i, r in enumerate(records)), title=title)
+    for column in columns:
+        cells, previous = [], None
+        for i, record in enumerate(records):
+            text = _cell(record.get(column))
+            changed = i > 0 and text != previous and not column.startswith("_")
+            cells.append(f"[bold yellow]{escape(text)}[/bold yellow]" if changed else escape(text))
+            previous = text
+        table.add_row(column, *cells)
+    return table
+
+
+def _rows_table(columns: list[str], records: list[dict[str, Any]], title: str, width: int) -> Table:
+    """Many rows: ``_id`` and as many payload columns as the terminal fits (the store's own columns last);
+    ``--json`` shows them all."""
+    fits = max(4, width // MIN_COLUMN_WIDTH)
+    payload_first = [c for c in columns if c == "_id"] + [c for c in columns if not c.startswith("_")]
+    columns = payload_first + [c for c in columns if c not in payload_first]
+    shown = columns[:fits]
+    caption = f"{len(columns) - fits} more columns: use --json, or --id for one entity" if len(columns) > fits else None
+    table = Table(*shown, title=title, caption=caption)
     for record in records:
-        table.add_row(*(_cell(value) for value in record.values()))
-    Console().print(table)
+        table.add_row(*(escape(_cell(record.get(column))) for column in shown))
+    return table
 
 
 @app.command("load")
@@ -151,6 +181,10 @@ def parse_duration(text: str) -> dt.timedelta:
 def _counts(stats: WriteStats) -> dict[str, int]:
     d = stats.as_dict()
     return {k: d[k] for k in ("new", "changed", "unchanged", "deleted", "duplicates")}
+
+
+TRANSPOSE_UP_TO = 4
+MIN_COLUMN_WIDTH = 14
 
 
 def _cell(value: Any) -> str:

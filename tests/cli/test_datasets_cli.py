@@ -110,3 +110,12 @@ def test_parse_duration(text: str, seconds: int) -> None:
     from sluice.cli.datasets import parse_duration
 
     assert parse_duration(text).total_seconds() == seconds
+
+
+def test_show_history_puts_versions_side_by_side(tmp_path: Path, dataset_root: Path) -> None:
+    invoke("load", "customer", str(write_jsonl(tmp_path / "a.jsonl", customers(3))), "--key", "customer_id")
+    invoke("load", "customer", str(write_jsonl(tmp_path / "b.jsonl", customers(3, name="v2"))), "--key", "customer_id")
+    code, out = invoke("show", "customer", "--id", "1")
+    lines = [line for line in out.splitlines() if "│ name" in line]
+    assert code == 0 and "offset 1" in out and "offset 4" in out
+    assert len(lines) == 1 and "Customer 1" in lines[0] and "v2" in lines[0]  # one line per field, versions across
