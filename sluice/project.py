@@ -8,6 +8,7 @@ state), so two projects in one process never see each other.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from sluice.datasets import DatasetStore
 from sluice.datasets.lock import write_lock
 from sluice.errors import ConfigError, DatasetLockedError, SluiceError
 from sluice.pipes.engine import PipeEngine, PipeRun
+from sluice.secrets import secret_from_env
 from sluice.sync.dataflow import Dataflow, SinkLimits
 from sluice.sync.dataflows import DATAFLOWS
 from sluice.sync.dataflows.contact_customer import Lookups, apply_to_contact
@@ -33,7 +35,7 @@ from sluice.sync.state import CONFLICTS, DeadLetter, FlowState, load_dead_letter
 from sluice.sync.targets import CustomwebshopSink, SuperOfficeSink
 from sluice.systems import customwebshop, superoffice
 from sluice.systems.customwebshop import CustomwebshopClient
-from sluice.systems.superoffice import SuperOfficeClient
+from sluice.systems.superoffice import SuperOfficeClient, SuperOfficeSettings
 
 log = logging.getLogger("sluice.project")
 
@@ -125,14 +127,23 @@ class Project:
     def superoffice(self) -> SuperOfficeClient:
         if "superoffice" not in self._clients:
             cfg = self.config.system("superoffice")
-            self._clients["superoffice"] = SuperOfficeClient.from_env(rate_limit=cfg.rate_limit)
+            environ = dict(os.environ)  # the environment wins; sluice.toml fills what it leaves out
+            for name, value in (("URL", cfg.url), ("AUTH", cfg.auth)):
+                if value and not environ.get(f"SLUICE_SUPEROFFICE_{name}"):
+                    environ[f"SLUICE_SUPEROFFICE_{name}"] = value
+            settings = SuperOfficeSettings.from_env(environ)
+            self._clients["superoffice"] = SuperOfficeClient.from_settings(settings, rate_limit=cfg.rate_limit)
         return self._clients["superoffice"]
 
     @property
     def customwebshop(self) -> CustomwebshopClient:
         if "customwebshop" not in self._clients:
             cfg = self.config.system("customwebshop")
-            self._clients["customwebshop"] = CustomwebshopClient.from_env(rate_limit=cfg.rate_limit)
+            if not cfg.url:
+                raise ConfigError("the shop's URL is not set: SLUICE_CUSTOMWEBSHOP_URL or [systems.customwebshop] url")
+            key = secret_from_env("SLUICE_CUSTOMWEBSHOP_API_KEY")
+            assert key is not None
+            self._clients["customwebshop"] = CustomwebshopClient(cfg.url, key, rate_limit=cfg.rate_limit)
         return self._clients["customwebshop"]
 
     @contextmanager

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from sluice.errors import ConfigError
 from sluice.project import Project, SyncBusyError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,3 +24,26 @@ def test_syncs_of_different_roots_do_not_wait_for_each_other(tmp_path: Path) -> 
     a, b = Project.open(REPO, datasets=tmp_path / "a"), Project.open(REPO, datasets=tmp_path / "b")
     with a.sync_lock(), b.sync_lock(timeout=0.1):
         pass
+
+
+def test_system_urls_may_come_from_sluice_toml_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sluice.toml").write_text(
+        '[systems.superoffice]\nurl = "https://online.superoffice.com/Cust999"\nauth = "basic"\n'
+        '[systems.customwebshop]\nurl = "https://shop.example"\n'
+    )
+    monkeypatch.setenv("SLUICE_SUPEROFFICE_USERNAME", "u")
+    monkeypatch.setenv("SLUICE_SUPEROFFICE_PASSWORD", "p")
+    monkeypatch.setenv("SLUICE_CUSTOMWEBSHOP_API_KEY", "k")
+    project = Project.open(tmp_path)
+    assert project.superoffice.base_url == "https://online.superoffice.com/Cust999/api/v1"
+    assert project.customwebshop.root_url == "https://shop.example"
+    monkeypatch.setenv("SLUICE_CUSTOMWEBSHOP_URL", "https://other.example")
+    assert Project.open(tmp_path).customwebshop.root_url == "https://other.example"
+
+
+def test_a_missing_shop_key_is_a_config_error_naming_the_variable(tmp_path: Path) -> None:
+    (tmp_path / "sluice.toml").write_text('[systems.customwebshop]\nurl = "https://shop.example"\n')
+    with pytest.raises(ConfigError, match="SLUICE_CUSTOMWEBSHOP_API_KEY"):
+        _ = Project.open(tmp_path).customwebshop
