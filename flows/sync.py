@@ -85,17 +85,53 @@ def run_pipes(project_dir: str | None) -> list[dict[str, Any]]:
     return rows
 
 
-@task(retries=1, retry_delay_seconds=10, task_run_name="push {flow_name}")
-def push_flow(project_dir: str | None, flow_name: str, dry_run: bool, force: bool) -> dict[str, Any]:
-    """One dataflow's reconcile and push to both sinks (creates are idempotent, so a retry is safe)."""
+SINK_SYSTEMS = (("b", "customwebshop"), ("a", "superoffice"))
+"""The push order of a dataflow's sinks: the shop first (creates make the links), then SuperOffice."""
+
+
+@task(task_run_name="plan {flow_name}")
+def plan_flow(project_dir: str | None, flow_name: str, dry_run: bool, force: bool) -> dict[str, Any]:
+    """Reconcile one dataflow and check its breakers; the plan waits on disk for the push tasks."""
     with open_project(project_dir) as project:
-        result = project.sync_flow(flow_name, dry_run=dry_run, force=force)
+        result = project.plan_flow(flow_name, dry_run=dry_run, force=force)
     logger = get_run_logger()
-    for sink in result.sinks:
-        logger.info("%s %s: %s", flow_name, "would send" if dry_run else "sent", sink.as_dict())
+    logger.info(
+        "%s: %d creates, %d updates to the shop, %d to SuperOffice, %d deactivations, %d matched, %d conflicts%s",
+        flow_name, result.creates, result.updates_to_shop, result.updates_to_superoffice, result.deactivations,
+        result.matched, result.conflicts, " (dry run: nothing will be sent)" if dry_run else "",
+    )  # fmt: skip
     if result.ambiguous:
         logger.warning("%s: %d ambiguous first-sync matches were not linked", flow_name, result.ambiguous)
     return result.as_dict()
+
+
+@task(retries=1, retry_delay_seconds=10, task_run_name="push {flow_name} to {system}")
+def push_sink(project_dir: str | None, flow_name: str, target: str, system: str) -> dict[str, Any]:
+    """One sink's planned changes (creates are idempotent and looked up after a lost answer: a retry is safe)."""
+    with open_project(project_dir) as project:
+        result = project.push_sink(flow_name, target)
+    get_run_logger().info("%s -> %s: %s", flow_name, system, result.as_dict())
+    return result.as_dict()
+
+
+@task(task_run_name="commit {flow_name}")
+def commit_flow(project_dir: str | None, flow_name: str) -> int:
+    """Advance the agreed state for what the sinks confirmed; record dead letters."""
+    with open_project(project_dir) as project:
+        letters = project.commit_flow(flow_name)
+    get_run_logger().info("%s: %d live dead letters", flow_name, letters)
+    return letters
+
+
+def push_flow(project_dir: str | None, flow_name: str, dry_run: bool, force: bool) -> dict[str, Any]:
+    """A dataflow's plan, a push per sink, and the commit, as separate tasks (one plan serves both sinks)."""
+    result = plan_flow(project_dir, flow_name, dry_run, force)
+    if dry_run:
+        return result
+    result["sinks"] = [push_sink(project_dir, flow_name, target, system) for target, system in SINK_SYSTEMS]
+    result["dead_letters"] = commit_flow(project_dir, flow_name)
+    result["writes"] = sum(s["created"] + s["updated"] + s["deactivated"] + s["failed"] for s in result["sinks"])
+    return result
 
 
 @task(task_run_name="list conflicts and dead letters")

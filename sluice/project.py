@@ -30,6 +30,7 @@ from sluice.sync.dataflows import DATAFLOWS
 from sluice.sync.dataflows.contact_customer import Lookups, apply_to_contact
 from sluice.sync.engine import FlowResult, FlowRunner
 from sluice.sync.merge import ConflictPolicy
+from sluice.sync.model import SinkResult
 from sluice.sync.pull import PullResult, Source, Watermarks, pull
 from sluice.sync.state import CONFLICTS, DeadLetter, FlowState, load_dead_letters
 from sluice.sync.targets import CustomwebshopSink, SuperOfficeSink
@@ -219,10 +220,9 @@ class Project:
         state = FlowState(self.store, flow, self.state_dir)
         sink_b = CustomwebshopSink(
             self.customwebshop, flow.b_entity, "superoffice_contact_id",
-            pending=state.pending_intents(),
             concurrency=self.config.system("customwebshop").concurrency,
         )  # fmt: skip
-        return FlowRunner(self.store, flow, state, sink_a, sink_b)
+        return FlowRunner(self.store, flow, state, sink_a, sink_b, self.state_dir)
 
     def _categories(self) -> dict[str, int]:
         if not self.store.exists("superoffice_contact"):
@@ -246,7 +246,20 @@ class Project:
         return self.pipes.run(names, force=force)
 
     def sync_flow(self, name: str, *, dry_run: bool = False, force: bool = False) -> FlowResult:
+        """One flow's whole push: plan, the shop sink, the SuperOffice sink, commit."""
         return self.runner(name).run(dry_run=dry_run, force=force)
+
+    def plan_flow(self, name: str, *, dry_run: bool = False, force: bool = False) -> FlowResult:
+        """Reconcile and check the breakers; the plan waits on disk for ``push_sink`` and ``commit_flow``."""
+        return self.runner(name).start(dry_run=dry_run, force=force)
+
+    def push_sink(self, name: str, target: str) -> SinkResult:
+        """Send the planned changes of one sink (``"b"``: the shop, ``"a"``: SuperOffice)."""
+        return self.runner(name).push(target)
+
+    def commit_flow(self, name: str) -> int:
+        """Advance the agreed state for what the sinks confirmed; returns the flow's live dead letters."""
+        return self.runner(name).finish()
 
     def sync(
         self, *, full: bool = False, flows: list[str] | None = None, dry_run: bool = False, force: bool = False

@@ -8,12 +8,15 @@ The agreed state of a pair advances only for fields whose push the target confir
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+import os
+import pickle
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sluice.datasets import DatasetStore
-from sluice.errors import CircuitBreakerTripped
+from sluice.errors import CircuitBreakerTripped, SluiceError
 from sluice.sync.dataflow import Dataflow
 from sluice.sync.merge import flatten
 from sluice.sync.model import Change, Link, Plan, PushOutcome, SideRecord, SinkResult
@@ -77,6 +80,17 @@ def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
     return records
 
 
+def _dump(path: Path, value: Any) -> None:
+    """Between the steps of one run on one machine: a pickle, replaced atomically."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(value))
+    os.replace(tmp, path)
+
+
+def _load(path: Path) -> Any:
+    return pickle.loads(path.read_bytes())
+
+
 def check_breakers(flow: Dataflow, plan: Plan, linked: int, force: bool) -> None:
     """Stop before sending anything when a run would touch more of the target than the flow allows."""
     limits = flow.limits
@@ -108,14 +122,19 @@ def check_breakers(flow: Dataflow, plan: Plan, linked: int, force: bool) -> None
 
 
 class FlowRunner:
-    """One flow's sync against its two sinks (``a``: SuperOffice, ``b``: the shop)."""
+    """One flow's sync against its two sinks (``a``: SuperOffice, ``b``: the shop), in three steps that may run
+    as separate tasks: ``start`` (plan, breakers, links, intents), ``push`` per sink, ``finish`` (agreed state,
+    closed links, dead letters). The plan and each sink's outcomes wait in the state folder between steps; a
+    sink whose outcomes never arrived counts as failed, so nothing it may have sent advances the agreed state."""
 
-    def __init__(self, store: DatasetStore, flow: Dataflow, state: FlowState, sink_a: Sink, sink_b: Sink) -> None:
+    def __init__(
+        self, store: DatasetStore, flow: Dataflow, state: FlowState, sink_a: Sink, sink_b: Sink, state_dir: Path
+    ) -> None:
         self.store = store
         self.flow = flow
         self.state = state
-        self.sink_a = sink_a
-        self.sink_b = sink_b
+        self.sinks = {"a": sink_a, "b": sink_b}
+        self.state_dir = state_dir
 
     def plan(self) -> Plan:
         a = load_side(self.store, self.flow.a_dataset)
@@ -123,6 +142,16 @@ class FlowRunner:
         return reconcile(self.flow, a, b, list(self.state.links.values()), self.state.agreed)
 
     def run(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
+        """All three steps in one go (the CLI and ``Project.sync``)."""
+        result = self.start(dry_run=dry_run, force=force)
+        if dry_run:
+            return result
+        result.sinks = [self.push("b"), self.push("a")]
+        result.dead_letters = self.finish()
+        return result
+
+    def start(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
+        """Plan, stop at a breaker before anything is sent, make matches and create intents durable, keep the plan."""
         plan = self.plan()
         active = sum(1 for link in self.state.links.values() if link.status == "active")
         check_breakers(self.flow, plan, active, force)
@@ -138,15 +167,37 @@ class FlowRunner:
             ambiguous=len(plan.ambiguous),
             conflicts=len(plan.conflicts),
             ambiguities=[asdict(a) for a in plan.ambiguous],
+            sinks=[SinkResult(self.sinks["b"].name), SinkResult(self.sinks["a"].name)],
         )
         if dry_run:
-            result.sinks = [SinkResult(self.sink_b.name), SinkResult(self.sink_a.name)]
             return result
+        pending = self.state.pending_intents()  # creates an earlier run sent without seeing the answer
+        plan.changes = [
+            replace(c, lookup_first=True) if c.op == "create" and c.a_id in pending else c for c in plan.changes
+        ]
         for link in plan.new_links:
             self.state.record_link(link)
         self.state.record_intents([c.a_id for c in plan.of("b", "create")])
-        outcomes_b = self.sink_b.push([c for c in plan.changes if c.target == "b"], self._on_confirmed(plan))
-        outcomes_a = self.sink_a.push([c for c in plan.changes if c.target == "a"])
+        result.new_conflicts = record_conflicts(self.store, self.flow.name, plan.conflicts)
+        plan.conflicts = []  # recorded; the rest of the plan waits for the sinks
+        for target in self.sinks:
+            self._path("outcomes", target).unlink(missing_ok=True)
+        _dump(self._path("plan"), plan)
+        return result
+
+    def push(self, target: str) -> SinkResult:
+        """Send one sink's planned changes; creates become durable links the moment they succeed."""
+        plan = self._plan()
+        sink = self.sinks[target]
+        changes = [c for c in plan.changes if c.target == target]
+        outcomes = sink.push(changes, self._on_confirmed(plan) if target == "b" else None)
+        _dump(self._path("outcomes", target), outcomes)
+        return summarize(sink.name, outcomes)
+
+    def finish(self) -> int:
+        """Advance the agreed state for confirmed pushes, close links, replace the flow's dead letters."""
+        plan = self._plan()
+        outcomes_b, outcomes_a = self._outcomes(plan, "b"), self._outcomes(plan, "a")
         outcomes = outcomes_b + outcomes_a
         closed = plan.closed_links + [
             Link(o.change.a_id, o.change.b_id or "", status="closed", note="deleted in SuperOffice")
@@ -154,12 +205,29 @@ class FlowRunner:
             if o.ok and o.change.op == "deactivate"
         ]
         self.state.save(closed, self._confirmed_agreed(plan, outcomes))
-        result.new_conflicts = record_conflicts(self.store, self.flow.name, plan.conflicts)
         letters = self._dead_letters(outcomes)
         replace_dead_letters(self.store, self.flow.name, letters, scope=None)
-        result.dead_letters = len(letters)
-        result.sinks = [summarize(self.sink_b.name, outcomes_b), summarize(self.sink_a.name, outcomes_a)]
-        return result
+        for path in (self._path("plan"), self._path("outcomes", "a"), self._path("outcomes", "b")):
+            path.unlink(missing_ok=True)
+        return len(letters)
+
+    def _path(self, kind: str, target: str = "") -> Path:
+        return self.state_dir / f"{self.flow.name}.{kind}{'.' + target if target else ''}.pickle"
+
+    def _plan(self) -> Plan:
+        path = self._path("plan")
+        if not path.exists():
+            raise SluiceError(f"flow {self.flow.name}: no plan to push; run the plan step first")
+        return _load(path)
+
+    def _outcomes(self, plan: Plan, target: str) -> list[PushOutcome]:
+        """A sink's outcomes; when its step never finished, every change it had counts as failed."""
+        path = self._path("outcomes", target)
+        if path.exists():
+            return _load(path)
+        return [
+            PushOutcome(c, ok=False, error="the push step did not finish") for c in plan.changes if c.target == target
+        ]
 
     def _on_confirmed(self, plan: Plan) -> OnConfirmed:
         def confirmed(outcome: PushOutcome) -> None:
@@ -196,7 +264,7 @@ class FlowRunner:
             if not o.permanent:
                 continue
             change: Change = o.change
-            sink = self.sink_a if change.target == "a" else self.sink_b
+            sink = self.sinks[change.target]
             before = previous.get(change.key)
             letters.append(
                 DeadLetter(

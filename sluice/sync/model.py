@@ -54,6 +54,8 @@ class Change:
     b_id: str | None
     fields: dict[str, Any]
     version: str | None = None
+    lookup_first: bool = False
+    """A create an earlier run may have sent already (its answer was lost): look it up before creating."""
 
     @property
     def key(self) -> str:

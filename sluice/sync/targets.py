@@ -29,7 +29,6 @@ class CustomwebshopSink(Sink):
         resource: str,
         ref_key: str,
         *,
-        pending: set[str] | None = None,
         concurrency: int = 4,
     ) -> None:
         super().__init__(concurrency)
@@ -37,12 +36,11 @@ class CustomwebshopSink(Sink):
         self.client = client
         self.resource = resource
         self.ref_key = ref_key
-        self.pending = pending or set()
 
     def apply(self, change: Change) -> dict[str, Any]:
         body = unflatten(change.fields)
         if change.op == "create":
-            if change.a_id in self.pending:
+            if change.lookup_first:
                 found = self.client.find_by_external_ref(self.resource, self.ref_key, change.a_id)
                 if found:  # an earlier run's create landed: adopt it, brought up to today's values
                     return self.client.update(self.resource, int(found[0]["id"]), body)

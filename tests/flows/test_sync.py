@@ -138,3 +138,35 @@ def test_dry_run_reports_every_delta_and_sends_no_write(
 
     run_sync()  # the same run for real does write: the check above could have failed
     assert writes(*basic_auth_systems)[1] >= creates
+
+
+def task_names(flow_run_id: UUID) -> list[str]:
+    """The names of every task run of a flow run and of its subflows."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId, TaskRunFilter
+
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id]))
+        )
+        ids = [flow_run_id, *(run.id for run in children)]
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id={"any_": ids}), task_run_filter=TaskRunFilter())
+    return sorted(run.name for run in runs)
+
+
+def test_the_run_has_a_pull_per_entity_the_pipes_and_a_push_per_sink(prefect_server: str, systems: DemoSystems):
+    flow_run_id, summary = run_sync()
+    names = task_names(flow_run_id)
+    for expected in (
+        "pull superoffice_contact",
+        "pull customwebshop_customer",
+        "run pipes",
+        "plan contact_customer",
+        "push contact_customer to customwebshop",
+        "push contact_customer to superoffice",
+        "commit contact_customer",
+    ):
+        assert any(name.startswith(expected) for name in names), (expected, names)
+    [flow] = summary["flows"]
+    assert [s["sink"] for s in flow["sinks"]] == ["customwebshop.customers", "superoffice.contact"]
+    assert flow["sinks"][0]["created"] == flow["creates"] > 0
