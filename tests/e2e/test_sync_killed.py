@@ -100,7 +100,10 @@ def test_a_sync_killed_at_random_points_leaves_no_duplicate_and_loses_no_edit(tm
         systems.edit_contact(2, Name="Edited before the first sync AS")
 
         # About 33 creates to make: the first kill lands within the first 12, the second within the next 8.
+        # 40 ms per answer keeps the rest of the creates in flight while the kill arrives, even on a busy machine.
+        systems.faults(latency_ms=40)
         interrupted = [kill_after_shop_writes(env, systems, rng.randint(3, n)) for n in (12, 8)]
+        systems.clear_faults()
         interrupted.append(kill_after(env, rng.uniform(1.0, 5.0)))
         assert interrupted[:2] == [True, True], "the first kills landed in the middle of the creates"
         run_to_completion(env)
