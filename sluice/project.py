@@ -280,11 +280,13 @@ class Project:
         return report
 
     def retry_dead_letters(self, flow: str | None = None) -> list[FlowResult]:
-        """Push the flows that hold dead letters again, without pulling: each dead-lettered change is
-        recomputed from today's datasets and sent again; those that now succeed leave the list."""
+        """Replay the flows that hold dead letters now: pull what changed (a fix made at the source since),
+        run the pipes, and push again; each dead-lettered change is recomputed from today's data, and those
+        that now succeed leave the list."""
         names = sorted({d.flow for d in self.dead_letters(flow)})
-        with self.sync_lock():
-            return [self.sync_flow(name) for name in names]
+        if not names:
+            return []
+        return self.sync(flows=names).flows
 
     # -- inspection ---------------------------------------------------------------------------
 

@@ -129,7 +129,7 @@ def retry_dead_letters(
     root: Path | None = ROOT,
     as_json: bool = AS_JSON,
 ) -> None:
-    """Replay: push the flows that hold dead letters again (no pull), with today's data and links."""
+    """Replay: sync the flows that hold dead letters again now, with what changed at the source since."""
     with project(project_dir, root) as proj:
         results = proj.retry_dead_letters(flow)
     if as_json:

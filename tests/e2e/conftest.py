@@ -60,6 +60,19 @@ class Systems:
         session.headers.update({"Authorization": f"Bearer {DEMO_API_KEY}", "Accept": "application/json"})
         return session
 
+    def env(self, datasets: Path) -> dict[str, str]:
+        """The ``SLUICE_*`` variables an operator would export to point Sluice at these two systems."""
+        return {
+            "SLUICE_SUPEROFFICE_URL": self.tenant_url,
+            "SLUICE_SUPEROFFICE_AUTH": "basic",
+            "SLUICE_SUPEROFFICE_USERNAME": DEMO.username,
+            "SLUICE_SUPEROFFICE_PASSWORD": DEMO.password,
+            "SLUICE_CUSTOMWEBSHOP_URL": self.shop_server.url,
+            "SLUICE_CUSTOMWEBSHOP_API_KEY": DEMO_API_KEY,
+            "SLUICE_DATASETS": str(datasets),
+            "SLUICE_PROJECT": str(REPO),
+        }
+
     def project(self, root: Path, *, retry: RetryPolicy = FAST_RETRY) -> Project:
         so_client = SuperOfficeClient(
             self.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=retry, workers=4

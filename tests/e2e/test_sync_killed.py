@@ -18,28 +18,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from sluice.simulators.customwebshop import DEMO_API_KEY
-from sluice.simulators.superoffice import DEMO
 from tests.e2e.conftest import REPO, Systems, start_systems
 from tests.e2e.observe import customers_per_contact
 
 pytestmark = pytest.mark.slow
 
 SLUICE = [str(REPO / ".venv" / "bin" / "sluice"), "sync", "--json"]
-
-
-def sync_env(systems: Systems, datasets: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
-    return env | {
-        "SLUICE_SUPEROFFICE_URL": systems.tenant_url,
-        "SLUICE_SUPEROFFICE_AUTH": "basic",
-        "SLUICE_SUPEROFFICE_USERNAME": DEMO.username,
-        "SLUICE_SUPEROFFICE_PASSWORD": DEMO.password,
-        "SLUICE_CUSTOMWEBSHOP_URL": systems.shop_server.url,
-        "SLUICE_CUSTOMWEBSHOP_API_KEY": DEMO_API_KEY,
-        "SLUICE_DATASETS": str(datasets),
-        "SLUICE_PROJECT": str(REPO),
-    }
 
 
 def shop_writes(systems: Systems) -> int:
@@ -95,7 +79,7 @@ def test_a_sync_killed_at_random_points_leaves_no_duplicate_and_loses_no_edit(tm
     rng = random.Random(int(os.environ.get("SYNC_KILL_SEED", "20261126")))
     systems, _ = start_systems(contacts=40, customers=8, seed=3)
     try:
-        env = sync_env(systems, tmp_path / "datasets")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")} | systems.env(tmp_path / "datasets")
         new = systems.create_contact(Name="Før Første Synk AS", Emails=[{"Value": "post@for-forste.example"}])
         systems.edit_contact(2, Name="Edited before the first sync AS")
 
