@@ -6,6 +6,9 @@ UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# The project runs on the Python that runs make's $(PYTHON); uv never fetches an interpreter of its own.
+export UV_PYTHON := $(shell command -v $(PYTHON))
+export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: test test-fast lint demo bench serve notebooks docs clean
 
