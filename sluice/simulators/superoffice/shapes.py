@@ -70,18 +70,6 @@ SHAPES: dict[str, str] = {
         "Domains:[s] UtmParameters:@SavedUtmParameters UserDefinedFields:{s} ExtraFields:{s} "
         "CustomFields:{s} TableRight:@TableRight FieldProperties:{@FieldProperty}"
     ),
-    "ContactEntityWithLinks": (
-        "ContactId:i Name:s Department:s OrgNr:s Number1:s Number2:s UpdatedDate:t CreatedDate:t "
-        "Emails:[@EntityElement] Interests:[@SelectableMDOListItem] Urls:[@EntityElement] "
-        "Phones:[@EntityElement] Faxes:[@EntityElement] Description:s UpdatedBy:@Associate "
-        "CreatedBy:@Associate Associate:@Associate Business:@Business Category:@Category Country:@Country "
-        "Persons:[@Person] NoMailing:b Kananame:s Xstop:b ActiveInterests:i GroupId:i "
-        "ActiveStatusMonitorId:i SupportAssociate:@Associate TicketPriority:@TicketPriority "
-        "CustomerLanguage:@CustomerLanguage Deleted:i DbiAgentId:i DbiLastSyncronized:t DbiKey:s "
-        "DbiLastModified:t SupportPerson:@Person Address:@Address Source:i ActiveErpLinks:i BounceEmails:[s] "
-        "Domains:[s] UtmParameters:@SavedUtmParameters UserDefinedFields:{s} ExtraFields:{s} "
-        "CustomFields:{s} TableRight:@TableRight FieldProperties:{@FieldProperty} _Links:{s}"
-    ),
     "Country": (
         "CountryId:i Name:s CurrencyId:i EnglishName:s TwoLetterISOCountry:s ThreeLetterISOCountry:s "
         "ImageDescription:s OrgNrText:s InterAreaPrefix:s DialInPrefix:s ZipPrefix:s DomainName:s "
@@ -154,31 +142,10 @@ SHAPES: dict[str, str] = {
         "Leadstatus:s UserDefinedFields:{s} ExtraFields:{s} CustomFields:{s} TableRight:@TableRight "
         "FieldProperties:{@FieldProperty}"
     ),
-    "PersonEntityWithLinks": (
-        "PersonId:i Firstname:s MiddleName:s Lastname:s Mrmrs:s Title:s UpdatedDate:t CreatedDate:t "
-        "BirthDate:t CreatedBy:@Associate Emails:[@EntityElement] Description:s IsAssociate:b "
-        "PrivatePhones:[@EntityElement] Faxes:[@EntityElement] MobilePhones:[@EntityElement] "
-        "OfficePhones:[@EntityElement] OtherPhones:[@EntityElement] Position:@Position UpdatedBy:@Associate "
-        "Contact:@Contact Country:@Country Interests:[@SelectableMDOListItem] PersonNumber:s FullName:s "
-        "NoMailing:b UsePersonAddress:b Retired:b Urls:[@EntityElement] FormalName:s Address:@Address "
-        "Post3:s Post2:s Post1:s Kanalname:s Kanafname:s CorrespondingAssociate:@Associate "
-        "Category:@Category Business:@Business Associate:@Associate Salutation:s ActiveInterests:i "
-        "SupportAssociate:@Associate TicketPriority:@TicketPriority CustomerLanguage:@CustomerLanguage "
-        "DbiAgentId:i DbiKey:s DbiLastModified:t DbiLastSyncronized:t SentInfo:i ShowContactTickets:i "
-        "UserInfo:@UserInfo ChatEmails:[@EntityElement] InternetPhones:[@EntityElement] Source:i "
-        "ActiveErpLinks:i ShipmentTypes:[@SelectableMDOListItem] Consents:[@ConsentInfo] BounceEmails:[s] "
-        "ActiveStatusMonitorId:i CreatedByFormId:i UtmParameters:@SavedUtmParameters LeadstatusId:i "
-        "Leadstatus:s UserDefinedFields:{s} ExtraFields:{s} CustomFields:{s} TableRight:@TableRight "
-        "FieldProperties:{@FieldProperty} _Links:{s}"
-    ),
     "Position": ("Id:i Value:s Tooltip:s TableRight:@TableRight FieldProperties:{@FieldProperty}"),
     "PriceList": (
         "PriceListId:i ERPPriceListKey:s QuoteConnectionId:i Name:s Description:s Currency:s CurrencyName:s "
         "ValidFrom:t ValidTo:t IsActive:b TableRight:@TableRight FieldProperties:{@FieldProperty}"
-    ),
-    "PriceListWithLinks": (
-        "PriceListId:i ERPPriceListKey:s QuoteConnectionId:i Name:s Description:s Currency:s CurrencyName:s "
-        "ValidFrom:t ValidTo:t IsActive:b TableRight:@TableRight FieldProperties:{@FieldProperty} _Links:{s}"
     ),
     "Product": (
         "ProductId:i ERPProductKey:s ERPPriceListKey:s Name:s Description:s Code:s PriceUnit:s "
@@ -269,18 +236,6 @@ SHAPES: dict[str, str] = {
         "CustomFields:{s} PublishEventDate:t PublishTo:t PublishFrom:t IsPublished:b "
         "VisibleFor:[@VisibleFor] TableRight:@TableRight FieldProperties:{@FieldProperty}"
     ),
-    "SaleEntityWithLinks": (
-        "Appointment:@Appointment Associate:@Associate UpdatedBy:@Associate CreatedBy:@Associate "
-        "Contact:@Contact Project:@Project SaleText:s Person:@Person Currency:@Currency "
-        "Competitor:@Competitor Credited:@Credited Rating:@Rating Reason:@Reason Source:@Source "
-        "Status:e(Unknown|Open|Sold|Lost|Stalled|SaintAll) Saledate:t Amount:d SaleId:i Earning:d "
-        "EarningPercent:d Heading:s Number:s Probability:i CreatedDate:t UpdatedDate:t Completed:e(Unknown|"
-        "NotStarted|Started|Completed) ActiveLinks:i Links:[@Link] NextDueDate:t Postit:s SaleType:@SaleType "
-        "ReasonSold:@ReasonSold ReasonStalled:@ReasonStalled ReopenDate:t "
-        "SaleStakeholders:[@SaleStakeholder] ActiveErpLinks:i UserDefinedFields:{s} ExtraFields:{s} "
-        "CustomFields:{s} PublishEventDate:t PublishTo:t PublishFrom:t IsPublished:b "
-        "VisibleFor:[@VisibleFor] TableRight:@TableRight FieldProperties:{@FieldProperty} _Links:{s}"
-    ),
     "SaleHasQuoteRequest": ("SaleId:i"),
     "SaleStakeholder": (
         "StakeholderRoleName:s Comment:s StakeholderRoleId:i CountryId:i PersonId:i EmailDescription:s "
@@ -330,11 +285,11 @@ SHAPES: dict[str, str] = {
         "TotalErrors:i ConsecutiveErrors:i LastError:s"
     ),
     "WebhookResult": ("Success:b Message:s TableRight:@TableRight FieldProperties:{@FieldProperty}"),
-    "WebhookWithLinks": (
-        "WebhookId:i Name:s Events:[s] TargetUrl:s Secret:s State:e(Unknown|Active|Stopped|TooManyErrors) "
-        "Type:s Headers:{s} Properties:{{o}} Registered:t RegisteredAssociate:@Associate Updated:t "
-        "UpdatedAssociate:@Associate ErrorsEmail:s ErrorEmails:[s] ErrorAssociates:[@MDOListItem] "
-        "Description:s NotifyVia:e(None|Email|InApp) NotifyWhen:e(None|FirstFailure|Disabling) TotalCalls:i "
-        "TotalErrors:i ConsecutiveErrors:i LastError:s _Links:{s}"
-    ),
 }
+# Each ``*WithLinks`` carrier is its entity plus ``_Links`` (as in the spec): derived, not transcribed twice.
+SHAPES.update(
+    {
+        f"{base}WithLinks": SHAPES[base] + " _Links:{s}"
+        for base in ("ContactEntity", "PersonEntity", "PriceList", "SaleEntity", "Webhook")
+    }
+)
