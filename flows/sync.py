@@ -102,6 +102,9 @@ def plan_flow(project_dir: str | None, flow_name: str, dry_run: bool, force: boo
     )  # fmt: skip
     if result.ambiguous:
         logger.warning("%s: %d ambiguous first-sync matches were not linked", flow_name, result.ambiguous)
+    if result.stranded:
+        logger.warning("%s: %d edits went nowhere, their link is closed: %s", flow_name, result.stranded_edits,
+                       ", ".join(s["a_id"] for s in result.stranded))  # fmt: skip
     return result.as_dict()
 
 
@@ -226,6 +229,9 @@ def render_summary(summary: dict[str, Any]) -> str:
             "`sluice datasets show sync_conflicts`",
             f"- dead letters {f['dead_letters']}: `sluice deadletters list`, replay with `sluice deadletters retry`",
             f"- ambiguous first-sync matches {f['ambiguous']} (not linked; fix the data or link by hand)",
+            f"- links reopened {f.get('reopened_links', 0)} (records back from deletion), records recreated "
+            f"{f.get('recreates', 0)}, edits that went nowhere (link closed) {f.get('stranded_edits', 0)}",
+            *_stranded_lines(f),
             "",
         ]
     issues = summary.get("issues") or {}
@@ -240,6 +246,14 @@ def render_summary(summary: dict[str, Any]) -> str:
         "`sluice deadletters list`; replay with `sluice deadletters retry`",
     )  # fmt: skip
     return "\n".join(lines)
+
+
+def _stranded_lines(flow: dict[str, Any]) -> list[str]:
+    """The flow's edits that went nowhere because their link is closed, one per line (the first ``ISSUE_ROWS``)."""
+    return [
+        f"  - SuperOffice {s['a_id']} (shop {s['b_id']}; fields: {', '.join(s['fields']) or 'none'}): {s['reason']}"
+        for s in flow.get("stranded", [])[:ISSUE_ROWS]
+    ]
 
 
 def _issue_table(title: str, rows: list[dict[str, Any]], total: int, columns: list[str], command: str) -> list[str]:

@@ -202,6 +202,7 @@ class Project:
             flow,
             policy=ConflictPolicy(tie_winner="a" if settings.tie_winner == "superoffice" else "b"),
             limits=SinkLimits(settings.max_update_share, settings.max_deactivate_share, settings.min_target),
+            on_target_deleted=settings.on_target_deleted,
         )
 
     def flow_names(self, flows: list[str] | None = None) -> list[str]:

@@ -100,7 +100,11 @@ def render_rows(
         console.print(
             f"[bold]{f['flow']}[/bold]: matched {f['matched']}, conflicts {f['conflicts']} ({f['new_conflicts']} new), "
             f"ambiguous {f['ambiguous']}, dead letters {f['dead_letters']}, closed links {f['closed_links']}"
+            f", reopened {f.get('reopened_links', 0)}, recreated {f.get('recreates', 0)}"
         )
+        if f.get("stranded"):
+            ids = ", ".join(f"superoffice {s['a_id']} (shop {s['b_id']}: {s['reason']})" for s in f["stranded"])
+            console.print(f"{f['flow']}: {len(f['stranded'])} edits went nowhere, their link is closed: {ids}")
 
 
 @deadletters_app.command("list")

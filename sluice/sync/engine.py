@@ -19,7 +19,7 @@ from sluice.datasets import DatasetStore
 from sluice.errors import CircuitBreakerTripped, SluiceError
 from sluice.sync.dataflow import Dataflow
 from sluice.sync.merge import flatten
-from sluice.sync.model import Change, Link, Plan, PushOutcome, SideRecord, SinkResult
+from sluice.sync.model import DELETED_IN_A, Change, Link, Plan, PushOutcome, SideRecord, SinkResult
 from sluice.sync.reconcile import reconcile
 from sluice.sync.sinks import OnConfirmed, Sink, summarize
 from sluice.sync.state import DeadLetter, FlowState, load_dead_letters, now, record_conflicts, replace_dead_letters
@@ -40,12 +40,17 @@ class FlowResult:
     deactivations: int = 0
     matched: int = 0
     closed_links: int = 0
+    reopened_links: int = 0
+    recreates: int = 0
+    stranded_edits: int = 0
     ambiguous: int = 0
     conflicts: int = 0
     new_conflicts: int = 0
     dead_letters: int = 0
     sinks: list[SinkResult] = field(default_factory=list)
     ambiguities: list[dict[str, Any]] = field(default_factory=list)
+    stranded: list[dict[str, Any]] = field(default_factory=list)
+    """Edits that went nowhere because their link is closed (``a_id``, ``b_id``, ``fields``, ``reason``)."""
 
     @property
     def writes(self) -> int:
@@ -164,9 +169,13 @@ class FlowRunner:
             deactivations=len(plan.of("b", "deactivate")),
             matched=len(plan.new_links),
             closed_links=len(plan.closed_links),
+            reopened_links=len(plan.reopened_links),
+            recreates=sum(1 for c in plan.of("b", "create") if c.replaces),
+            stranded_edits=len(plan.stranded),
             ambiguous=len(plan.ambiguous),
             conflicts=len(plan.conflicts),
             ambiguities=[asdict(a) for a in plan.ambiguous],
+            stranded=[asdict(s) for s in plan.stranded],
             sinks=[SinkResult(self.sinks["b"].name), SinkResult(self.sinks["a"].name)],
         )
         if dry_run:
@@ -195,16 +204,18 @@ class FlowRunner:
         return summarize(sink.name, outcomes)
 
     def finish(self) -> int:
-        """Advance the agreed state for confirmed pushes, close links, replace the flow's dead letters."""
+        """Advance the agreed state for confirmed pushes, close and reopen links, replace the flow's dead letters."""
         plan = self._plan()
         outcomes_b, outcomes_a = self._outcomes(plan, "b"), self._outcomes(plan, "a")
         outcomes = outcomes_b + outcomes_a
         closed = plan.closed_links + [
-            Link(o.change.a_id, o.change.b_id or "", status="closed", note="deleted in SuperOffice")
+            Link(o.change.a_id, o.change.b_id or "", status="closed", note=DELETED_IN_A)
             for o in outcomes_b
             if o.ok and o.change.op == "deactivate"
         ]
-        self.state.save(closed, self._confirmed_agreed(plan, outcomes))
+        unconfirmed = {o.change.a_id for o in outcomes_b if not o.ok}
+        reopened = [link for link in plan.reopened_links if link.a_id not in unconfirmed]  # else: the next run
+        self.state.save(closed + reopened, self._confirmed_agreed(plan, outcomes))
         letters = self._dead_letters(outcomes)
         replace_dead_letters(self.store, self.flow.name, letters, scope=None)
         for path in (self._path("plan"), self._path("outcomes", "a"), self._path("outcomes", "b")):
@@ -243,6 +254,7 @@ class FlowRunner:
         for o in outcomes:
             if not o.ok:
                 failed.setdefault(o.change.a_id, set()).update(o.change.fields)
+        failed_creates = {o.change.a_id for o in outcomes if not o.ok and o.change.op == "create"}
         agreed = {}
         for a_id, state in plan.agreed.items():
             if a_id not in self.state.links and not any(
@@ -251,8 +263,8 @@ class FlowRunner:
                 continue
             old = self.state.agreed.get(a_id)
             bad = failed.get(a_id, set())
-            if old is None and bad:
-                continue  # a fresh pair with a failed push: no base yet, the next run merges it again
+            if a_id in failed_creates or (old is None and bad):
+                continue  # no new pair yet (a fresh one, or a recreate): the next run merges or creates again
             agreed[a_id] = {k: (old.get(k) if k in bad and old is not None else v) for k, v in state.items()}
         return agreed
 

@@ -122,8 +122,10 @@ class FlowState:
         self.journal.append_many([{"kind": "intent", "a_id": a_id} for a_id in a_ids])
 
     def pending_intents(self) -> set[str]:
-        """SuperOffice ids whose create was sent by a run that died before the link was folded."""
-        return {e["a_id"] for e in self.journal.read() if e.get("kind") == "intent"} - set(self.links)
+        """SuperOffice ids whose create was sent by a run that died before the link was folded (a recreate's
+        SuperOffice id still has its closed link, so only active links resolve an intent)."""
+        active = {a_id for a_id, link in self.links.items() if link.status == "active"}
+        return {e["a_id"] for e in self.journal.read() if e.get("kind") == "intent"} - active
 
     def record_link(self, link: Link, agreed: dict[str, Any] | None = None) -> None:
         """Durable at once (journal, fsynced); folded into the link dataset at the end of the run."""
@@ -151,13 +153,13 @@ class FlowState:
         self.journal.clear()
         self.record_intents(list(unresolved))  # still unresolved: keep each once, for the lookup
 
-    def save(self, closed: list[Link], agreed: dict[str, dict[str, Any]]) -> None:
-        """End of run: closed links and the confirmed agreed state become datasets."""
+    def save(self, links: list[Link], agreed: dict[str, dict[str, Any]]) -> None:
+        """End of run: closed and reopened links and the confirmed agreed state become datasets."""
         self.fold_journal()
-        if closed:
+        if links:
             stamp = now().isoformat()
-            self.store.write(self.flow.link_dataset, [_link_row(link, stamp) for link in closed])
-            for link in closed:
+            self.store.write(self.flow.link_dataset, [_link_row(link, stamp) for link in links])
+            for link in links:
                 self.links[link.a_id] = link
         rows = [
             _agreed_row(a_id, self.links[a_id].b_id, state)
