@@ -9,7 +9,8 @@ from sluice.sync.state import fingerprint, retry_delay
 
 def test_the_back_off_doubles_from_five_minutes_up_to_a_day() -> None:
     assert [retry_delay(n) for n in (1, 2, 3, 4)] == [timedelta(minutes=m) for m in (5, 10, 20, 40)]
-    assert retry_delay(9) == retry_delay(10_000) == timedelta(days=1)
+    assert retry_delay(9) == timedelta(minutes=1280)  # 21 h 20 min
+    assert retry_delay(10) == retry_delay(10_000) == timedelta(days=1)
 
 
 def test_the_fingerprint_changes_with_what_would_be_sent() -> None:
