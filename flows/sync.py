@@ -250,7 +250,7 @@ def render_summary(summary: dict[str, Any]) -> str:
     )  # fmt: skip
     lines += _issue_table(
         "Dead letters", issues.get("dead_letters", []), issues.get("dead_letters_total", 0),
-        ["flow", "target", "op", "a_id", "b_id", "status", "attempts", "reason"],
+        ["flow", "target", "op", "a_id", "b_id", "status", "attempts", "first_failed", "next_retry", "reason"],
         "`sluice deadletters list`; replay with `sluice deadletters retry`",
     )  # fmt: skip
     return "\n".join(lines)

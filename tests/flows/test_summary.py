@@ -14,7 +14,8 @@ FLOW = {
 
 def letter(i: int) -> dict[str, Any]:
     return {"flow": "contact_customer", "target": "b", "op": "update", "a_id": str(i), "b_id": str(100 + i),
-            "status": 422, "attempts": 1, "reason": "email: not | valid\nat all"}  # fmt: skip
+            "status": 422, "attempts": 1, "first_failed": "2026-12-01T09:00:00+00:00",
+            "next_retry": "2026-12-01T09:05:00+00:00", "reason": "email: not | valid\nat all"}  # fmt: skip
 
 
 def test_counts_and_the_commands_that_inspect_them() -> None:
@@ -39,3 +40,4 @@ def test_issues_are_listed_in_tables_cut_at_a_limit() -> None:
     assert f"## Dead letters (the first {ISSUE_ROWS} of 25; all: `sluice deadletters list`" in text
     assert "email: not \\| valid at all" in text  # a cell never breaks the table
     assert text.count("| contact_customer | b | update |") == ISSUE_ROWS
+    assert "| 422 | 1 | 2026-12-01T09:00:00+00:00 | 2026-12-01T09:05:00+00:00 |" in text  # when it goes out again
