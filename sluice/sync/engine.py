@@ -1,7 +1,8 @@
 """Run one flow's sync: reconcile, check the breakers, push to both sides, advance the state.
 
 Rule: every run recomputes its plan from the datasets, the links and the agreed state, so a
-run that died half-way, a failed push or a dead letter is simply retried by the next run.
+run that died half-way or a failed push is simply retried by the next run; a dead letter's
+change is held back (never lost) until it differs, its back-off has passed, or a retry is asked.
 The agreed state of a pair advances only for fields whose push the target confirmed.
 """
 

@@ -23,9 +23,8 @@ from sluice.sync.model import Link
 
 CONFLICTS = "sync_conflicts"
 DEADLETTERS = "sync_deadletters"
-RETRY_FIRST = timedelta(minutes=5)
-RETRY_CAP = timedelta(days=1)
-"""An unchanged dead letter is sent again 5 min after its first failure, then 10, 20, 40 min ... at most a day."""
+RETRY_FIRST, RETRY_CAP = timedelta(minutes=5), timedelta(days=1)
+"""An unchanged dead letter is sent again 5 min after its first refusal, then 10, 20, 40 min ... at most a day."""
 
 
 def _json(value: Any) -> str:
