@@ -136,3 +136,25 @@ def test_deadletters_retry_sends_at_once_and_list_shows_age_and_attempts(
     systems.reset_stats()
     assert sluice_cli("sync")[0] == 0
     assert systems.writes() == (0, 0)
+
+
+def test_a_retry_that_fails_only_transiently_keeps_its_dead_letter(
+    systems: Systems, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    systems.create_contact(Name=TOO_LONG)
+    project.sync()
+    [first] = project.dead_letters()
+
+    move_clock(monkeypatch, timedelta(minutes=6))  # due again
+    for dataset in ("superoffice_contact", "customwebshop_customer"):
+        project.pull(dataset)
+    project.run_pipes()
+    systems.faults(rate_503=1.0)  # the shop is down while the retry is pushed
+    flow = project.sync_flow("contact_customer")
+    assert flow.sinks[0].failed == 1 and flow.sinks[0].dead_lettered == 0
+    assert project.dead_letters() == [first]  # neither dropped nor counted as another refusal
+
+    systems.clear_faults()
+    project.sync()
+    [second] = project.dead_letters()
+    assert (second.attempts, second.status) == (2, 422)
