@@ -107,6 +107,8 @@ class Plan:
     ambiguous: list[Ambiguity] = field(default_factory=list)
     agreed: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The new last-agreed state per ``a_id``, valid once every change of that pair is confirmed."""
+    held: list[Change] = field(default_factory=list)
+    """Changes a dead letter holds back (refused before, unchanged, inside their back-off): not sent this run."""
 
     def of(self, target: str, op: Op) -> list[Change]:
         return [c for c in self.changes if c.target == target and c.op == op]
