@@ -88,17 +88,24 @@ def _set(path: str) -> Setter:
 
 
 def _first_element(list_name: str) -> Setter:
-    """E-mails, phones and URLs are lists of ``{Value, StrippedValue, Description}``; the shop has one."""
+    """E-mails, phones and URLs are lists of ``{Value, StrippedValue, Description}`` in SuperOffice's
+    order (rank); the shop has one, and it is always the **first element** (the pipe's ``[1]``).
+
+    An edit replaces that element's value and keeps its description. A clear empties that element's
+    value in place instead of removing it: the other numbers keep their ranks, so none of them
+    moves up into the shop's field (which would undo the clear and re-fill it with a number the
+    shop never showed). Empty elements at the end are dropped, so a single value clears to ``[]``.
+    """
 
     def setter(carrier: dict[str, Any], value: Any, lookups: Lookups) -> None:
         elements = [dict(e) for e in carrier.get(list_name) or []]
-        if is_empty(value):
-            carrier[list_name] = elements[1:]
-            return
+        text = "" if is_empty(value) else str(value)
         if elements:
-            elements[0].update({"Value": value, "StrippedValue": value})
-        else:
-            elements = [{"Value": value, "StrippedValue": value, "Description": ""}]
+            elements[0].update({"Value": text, "StrippedValue": text})
+        elif text:
+            elements = [{"Value": text, "StrippedValue": text, "Description": ""}]
+        while elements and is_empty(elements[-1].get("Value")):
+            elements.pop()
         carrier[list_name] = elements
 
     return setter
