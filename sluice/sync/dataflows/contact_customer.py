@@ -6,6 +6,10 @@ Rule: the forward mapping (SuperOffice -> shop vocabulary) lives in the SQL pipe
 inverse, as one small setter per field. ``tests/sync/test_contact_customer.py`` runs the
 pipe over carriers these setters wrote, so the two can never drift into ping-pong.
 
+E-mails, phones and URLs: the shop sees the first element of SuperOffice's list (see
+``_first_element``); an edit replaces it, a clear empties it in place. Texts arrive here
+already trimmed: the merge sends the trimmed text to a side that holds surrounding whitespace.
+
 One-way fields (to the shop only): ``active`` (a deactivated shop customer never deletes a
 SuperOffice contact), ``shipping_address.country_code`` (SuperOffice keeps one country per
 contact; the billing country is the one written back) and the external reference.
