@@ -116,7 +116,10 @@ def _first_element(list_name: str) -> Setter:
 
 
 def _country(carrier: dict[str, Any], value: Any, lookups: Lookups) -> None:
+    """A clear leaves the contact without a country (id 0): ignoring it would let the next sync
+    send the old country back to the shop, undoing the clear. The shipping country follows."""
     if is_empty(value):
+        carrier["Country"] = {"CountryId": 0, "TwoLetterISOCountry": ""}
         return
     code = str(value).upper()
     if code not in COUNTRY_IDS:
