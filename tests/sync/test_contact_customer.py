@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sluice.project import Project
@@ -86,7 +86,7 @@ field_values = {
 changes = st.fixed_dictionaries({}, optional=field_values)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None)
 @given(
     pick=st.integers(0, 5),
     lists=st.fixed_dictionaries({}, optional={name: st.lists(element, max_size=3) for name in LISTS.values()}),
@@ -109,7 +109,7 @@ def test_the_pipe_reads_back_what_the_setters_wrote(carriers, pick, lists, edit)
     assert {k: shown[k] for k in untouched} == {k: before[str(original["ContactId"])][k] for k in untouched}
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None)
 @given(
     field=st.sampled_from(sorted(LISTS)),
     elements=st.lists(element, max_size=4),
