@@ -59,20 +59,24 @@ def command_scope() -> Iterator[None]:
 
 def report(exc: Exception, argv: Sequence[str], debug: bool = False) -> int:
     """Log ``exc`` with its traceback, print its one line to stderr, and return the exit code."""
-    text = redact(_log_text(exc, argv))
-    path = write_log(_log_dir(_root.get()), text)
+    path = log_exception(exc, argv)
     label, message, code = describe(exc)
     err = console(stderr=True)
     if debug:
-        err.print(text, markup=False, highlight=False, soft_wrap=True)
+        err.print(path.read_text(encoding="utf-8"), markup=False, highlight=False, soft_wrap=True)
     line = f"[red]{label}:[/red] {escape(one_line(redact(message)))} [dim](details: {escape(str(path))})[/dim]"
     err.print(line, highlight=False, soft_wrap=True)
     return code
 
 
 def log_exception(exc: Exception, argv: Sequence[str] = ()) -> Path:
-    """Only the log file (for a command that renders its own error, e.g. as JSON); returns its path."""
-    return write_log(_log_dir(_root.get()), redact(_log_text(exc, argv)))
+    """Write the redacted log file (beside the datasets, else in the temp dir) and return its path; a
+    command that renders its own error (as JSON) calls this alone."""
+    text = redact(_log_text(exc, argv))
+    try:
+        return write_log(_log_dir(_root.get()), text)
+    except OSError:  # a read-only or full dataset disk must not hide the error itself
+        return write_log(_log_dir(None), text)
 
 
 def describe(exc: Exception) -> tuple[str, str, int]:

@@ -32,8 +32,8 @@ class SluiceGroup(TyperGroup):
         with failures.command_scope():
             try:
                 return super().invoke(ctx)
-            except (typer.Exit, typer.Abort, typer.TyperException):
-                raise  # typer's own: usage errors, --help, a command's chosen exit code
+            except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+                raise  # typer's own (usage errors, --help, a chosen exit code), and `| head` closing the pipe
             except Exception as exc:
                 code = failures.report(exc, ctx.meta.get(ARGV, []), debug=bool(ctx.meta.get(DEBUG)))
                 raise typer.Exit(code) from None

@@ -214,8 +214,8 @@ def lineage(
 def _say_absent(absent: list[str]) -> None:
     """One line on stderr when inputs are declared but not pulled yet (so the rows shown lack theirs)."""
     if absent:
-        names = ", ".join(absent)
-        console(stderr=True).print(f"[yellow]not pulled yet:[/yellow] {names}; {HOW_TO_PULL}", highlight=False)
+        line = f"[yellow]not pulled yet:[/yellow] {', '.join(absent)}; {HOW_TO_PULL}"
+        console(stderr=True).print(line, highlight=False, soft_wrap=True)
 
 
 def _progress(console: Console, result: PipeRun) -> None:
