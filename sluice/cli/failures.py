@@ -109,10 +109,10 @@ def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     text = URL_PASSWORD.sub(r"\1***@", URL.sub(lambda m: redact_url(m.group(0)), text))
     env = os.environ if environ is None else environ
     for name, value in env.items():
-        if SECRET_ENV.match(name):
-            for secret in {value.strip(), *value.splitlines()}:
-                if len(secret.strip()) >= 4:
-                    text = text.replace(secret.strip(), "***")
+        if SECRET_ENV.match(name):  # the whole value, and each line of a multi-line one (a PEM key)
+            for secret in {part.strip() for part in [value, *value.splitlines()]}:
+                if len(secret) >= 4:  # shorter ones would mask ordinary text, and are no secret anyway
+                    text = text.replace(secret, "***")
     return text
 
 
