@@ -12,16 +12,17 @@ import logging
 import os
 import pickle
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sluice.datasets import DatasetStore
 from sluice.errors import CircuitBreakerTripped, SluiceError
+from sluice.sync.changes import Cursor, load_cursor, moved_since, observe, save_cursor, touched
+from sluice.sync.compare import unsettled_ids
 from sluice.sync.dataflow import Dataflow
-from sluice.sync.merge import flatten
 from sluice.sync.model import DELETED_IN_A, Change, Link, Plan, PushOutcome, SideRecord, SinkResult
 from sluice.sync.reconcile import reconcile
+from sluice.sync.scope import load_scope, side_record
 from sluice.sync.sinks import OnConfirmed, Sink, summarize
 from sluice.sync.state import (
     DeadLetter,
@@ -33,7 +34,6 @@ from sluice.sync.state import (
     replace_dead_letters,
     retry_delay,
 )
-from sluice.systems.superoffice.watermark import parse_timestamp
 
 log = logging.getLogger("sluice.sync")
 
@@ -73,26 +73,11 @@ class FlowResult:
 
 
 def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
-    """A mapped dataset's current rows as records: ``_id`` the side's id; ``sync_updated``, ``sync_version`` and
-    ``sync_deleted`` the facts the conflict policy, the concurrency checks and the delete policy need; every other
-    payload column a (flattened) field.
-
-    The metadata are payload columns, not ``_`` ones, on purpose: they are hashed, so a record whose only
-    change is its timestamp still gets a fresh version, and a write-back never holds a stale version."""
+    """Every current row of a mapped dataset as a record (see ``scope.side_record``): a full read, for
+    inspection and tests; a run reads the rows it reconciles through the flow's index."""
     if not store.exists(dataset):
         return {}
-    records = {}
-    for row in store.current_arrow(dataset).to_pylist():
-        fields = flatten({k: v for k, v in row.items() if not k.startswith(("_", "sync_"))})
-        updated = row.get("sync_updated")
-        records[str(row["_id"])] = SideRecord(
-            id=str(row["_id"]),
-            fields=fields,
-            updated=updated if isinstance(updated, datetime) else parse_timestamp(updated),
-            version=None if row.get("sync_version") is None else str(row["sync_version"]),
-            deleted=bool(row.get("sync_deleted")),
-        )
-    return records
+    return {str(row["_id"]): side_record(row) for row in store.current_arrow(dataset).to_pylist()}
 
 
 def _dump(path: Path, value: Any) -> None:
@@ -143,18 +128,50 @@ class FlowRunner:
     sink whose outcomes never arrived counts as failed, so nothing it may have sent advances the agreed state."""
 
     def __init__(
-        self, store: DatasetStore, flow: Dataflow, state: FlowState, sink_a: Sink, sink_b: Sink, state_dir: Path
+        self,
+        store: DatasetStore,
+        flow: Dataflow,
+        state: FlowState,
+        sink_a: Sink,
+        sink_b: Sink,
+        state_dir: Path,
+        *,
+        full: bool = False,
     ) -> None:
         self.store = store
         self.flow = flow
         self.state = state
         self.sinks = {"a": sink_a, "b": sink_b}
         self.state_dir = state_dir
+        self.full = full
+        """Reconcile every pair, not only those that moved since the last commit (``--full``)."""
+        self.reconciled = 0
+        """Pairs the last plan looked at (all of them on a full reconcile)."""
 
     def plan(self) -> Plan:
-        a = load_side(self.store, self.flow.a_dataset)
-        b = load_side(self.store, self.flow.b_dataset)
-        return reconcile(self.flow, a, b, list(self.state.links.values()), self.state.agreed)
+        return self._reconcile()[0]
+
+    def _reconcile(self) -> tuple[Plan, Cursor]:
+        """The plan for the pairs to reconcile, and the cursor its commit writes (the offsets seen first)."""
+        seen = observe(self.store, self.flow)
+        self.state.index.catch_up()
+        ids = self._to_reconcile(load_cursor(self._cursor_path(), self.flow))
+        scope = load_scope(self.state.index, self.flow, ids)
+        self.reconciled = len(scope.a.keys() | {link.a_id for link in scope.links})
+        plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed)
+        return plan, replace(seen, pending=tuple(sorted(touched(plan))))
+
+    def _to_reconcile(self, cursor: Cursor | None) -> set[str]:
+        """What moved since the committed cursor plus its pending pairs, dead letters and create intents; on a
+        full reconcile (or without a usable cursor) every pair the vectorised comparison cannot prove settled."""
+        moved = None if self.full or cursor is None else moved_since(self.store, self.flow, self.state.index, cursor)
+        if moved is None:
+            unsettled = unsettled_ids(self.store, self.flow)
+            index = self.state.index
+            return unsettled if unsettled is not None else set(index.ids("a")) | set(index.link_ids())
+        assert cursor is not None
+        letters = {d.a_id for d in load_dead_letters(self.store, self.flow.name)}
+        return moved | set(cursor.pending) | letters | self.state.pending_intents()
 
     def run(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
         """All three steps in one go (the CLI and ``Project.sync``)."""
@@ -167,8 +184,9 @@ class FlowRunner:
 
     def start(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
         """Plan, stop at a breaker before anything is sent, make matches and create intents durable, keep the plan."""
-        plan = self._hold_back(self.plan())
-        active = sum(1 for link in self.state.links.values() if link.status == "active")
+        plan, cursor = self._reconcile()
+        plan = self._hold_back(plan)
+        active = self.state.active_links()
         check_breakers(self.flow, plan, active, force)
         result = FlowResult(
             self.flow.name,
@@ -201,6 +219,7 @@ class FlowRunner:
         plan.conflicts = []  # recorded; the rest of the plan waits for the sinks
         for target in self.sinks:
             self._path("outcomes", target).unlink(missing_ok=True)
+        _dump(self._path("cursor"), cursor)  # before the plan: a plan on disk always has its cursor
         _dump(self._path("plan"), plan)
         return result
 
@@ -229,9 +248,20 @@ class FlowRunner:
         self.state.save(closed + reopened, self._confirmed_agreed(plan, outcomes + held))
         letters = self._dead_letters(outcomes, plan.held)
         replace_dead_letters(self.store, self.flow.name, letters, scope=None)
+        self._commit_cursor()
         for path in (self._path("plan"), self._path("outcomes", "a"), self._path("outcomes", "b")):
             path.unlink(missing_ok=True)
         return len(letters)
+
+    def _cursor_path(self) -> Path:
+        return self.state_dir / f"{self.flow.name}.cursor.json"
+
+    def _commit_cursor(self) -> None:
+        """The last step of a commit: the next run starts from the offsets this plan saw, plus its pending pairs."""
+        planned = self._path("cursor")
+        if planned.exists():
+            save_cursor(self._cursor_path(), _load(planned))
+            planned.unlink()
 
     def _path(self, kind: str, target: str = "") -> Path:
         return self.state_dir / f"{self.flow.name}.{kind}{'.' + target if target else ''}.pickle"
@@ -266,13 +296,13 @@ class FlowRunner:
             if not o.ok:
                 failed.setdefault(o.change.a_id, set()).update(o.change.fields)
         failed_creates = {o.change.a_id for o in outcomes if not o.ok and o.change.op == "create"}
+        created = {o.change.a_id for o in outcomes if o.ok and o.change.op == "create"}
+        links, olds = self.state.links.many(plan.agreed), self.state.agreed.many(plan.agreed)
         agreed = {}
         for a_id, state in plan.agreed.items():
-            if a_id not in self.state.links and not any(
-                o.ok and o.change.a_id == a_id and o.change.op == "create" for o in outcomes
-            ):
+            if a_id not in links and a_id not in created:
                 continue
-            old = self.state.agreed.get(a_id)
+            old = olds.get(a_id)
             bad = failed.get(a_id, set())
             if a_id in failed_creates or (old is None and bad):
                 continue  # no new pair yet (a fresh one, or a recreate): the next run merges or creates again
