@@ -174,16 +174,23 @@ class World:
         sink_b = SystemSink(self.b, self.refuse, self.ids)
         return FlowRunner(self.store, self.flow, state, sink_a, sink_b, self.state_dir, full=full)
 
+    def record_id(self, side: str | None, n: int) -> str:
+        """Contacts are ``0``..``3``; shop ids ``0``, ``1`` are the shop's own, higher ``n`` pick a customer a
+        sync created (so both sides of a linked pair are edited)."""
+        created = sorted(i for i in self.b.records if int(i) >= 100)
+        return created[n % len(created)] if side == "b" and n >= 2 and created else str(n)
+
     def apply(self, op: str, side: str | None, n: int | None, what: Any, value: Any) -> None:
         system = self.a if side == "a" else self.b
+        id_ = self.record_id(side, n or 0)
         if op == "edit":
-            system.touch(str(n), **{what: value})
+            system.touch(id_, **{what: value})
             system.write()
-        elif op == "delete" and str(n) in system.records:
-            system.touch(str(n), sync_deleted=what)
+        elif op == "delete" and id_ in system.records:
+            system.touch(id_, sync_deleted=what)
             system.write()
-        elif op == "remove" and str(n) in system.records:
-            del system.records[str(n)]
+        elif op == "remove" and id_ in system.records:
+            del system.records[id_]
             system.write()
         elif op == "refuse":
             self.refuse[str(n)] = what
@@ -214,12 +221,24 @@ AMBIGUOUS += [SYNC, ("remove", "b", 2, None, None), SYNC]
 RESTORED = [("edit", "a", 0, "company_name", "Acme"), SYNC, ("delete", "a", 0, True, None), SYNC, SYNC]
 RESTORED += [("edit", "a", 1, "email", "b@x.no"), ("delete", "a", 0, False, None), SYNC]
 
+LINKED_ELSEWHERE = [("edit", "a", 0, "email", "b@x.no"), SYNC, ("delete", "a", 0, True, None), SYNC, SYNC]
+LINKED_ELSEWHERE += [("edit", "a", 1, "email", "b@x.no"), SYNC, ("delete", "a", 0, False, None)]
 
+
+@example(
+    history=[
+        *TRANSIENT_FAILURE[:2],
+        ("edit", "a", 0, "company_name", "acme"),
+        ("edit", "b", 2, "company_name", "acme"),
+    ],
+    on_target_deleted="close",
+)
+@example(history=LINKED_ELSEWHERE, on_target_deleted="close")
 @example(history=TRANSIENT_FAILURE, on_target_deleted="close")
 @example(history=AMBIGUOUS, on_target_deleted="close")
 @example(history=RESTORED, on_target_deleted="close")
 @example(
-    history=[*RESTORED, ("remove", "b", 100, None, None), SYNC, ("edit", "a", 0, "city", "Oslo")],
+    history=[*RESTORED, ("remove", "b", 2, None, None), SYNC, ("edit", "a", 0, "city", "Oslo")],
     on_target_deleted="recreate",
 )
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
