@@ -2,11 +2,11 @@
 
 Rule: this module only narrows; ``merge.py`` decides. It returns the SuperOffice ids whose pair is
 *not* provably settled, and the Python merge then runs on those alone. A pair is settled when its
-link is active, both records are live, the agreed state holds exactly the flow's fields, and every
-field holds the same value on both sides and in the agreed state, in a form the merge leaves as it
-is (a text without surrounding whitespace, a boolean, an integer, or empty everywhere). Anything
-the SQL cannot prove (another type, a number formatted differently) is simply not settled, so a
-mistake here costs time, never a change.
+link is active, both records are live, the agreed state holds exactly the flow's fields, both sides
+hold the same values (of the same type), the agreed state holds them too (the same JSON text), and
+no text has surrounding whitespace: then every field merges to what it is, and nothing moves.
+Anything the SQL cannot prove (types that differ, a value written differently in JSON) is simply not
+settled, so a mistake here costs time, never a change.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from sluice.sync.dataflow import Dataflow
 
 WHITESPACE = "".join(f"\\x{{{code:x}}}" for code in range(0x110000) if chr(code).isspace())
 """What ``str.strip()`` removes, as an RE2 class: a text starting or ending with one is untidy."""
-INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 
 
 def unsettled_ids(store: DatasetStore, flow: Dataflow) -> set[str] | None:
@@ -32,6 +31,12 @@ def unsettled_ids(store: DatasetStore, flow: Dataflow) -> set[str] | None:
         return None
     a_sql, b_sql, link_sql, agreed_sql = (store.current_sql(name) for name in names)
     a_types, b_types = _types(store.con, a_sql), _types(store.con, b_sql)
+    names = [f.name for f in flow.fields]
+    columns = [(_column("a", name, a_types), _column("b", name, b_types)) for name in names]
+    same_type = [(a, b) for (a, a_type), (b, b_type) in columns if a_type == b_type]
+    other_type = [f"{a} IS NULL AND {b} IS NULL" for (a, a_type), (b, b_type) in columns if a_type != b_type]
+    texts = [a for (a, a_type), _ in columns if a_type == "VARCHAR"]
+    a_json = ", ".join(f"coalesce(CAST(to_json({a}) AS VARCHAR), 'null')" for (a, _), _ in columns)
     settled = " AND ".join(
         [
             "l.status = 'active'",
@@ -39,16 +44,24 @@ def unsettled_ids(store: DatasetStore, flow: Dataflow) -> set[str] | None:
             "b._id IS NOT NULL",
             "g._id IS NOT NULL",
             *(f"NOT coalesce({side}.sync_deleted, false)" for side, t in (("a", a_types), ("b", b_types)) if _has(t)),
-            f"len(json_keys(g.state)) = {len(flow.fields)}",
-            *(_settled_field(f.name, a_types, b_types) for f in flow.fields),
+            *([_same_row(same_type)] if same_type else []),
+            *other_type,
+            f"g.keys = {_list(sorted(names))}",
+            f"g.base = [{a_json}]",
+            *([_tidy(texts)] if texts else []),
         ]
+    )
+    paths = ", ".join(_path(name) for name in names)
+    agreed = (
+        f"SELECT _id, list_sort(json_keys(state)) AS keys, CAST(json_extract(state, [{paths}]) AS VARCHAR[]) AS base "
+        f"FROM ({agreed_sql})"
     )
     sql = f"""
         SELECT coalesce(a._id, l._id) AS id
         FROM ({a_sql}) a
         FULL JOIN ({link_sql}) l ON l._id = a._id
         LEFT JOIN ({b_sql}) b ON b._id = l.b_id
-        LEFT JOIN ({agreed_sql}) g ON g._id = l._id
+        LEFT JOIN ({agreed}) g ON g._id = l._id
         WHERE NOT coalesce({settled}, false)
     """
     cur = store.con.cursor()
@@ -85,25 +98,20 @@ def _column(alias: str, name: str, types: dict[str, Any]) -> tuple[str, str]:
     return expr, str(kind)
 
 
-def _settled_field(name: str, a_types: dict[str, Any], b_types: dict[str, Any]) -> str:
-    """True only when the merge of this field provably moves nothing and leaves the agreed value as it is."""
-    (a, a_type), (b, b_type) = _column("a", name, a_types), _column("b", name, b_types)
-    path = quote_literal("$." + '"' + name.replace('"', '\\"') + '"')
-    base_type = f"json_type(g.state, {path})"
-    empty = f"({a} IS NULL AND {b} IS NULL AND json_exists(g.state, {path}) AND {base_type} = 'NULL')"
-    if a_type != b_type:
-        return empty
-    if a_type == "VARCHAR":
-        tidy = f"({a} = '' OR NOT regexp_matches({a}, '^[{WHITESPACE}]|[{WHITESPACE}]$'))"
-        same = f"{a} = {b} AND {base_type} = 'VARCHAR' AND json_extract_string(g.state, {path}) = {a} AND {tidy}"
-    elif a_type == "BOOLEAN":
-        text = f"CASE WHEN {a} THEN 'true' ELSE 'false' END"
-        same = f"{a} = {b} AND {base_type} = 'BOOLEAN' AND CAST(json_extract(g.state, {path}) AS VARCHAR) = {text}"
-    elif a_type in INTEGERS:
-        same = (
-            f"{a} = {b} AND {base_type} IN ('BIGINT', 'UBIGINT') "
-            f"AND CAST(json_extract(g.state, {path}) AS VARCHAR) = CAST({a} AS VARCHAR)"
-        )
-    else:
-        return empty
-    return f"({empty} OR ({same}))"
+def _path(name: str) -> str:
+    return quote_literal("$." + '"' + name.replace('"', '\\"') + '"')
+
+
+def _same_row(pairs: list[tuple[str, str]]) -> str:
+    """Both sides hold the same values (NULLs equal), natively typed: cheaper than comparing texts."""
+    return f"row({', '.join(a for a, _ in pairs)}) IS NOT DISTINCT FROM row({', '.join(b for _, b in pairs)})"
+
+
+def _list(texts: list[str]) -> str:
+    return "[" + ", ".join(quote_literal(t) for t in texts) + "]"
+
+
+def _tidy(texts: list[str]) -> str:
+    """No text starts or ends with whitespace (one regex over the texts joined by \\x01, which is not)."""
+    ws = f"[{WHITESPACE}]"
+    return f"NOT regexp_matches(concat_ws(chr(1), {', '.join(texts)}), '(^|\\x01){ws}|{ws}(\\x01|$)')"
