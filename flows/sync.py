@@ -47,6 +47,11 @@ def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool)
         "pulled %s (%s): read %d, new %d, changed %d, deleted %d, %s",
         dataset, result.mode, result.read, stats.new, stats.changed, stats.deleted, appended,
     )  # fmt: skip
+    if result.failed:
+        get_run_logger().warning(
+            "%s: %d records could not be read and %d not stored; the watermark stays, the next run re-reads them "
+            "(`sluice deadletters list --flow pull`)", dataset, result.unread, result.rejected,
+        )  # fmt: skip
     return result.as_dict()
 
 
@@ -190,7 +195,7 @@ def summary_rows(summary: dict[str, Any]) -> tuple[list[dict[str, Any]], list[di
     """The run's counts as two tables: per dataset (pulls and pipes) and per sink."""
     datasets = [
         {"dataset": p["dataset"], "step": f"pull ({p['mode']})", "new": p["new"], "changed": p["changed"],
-         "deleted": p["deleted"], "unchanged": p["unchanged"]}
+         "deleted": p["deleted"], "unchanged": p["unchanged"], "failed": p.get("failed", 0)}
         for p in summary["pulls"]
     ] + [
         {"dataset": p["pipe"], "step": "pipe (skipped)" if p["skipped"] else "pipe", "new": p.get("new", 0),

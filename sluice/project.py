@@ -31,7 +31,7 @@ from sluice.sync.dataflows.contact_customer import Lookups, apply_to_contact
 from sluice.sync.engine import FlowResult, FlowRunner
 from sluice.sync.merge import ConflictPolicy
 from sluice.sync.model import SinkResult
-from sluice.sync.pull import PullResult, Source, Watermarks, pull
+from sluice.sync.pull import PULL, PullFailed, PullResult, Source, Watermarks, pull
 from sluice.sync.state import CONFLICTS, DeadLetter, FlowState, load_dead_letters
 from sluice.sync.targets import CustomwebshopSink, SuperOfficeSink
 from sluice.systems import customwebshop, superoffice
@@ -51,7 +51,10 @@ FLOW_SOURCES = {"contact_customer": ("superoffice_contact", "customwebshop_custo
 
 @dataclass
 class SyncReport:
-    """One sync run: what was pulled, what the pipes wrote, what each flow sent."""
+    """One sync run: what was pulled, what the pipes wrote, what each flow sent.
+
+    ``pull_errors``: the datasets whose read failed as a whole, with the one-line error; the flows that
+    need one of them (``skipped_flows``) pushed nothing, their data being stale."""
 
     started: str
     full: bool
@@ -60,6 +63,8 @@ class SyncReport:
     pipes: list[PipeRun] = field(default_factory=list)
     flows: list[FlowResult] = field(default_factory=list)
     finished: str = ""
+    pull_errors: dict[str, str] = field(default_factory=dict)
+    skipped_flows: list[str] = field(default_factory=list)
 
     @property
     def writes(self) -> int:
@@ -69,7 +74,7 @@ class SyncReport:
         """Per-dataset counts: pulled datasets and pipe outputs."""
         rows = [
             {"dataset": p.dataset, "step": f"pull ({p.mode})", "new": p.stats.new, "changed": p.stats.changed,
-             "deleted": p.stats.deleted, "unchanged": p.stats.unchanged}
+             "deleted": p.stats.deleted, "unchanged": p.stats.unchanged, "failed": p.failed}
             for p in self.pulls
         ]  # fmt: skip
         for run in self.pipes:
@@ -272,9 +277,16 @@ class Project:
     def _sync(self, names: list[str], *, full: bool, dry_run: bool, force: bool) -> SyncReport:
         report = SyncReport(datetime.now(UTC).isoformat(timespec="seconds"), full, dry_run)
         for dataset in dict.fromkeys(d for n in names for d in FLOW_SOURCES[n]):
-            report.pulls.append(self.pull(dataset, full=full, force=force))
+            try:
+                report.pulls.append(self.pull(dataset, full=full, force=force))
+            except PullFailed as exc:  # the other datasets, and the flows that do not need this one, go on
+                log.error("%s", exc)
+                report.pull_errors[dataset] = str(exc)
         report.pipes = self.run_pipes()
         for name in names:
+            if set(FLOW_SOURCES[name]) & set(report.pull_errors):
+                report.skipped_flows.append(name)
+                continue
             report.flows.append(self.sync_flow(name, dry_run=dry_run, force=force))
         report.finished = datetime.now(UTC).isoformat(timespec="seconds")
         return report
@@ -283,10 +295,16 @@ class Project:
         """Replay the flows that hold dead letters now: pull what changed (a fix made at the source since),
         run the pipes, and push again; each dead-lettered change is recomputed from today's data, and those
         that now succeed leave the list."""
-        names = sorted({d.flow for d in self.dead_letters(flow)})
+        letters = self.dead_letters(flow)
+        pulled = {d.target for d in letters if d.flow == PULL}
+        names = sorted({d.flow for d in letters if d.flow != PULL} | self._flows_reading(pulled))
         if not names:
             return []
         return self.sync(flows=names).flows
+
+    def _flows_reading(self, datasets: set[str]) -> set[str]:
+        """The enabled flows that pull one of ``datasets`` (a pull dead letter is retried by syncing them)."""
+        return {n for n in self.flow_names() if set(FLOW_SOURCES[n]) & datasets}
 
     # -- inspection ---------------------------------------------------------------------------
 
