@@ -74,7 +74,7 @@ def write_batch(
             name,
             options.limits if not options.force else BreakerLimits(None, None, 0),
             live=counts["live"],
-            batch_size=num_rows,
+            batch_size=num_rows + len(options.spare),  # spared ids are there, only not handed over
             full=options.full and not options.force,
             changed=counts["changed"],
             deleted=counts["deleted"],

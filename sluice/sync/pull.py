@@ -174,7 +174,7 @@ def pull(
         spare=frozenset(f.id for f in failures),
     )  # fmt: skip
     if failures:
-        mark = since  # hold it: the next run re-reads what failed
+        mark = watermarks.get(source.dataset)  # held: the next run re-reads what failed
     else:
         mark = None if stream.watermark is None else str(stream.watermark)
         watermarks.set(source.dataset, mark)
