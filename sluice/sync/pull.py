@@ -4,7 +4,7 @@ Rule: the watermark is stored only after the dataset write succeeded, and only w
 the source listed arrived and could be typed; otherwise it stays where it was, so the next run
 re-reads (change detection drops the repeats) and never skips a change. A record that could not be
 fetched or typed is set aside, not a stop: a dead letter (flow ``pull``, target the dataset) names
-its id, never its values, and the next read that stores it clears the letter. A full pull
+its id, never its values, and lasts until a read no longer fails on it. A full pull
 (``full=True``, or one without a watermark) also tombstones what the source no longer returns, but
 never an id it set aside, behind the dataset's circuit breaker: a source that suddenly returns
 nothing wipes nothing. A read that fails as a whole (a list page, the credentials) raises
@@ -178,8 +178,7 @@ def pull(
     else:
         mark = None if stream.watermark is None else str(stream.watermark)
         watermarks.set(source.dataset, mark)
-    stored = {_id(source, row) for row in rows.column(source.key).to_pylist()} if rows.num_rows else set()
-    _record_failures(store, source, failures, stored, full=since is None)
+    _record_failures(store, source, failures)
     return PullResult(
         source.system, source.entity, source.dataset, "full" if since is None else "incremental",
         len(records), stats, mark, unread=len(unread), rejected=len(rejected),
@@ -219,11 +218,10 @@ def _typed(store: DatasetStore, source: Source, records: list[dict[str, Any]]) -
     return fitted.table, failures
 
 
-def _record_failures(
-    store: DatasetStore, source: Source, failures: list[_Failure], stored: set[str], *, full: bool
-) -> None:
-    """This read's failures become the dataset's pull dead letters: a record stored now clears its letter,
-    and after a full read so does every letter the read did not renew (the record is gone)."""
+def _record_failures(store: DatasetStore, source: Source, failures: list[_Failure]) -> None:
+    """This read's failures become the dataset's pull dead letters, all others leave: the read started at
+    the watermark the failed reads held, so it listed every record changed since; one it did not list
+    is stored as it is, and a clean read leaves the dataset complete."""
     previous = {d.key: d for d in load_dead_letters(store, PULL) if d.target == source.dataset}
     if not failures and not previous:
         return
@@ -239,5 +237,4 @@ def _record_failures(
                 attempts=before.attempts + 1 if before else 1,
             )
         )  # fmt: skip
-    scope = (set(previous) if full else stored) | {f.id for f in failures}
-    replace_dead_letters(store, PULL, current, scope)
+    replace_dead_letters(store, PULL, current, set(previous) | {f.id for f in failures})
