@@ -131,7 +131,7 @@ def test_a_wrong_typed_shop_record_is_a_dead_letter_and_the_others_sync_both_way
                 f"customwebshop-customer:{bad}",
                 "customwebshop_customer",
                 "type",
-            )  # noqa: E501
+            )
             text = json.dumps(letter.row())
             assert "company_name" in text and "12345" not in text
             for record in systems.customers():  # no customer's data in the letter
