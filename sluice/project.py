@@ -282,6 +282,10 @@ class Project:
             except PullFailed as exc:  # the other datasets, and the flows that do not need this one, go on
                 log.error("%s", exc)
                 report.pull_errors[dataset] = str(exc)
+        if any(not self.store.exists(d) for d in report.pull_errors):  # never pulled: the pipes cannot run
+            report.skipped_flows = list(names)
+            report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+            return report
         report.pipes = self.run_pipes()
         for name in names:
             if set(FLOW_SOURCES[name]) & set(report.pull_errors):

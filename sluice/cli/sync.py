@@ -61,8 +61,8 @@ def sync(
     if report.pull_errors:  # a wholly failed read: its flows pushed nothing; the next run reads it again
         console = Console(stderr=True)
         for error in report.pull_errors.values():
-            console.print(f"[red]error:[/red] {error}", highlight=False)
-        console.print(f"not pushed (stale data): {', '.join(report.skipped_flows)}", highlight=False)
+            console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        console.print(f"not pushed (stale data): {', '.join(report.skipped_flows)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
