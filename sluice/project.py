@@ -276,24 +276,27 @@ class Project:
 
     def _sync(self, names: list[str], *, full: bool, dry_run: bool, force: bool) -> SyncReport:
         report = SyncReport(datetime.now(UTC).isoformat(timespec="seconds"), full, dry_run)
+        self._pull_sources(report, names, full=full, force=force)
+        if any(not self.store.exists(d) for d in report.pull_errors):  # never pulled: the pipes cannot run
+            report.skipped_flows = list(names)
+        else:
+            report.pipes = self.run_pipes()
+            for name in names:
+                if set(FLOW_SOURCES[name]) & set(report.pull_errors):
+                    report.skipped_flows.append(name)  # its data is stale: pushing it could undo newer edits
+                else:
+                    report.flows.append(self.sync_flow(name, dry_run=dry_run, force=force))
+        report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+        return report
+
+    def _pull_sources(self, report: SyncReport, names: list[str], *, full: bool, force: bool) -> None:
+        """Pull every dataset the flows need; a read that fails as a whole is reported and the others go on."""
         for dataset in dict.fromkeys(d for n in names for d in FLOW_SOURCES[n]):
             try:
                 report.pulls.append(self.pull(dataset, full=full, force=force))
-            except PullFailed as exc:  # the other datasets, and the flows that do not need this one, go on
+            except PullFailed as exc:
                 log.error("%s", exc)
                 report.pull_errors[dataset] = str(exc)
-        if any(not self.store.exists(d) for d in report.pull_errors):  # never pulled: the pipes cannot run
-            report.skipped_flows = list(names)
-            report.finished = datetime.now(UTC).isoformat(timespec="seconds")
-            return report
-        report.pipes = self.run_pipes()
-        for name in names:
-            if set(FLOW_SOURCES[name]) & set(report.pull_errors):
-                report.skipped_flows.append(name)
-                continue
-            report.flows.append(self.sync_flow(name, dry_run=dry_run, force=force))
-        report.finished = datetime.now(UTC).isoformat(timespec="seconds")
-        return report
 
     def retry_dead_letters(self, flow: str | None = None) -> list[FlowResult]:
         """Replay the flows that hold dead letters now: pull what changed (a fix made at the source since),

@@ -102,18 +102,18 @@ def fit_rows(rows: list[Mapping[str, Any]], dataset: str, known: Mapping[str, st
         table = None
     if table is not None and not known:
         return FittedRows(table, [])
-    with _DuckTypes() as typer:
-        if table is not None and not _clashes(typer.of_schema(table.schema), known or {}, dataset):
+    with _DuckTypes() as duck:
+        if table is not None and not _clashes(duck.of_schema(table.schema), known or {}, dataset):
             return FittedRows(table, [])
-        return _fit_slowly(rows, dataset, dict(known or {}), typer)
+        return _fit_slowly(rows, dataset, dict(known or {}), duck)
 
 
-def _fit_slowly(rows: list[Mapping[str, Any]], dataset: str, known: dict[str, str], typer: _DuckTypes) -> FittedRows:
+def _fit_slowly(rows: list[Mapping[str, Any]], dataset: str, known: dict[str, str], duck: _DuckTypes) -> FittedRows:
     rejected: dict[int, str] = {}
     columns: dict[str, dict[str, list[int]]] = {}  # column -> type -> positions holding it
     for position, row in enumerate(rows):
         try:
-            types = typer.of_schema(pa.Table.from_struct_array(pa.array([dict(row)])).schema)
+            types = duck.of_schema(pa.Table.from_struct_array(pa.array([dict(row)])).schema)
         except (pa.ArrowException, ValueError, TypeError, OverflowError):
             rejected[position] = _untypable(row)
             continue
@@ -132,8 +132,8 @@ def _fit_slowly(rows: list[Mapping[str, Any]], dataset: str, known: dict[str, st
 
 
 def _outvoted(name: str, by_type: dict[str, list[int]], known: str | None, dataset: str) -> dict[int, str]:
-    """The positions whose type for column ``name`` cannot merge with the dataset's type and then the
-    most common types (ties: the first seen), with the reason."""
+    """Vote on column ``name``: the dataset's type, then the rows' types from the most to the least common
+    (ties: the first seen), merge while they can; the positions holding a type that cannot, with why."""
     merged = duckdb.type(known) if known else None
     losers: dict[int, str] = {}
     for text, positions in sorted(by_type.items(), key=lambda item: (-len(item[1]), item[1][0])):
