@@ -18,6 +18,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from flows.progress import PullProgress
 from flows.secret_blocks import export_secret_blocks
 from sluice.project import FLOW_SOURCES, Project
+from sluice.sync.pull import PULL
 
 ISSUE_ROWS = 20
 """Conflicts and dead letters listed in the summary artifact (the CLI lists them all)."""
@@ -144,7 +145,7 @@ def list_issues(project_dir: str | None, names: list[str], since: str) -> dict[s
     """What needs a person: the conflicts this run detected and every live dead letter (the first
     ``ISSUE_ROWS`` of each, with the totals), for the summary artifact."""
     with open_project(project_dir) as project:
-        letters = [asdict(d) for d in project.dead_letters() if d.flow in names]
+        letters = [asdict(d) for d in project.dead_letters() if d.flow in names or d.flow == PULL]
         conflicts = [
             c for c in project.conflicts().to_pylist() if c.get("flow") in names and str(c.get("detected_at")) >= since
         ]
