@@ -6,6 +6,7 @@ The source is an in-memory read (the pull loop has no HTTP of its own); the stor
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,4 +149,5 @@ def test_a_read_that_breaks_off_writes_nothing_and_names_the_dataset(store: Data
     with pytest.raises(PullFailed, match="pull customwebshop_customer failed: GET customers -> 503") as caught:
         pull(store, source(reads), marks)
     assert caught.value.dataset == "customwebshop_customer"
+    assert pickle.loads(pickle.dumps(caught.value)).dataset == "customwebshop_customer"  # Prefect moves it
     assert not store.exists("customwebshop_customer") and marks.all() == {}
