@@ -40,7 +40,7 @@ def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool)
     with open_project(project_dir) as project:
         progress = PullProgress(dataset, expected_records(project, dataset, full))
         result = project.pull(dataset, full=full, force=force, progress=progress)
-        progress.finish()
+        progress.finish(result.failed)
     stats = result.stats
     first, last = stats.first_offset, stats.last_offset
     appended = "nothing appended" if first is None else f"offsets {first}..{last}"
