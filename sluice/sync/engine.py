@@ -158,7 +158,9 @@ class FlowRunner:
         ids = self._to_reconcile(load_cursor(self._cursor_path(), self.flow))
         scope = load_scope(self.state.index, self.flow, ids)
         self.reconciled = len(scope.a.keys() | {link.a_id for link in scope.links})
-        plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed)
+        missing = {link.b_id for link in scope.links if link.status == "active" and link.b_id not in scope.b}
+        unread = missing - self.state.index.held("b", missing) if missing else set()
+        plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed, b_unread=unread)
         return plan, replace(seen, pending=tuple(sorted(touched(plan))))
 
     def _to_reconcile(self, cursor: Cursor | None) -> set[str]:

@@ -9,6 +9,7 @@ values), so an incremental plan sees exactly what a full read would.
     a, b, agreed  -> rows(role, id, data)      the mapped rows and the agreed state, by id
     link          -> links(a_id, b_id, ...)    with an index on b_id (who links a shop record)
     b match keys  -> keys(key, value, id)      normalized first-sync keys of the shop rows
+    deleted ids   -> tombstones(role, id)      ids whose latest version is a tombstone
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sluice.sync.dataflow import Dataflow, MatchKey
 from sluice.sync.merge import flatten
 from sluice.sync.model import Link
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BATCH = 20_000
 """Rows converted and written at a time while catching up (bounds memory on a first build)."""
 CHUNK = 500
@@ -43,6 +44,7 @@ CREATE INDEX IF NOT EXISTS links_by_b ON links (b_id, status);
 CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL,
                                  PRIMARY KEY (key, value, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS keys_by_id ON keys (id);
+CREATE TABLE IF NOT EXISTS tombstones (role TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (role, id)) WITHOUT ROWID;
 """
 
 
@@ -87,7 +89,7 @@ class PairIndex:
         con.execute("PRAGMA synchronous = NORMAL")
         version = con.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
-            for table in ("covered", "rows", "links", "keys"):
+            for table in ("covered", "rows", "links", "keys", "tombstones"):
                 con.execute(f"DROP TABLE IF EXISTS {table}")
             con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         con.executescript(DDL)
@@ -110,13 +112,14 @@ class PairIndex:
         if last == covered:
             return
         with self._transaction():
-            if last < covered or covered < 0:  # first build, or the dataset was replaced: start over
+            fresh = last < covered or covered < 0
+            if fresh:  # first build, or the dataset was replaced: start over
                 self._clear(role)
                 covered = -1
             if last >= 0:
                 changes = self.store.changes(dataset, covered, latest_only=True)
                 for batch in changes.to_batches(BATCH):
-                    self._apply(role, pa.Table.from_batches([batch]).to_pylist())
+                    self._apply(role, pa.Table.from_batches([batch]).to_pylist(), fresh)
             self.con.execute(
                 'INSERT OR REPLACE INTO covered (role, dataset, "offset") VALUES (?, ?, ?)', (role, dataset, last)
             )
@@ -132,6 +135,7 @@ class PairIndex:
         self.con.execute("COMMIT")
 
     def _clear(self, role: str) -> None:
+        self.con.execute("DELETE FROM tombstones WHERE role = ?", (role,))
         if role == "link":
             self.con.execute("DELETE FROM links")
             return
@@ -139,10 +143,14 @@ class PairIndex:
         if role == "b":
             self.con.execute("DELETE FROM keys")
 
-    def _apply(self, role: str, versions: list[dict[str, Any]]) -> None:
-        """The latest version per id: a tombstone removes the id, any other version replaces it."""
+    def _apply(self, role: str, versions: list[dict[str, Any]], fresh: bool) -> None:
+        """The latest version per id: a tombstone removes the id, any other version replaces it (``fresh``: the
+        role is empty, nothing to replace)."""
         gone = [(v["_id"],) for v in versions if v["_deleted"]]
         live = [v for v in versions if not v["_deleted"]]
+        if not fresh:
+            self.con.executemany("DELETE FROM tombstones WHERE role = ? AND id = ?", [(role, v["_id"]) for v in live])
+        self.con.executemany("INSERT OR IGNORE INTO tombstones VALUES (?, ?)", [(role, i) for (i,) in gone])
         if role == "link":
             self.con.executemany("DELETE FROM links WHERE a_id = ?", gone)
             self.con.executemany(
@@ -157,7 +165,7 @@ class PairIndex:
             [(role, row["_id"], pickle.dumps(row, protocol=5)) for row in data],
         )
         if role == "b":
-            self._index_keys([i for (i,) in gone] + [row["_id"] for row in data], data)
+            self._index_keys([] if fresh else [i for (i,) in gone] + [row["_id"] for row in data], data)
 
     def _index_keys(self, touched: list[str], rows: list[dict[str, Any]]) -> None:
         self.con.executemany("DELETE FROM keys WHERE id = ?", [(i,) for i in touched])
@@ -180,6 +188,16 @@ class PairIndex:
             query = f"SELECT id, data FROM rows WHERE role = ? AND id IN ({marks})"
             for id_, data in self.con.execute(query, (role, *chunk)):
                 found[id_] = pickle.loads(data)
+        return found
+
+    def held(self, role: str, ids: Iterable[str]) -> set[str]:
+        """The ids the dataset holds a version of, a tombstone included (never read at all: left out)."""
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            for table in ("rows", "tombstones"):
+                query = f"SELECT id FROM {table} WHERE role = ? AND id IN ({marks})"
+                found.update(id_ for (id_,) in self.con.execute(query, (role, *chunk)))
         return found
 
     def links(self, a_ids: Iterable[str]) -> dict[str, Link]:
