@@ -3,7 +3,9 @@
 Rule: every run recomputes its plan from the datasets, the links and the agreed state, so a
 run that died half-way or a failed push is simply retried by the next run; a dead letter's
 change is held back (never lost) until it differs, its back-off has passed, or a retry is asked.
-The agreed state of a pair advances only for fields whose push the target confirmed.
+The agreed state of a pair advances only for fields whose push the target confirmed. A plan
+covers the pairs that moved since the committed cursor plus pending work (``changes.py``),
+read by id through the flow's index (``index.py``, ``scope.py``); ``finish`` commits the cursor last.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class FlowResult:
     conflicts: int = 0
     new_conflicts: int = 0
     dead_letters: int = 0
+    reconciled: int = 0
+    """Pairs the plan looked at: those that moved and pending work, or every pair on a full reconcile."""
     sinks: list[SinkResult] = field(default_factory=list)
     ambiguities: list[dict[str, Any]] = field(default_factory=list)
     stranded: list[dict[str, Any]] = field(default_factory=list)
@@ -204,6 +208,7 @@ class FlowRunner:
             stranded_edits=len(plan.stranded),
             ambiguous=len(plan.ambiguous),
             conflicts=len(plan.conflicts),
+            reconciled=self.reconciled,
             ambiguities=[asdict(a) for a in plan.ambiguous],
             stranded=[asdict(s) for s in plan.stranded],
             sinks=[SinkResult(self.sinks["b"].name), SinkResult(self.sinks["a"].name)],

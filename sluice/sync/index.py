@@ -79,7 +79,8 @@ class PairIndex:
         try:
             con = self._connect()
         except sqlite3.DatabaseError:  # a damaged cache: start again from the datasets
-            self.path.unlink(missing_ok=True)
+            for path in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                path.unlink(missing_ok=True)
             con = self._connect()
         return con
 
