@@ -104,7 +104,7 @@ def build(root: Path, n: int) -> None:
             f"FROM range({n}) t(i)"
         ).to_arrow_table()
         store.write(FLOW.link_dataset, links)
-        pairs = ", ".join(f"'{f}', {_value(f, NAME)}" for f in FLOW.field_names)
+        pairs = ", ".join(f"'{f}', {_value(f, NAME)}" for f in sorted(FLOW.field_names))  # as Python writes it
         agreed = con.sql(
             f"SELECT CAST(i AS VARCHAR) AS _id, CAST(1000000 + i AS VARCHAR) AS b_id, "
             f"CAST(json_object({pairs}) AS VARCHAR) AS state FROM range({n}) t(i)"
@@ -152,8 +152,16 @@ def sync(root: Path, *, full: bool = False) -> dict[str, Any]:
         "seconds": time.perf_counter() - start,
         "reconciled": runner.reconciled,
         "updates": result.updates_to_shop,
-        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mib": peak_rss_mib(),
     }
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (``VmHWM``: unlike ``ru_maxrss``, not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(argv: list[str]) -> None:

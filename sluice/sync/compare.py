@@ -46,14 +46,14 @@ def unsettled_ids(store: DatasetStore, flow: Dataflow) -> set[str] | None:
             *(f"NOT coalesce({side}.sync_deleted, false)" for side, t in (("a", a_types), ("b", b_types)) if _has(t)),
             *([_same_row(same_type)] if same_type else []),
             *other_type,
-            f"g.keys = {_list(sorted(names))}",
+            f"g.keys = {_list(sorted(names))}",  # Python writes the keys sorted
             f"g.base = [{a_json}]",
             *([_tidy(texts)] if texts else []),
         ]
     )
     paths = ", ".join(_path(name) for name in names)
     agreed = (
-        f"SELECT _id, list_sort(json_keys(state)) AS keys, CAST(json_extract(state, [{paths}]) AS VARCHAR[]) AS base "
+        f"SELECT _id, json_keys(state) AS keys, CAST(json_extract(state, [{paths}]) AS VARCHAR[]) AS base "
         f"FROM ({agreed_sql})"
     )
     sql = f"""
