@@ -44,7 +44,7 @@ DEFAULT_LEASE_SECONDS = 30.0
 def parse_s3_url(url: str) -> tuple[str, str]:
     """``s3://bucket/some/prefix`` -> ``("bucket", "some/prefix")``."""
     rest = url.split("://", 1)[1] if "://" in url else url.split(":/", 1)[1]
-    bucket, _, prefix = rest.strip("/").partition("/")
+    bucket, _, prefix = rest.rstrip("/").partition("/")
     if not bucket:
         raise ConfigError(f"an S3 dataset root is s3://bucket[/prefix], not {url!r}")
     return bucket, prefix.strip("/")
