@@ -85,6 +85,7 @@ class DatasetStore:
         max_delete_share: float | None = 0.5,
         max_change_share: float | None = None,
         min_live: int = 100,
+        spare: frozenset[str] = frozenset(),
     ) -> WriteStats:
         """Append the entities that are new or changed; a ``full`` write also tombstones the unseen ones.
 
@@ -93,11 +94,13 @@ class DatasetStore:
         prefix); other input columns starting with ``_`` are ignored. Within a batch the last row of an
         id wins (counted in ``duplicates``). Raises ``CircuitBreakerTripped`` (nothing written) past
         the limits unless ``force``, and ``DatasetError`` for bad input (no key, incompatible type
-        change), also with nothing written.
+        change), also with nothing written. ``spare``: ``_id``s a full write must not tombstone although
+        they are missing from the batch (the source has them but could not hand them over this time).
         """
         files = self.storage.files(name)
         batch = to_batch(rows, name)
-        options = WriteOptions(key, full, force, id_prefix, BreakerLimits(max_delete_share, max_change_share, min_live))
+        limits = BreakerLimits(max_delete_share, max_change_share, min_live)
+        options = WriteOptions(key, full, force, id_prefix, limits, spare)
         files.create()
         with files.lock(self.lock_timeout):
             files.remove_garbage()
@@ -141,6 +144,12 @@ class DatasetStore:
         """Every version of one ``_id`` kept in the log, oldest first."""
         files = self._existing(name)
         return self._query(history_sql(files.parts(), self._read_index(files).columns, self._scan(files)), name, [id])
+
+    def columns(self, name: str) -> dict[str, str]:
+        """The payload columns and their DuckDB types (``{}`` for a missing dataset)."""
+        if not self.exists(name):
+            return {}
+        return dict(self._read_index(self._existing(name)).columns)
 
     def last_offset(self, name: str) -> int:
         """The newest offset in the log; -1 for an empty or missing dataset."""
