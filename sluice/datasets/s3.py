@@ -75,14 +75,20 @@ class S3Storage:
     def files(self, name: str) -> S3Files:
         return S3Files(self, check_name(name))
 
-    def arrow_dataset(self, path: str) -> ds.Dataset:
+    def arrow_dataset(self, part: Part) -> ds.Dataset:
+        """An Arrow dataset over one part; its size from the manifest saves a HEAD, its footer is read once."""
+        path = str(part.path)
         if path not in self._datasets:
             if self._filesystem is None:
                 self._filesystem = self.config.arrow_filesystem()
+            parquet = ds.ParquetFileFormat()
             try:
-                self._datasets[path] = ds.dataset(path, filesystem=self._filesystem, format="parquet")
+                fragment = parquet.make_fragment(path, self._filesystem, file_size=part.size or None)
+                fragment.ensure_complete_metadata()
+                dataset = ds.FileSystemDataset([fragment], fragment.physical_schema, parquet, self._filesystem)
             except (OSError, pa.ArrowException) as exc:
                 raise DatasetError(f"cannot open s3://{path}: {exc}") from exc
+            self._datasets[path] = dataset
         return self._datasets[path]
 
 
@@ -174,7 +180,7 @@ class S3Files:
         selects = []
         for part in parts:
             alias = "__sluice_part_" + hashlib.md5(str(part.path).encode()).hexdigest()[:16]
-            con.register(alias, self.storage.arrow_dataset(str(part.path)))
+            con.register(alias, self.storage.arrow_dataset(part))
             selects.append(f"SELECT * FROM {alias}")
         return "(" + " UNION ALL BY NAME ".join(selects) + ")"
 
