@@ -20,7 +20,7 @@ import json
 import tempfile
 import uuid
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -152,9 +152,14 @@ class S3Files:
         gone = {str(p.path) for p in replaces}
         kept = [e for e in self._entries if str(self._part(e).path) not in gone]
         self._commit([*kept, entry], orphan=key)
-        self.client.delete([self._key(e["key"]) for e in self._entries if e not in kept])  # after the commit
+        self._delete_quietly([self._key(e["key"]) for e in self._entries if e not in kept])
         self._entries = [*kept, entry]
         return self._part(entry)
+
+    def _delete_quietly(self, keys: list[str]) -> None:
+        """Delete objects no manifest lists; a failure only leaves orphans, which compaction deletes."""
+        with suppress(DatasetError):
+            self.client.delete(keys)
 
     def _commit(self, entries: list[dict[str, Any]], orphan: str) -> None:
         body = _manifest(entries)
@@ -163,7 +168,7 @@ class S3Files:
         else:
             etag = self.client.put(self._key(MANIFEST), body, if_match=self._etag)
         if etag is None:
-            self.client.delete([self._key(orphan)])
+            self._delete_quietly([self._key(orphan)])
             raise DatasetLockedError(
                 "another writer published to the dataset during this write (this writer's lease had run out); "
                 "nothing was written, retry",

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from sluice.datasets.s3client import S3Client
 from sluice.errors import DatasetError, DatasetLockedError
@@ -36,7 +36,13 @@ def s3_lease(client: S3Client, key: str, timeout: float, lease: float, dataset: 
         yield
     finally:
         heartbeat.stop()
-        client.put(key, _body(owner, expires=0.0), if_match=heartbeat.etag)  # None: it was taken over already
+        _release(client, key, owner, heartbeat.etag)
+
+
+def _release(client: S3Client, key: str, owner: str, etag: str) -> None:
+    """Mark the lease free (only if it is still ours); if S3 is unreachable it simply runs out."""
+    with suppress(DatasetError):
+        client.put(key, _body(owner, expires=0.0), if_match=etag)  # None: it was taken over already
 
 
 def _acquire(client: S3Client, key: str, owner: str, timeout: float, lease: float, dataset: str) -> str:
