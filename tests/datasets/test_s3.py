@@ -177,3 +177,11 @@ def test_errors_name_the_object_but_never_the_secret(s3_server: MotoS3, s3_root:
 def test_a_root_without_a_bucket_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="s3://bucket"):
         DatasetStore("s3:///datasets")
+
+
+def test_resolve_root_keeps_an_s3_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sluice.datasets import resolve_root
+
+    monkeypatch.setenv("SLUICE_DATASETS", "s3://bucket/prefix")
+    assert resolve_root() == "s3://bucket/prefix"
+    assert resolve_root("elsewhere") == Path("elsewhere")
