@@ -39,6 +39,7 @@ class SuperOfficeSimulator:
     """A seeded, in-process SuperOffice tenant; serve ``sim.app`` with ``ServerThread`` or uvicorn.
 
     ``db_path=None`` keeps the data in memory; an existing non-empty database file is reused, not reseeded.
+    ``strict_quotes`` makes quote line and alternative saves leave totals stale until a Recalculate (``quote.py``).
     """
 
     def __init__(
@@ -50,8 +51,10 @@ class SuperOfficeSimulator:
         auth: str = "oauth",
         token_ttl: float = 3600,
         fault_config: fault_injection.FaultConfig | None = None,
+        strict_quotes: bool = False,
     ) -> None:
         self.tenant = tenant
+        self.strict_quotes = strict_quotes
         self.store = Store(db_path)
         if self.store.count("contact") == 0 and self.store.count("product") == 0:
             populate(self.store, seed, contacts)
@@ -162,7 +165,7 @@ def create_app(sim: SuperOfficeSimulator) -> FastAPI:
         sim.auth.check(request)
 
     tenant = APIRouter(prefix=INTERNAL, dependencies=[Depends(require_auth)])
-    for router in (*rest_routers(sim.store), quote_router(sim.store)):
+    for router in (*rest_routers(sim.store), quote_router(sim.store, sim.strict_quotes)):
         tenant.include_router(router)
     app.include_router(tenant)
     app.include_router(login_router(sim.auth, sim.tenant))

@@ -100,10 +100,12 @@ def quote_rows(sales: list[SaleStub], by_currency: dict[str, list[dict[str, Any]
             first_alternative = len(rows.alternatives) + 1
             for number in range(1, pick(bits, ALTERNATIVES) + 1):
                 _alternative(rows, templates[currency], version_id, number, stamp, bits)
-            state = "Sent" if rank < n_versions else ("Sold" if status == "Sold" else "Draft")
+            state = '"Sold"' if status == "Sold" else '"Draft"'
+            if rank < n_versions:  # a newer version archived this one (it had been sent)
+                state = '"Archived", "ArchivedState": "Sent"'
             data = (
                 f'{{"QuoteId": {quote_id}, "Description": "Versjon {rank}", "Number": "{quote_id}-{rank}", '
-                f'"State": "{state}", "Status": "Ok", "Rank": {rank}, "LikelyQuoteAlternativeId": {first_alternative}}}'
+                f'"State": {state}, "Status": "Ok", "Rank": {rank}, "LikelyQuoteAlternativeId": {first_alternative}}}'
             )
             rows.versions.append((version_id, data, stamp, stamp, quote_id))
         data = (
