@@ -61,17 +61,26 @@ def quote_of_alternative(store: Store, alternative_id: int) -> int | None:
 
 
 def recalculate(store: Store, alternative_id: int, now: str) -> Row:
-    """What the connector does on ``RecalculateQuoteAlternative``: every line and the alternative recomputed."""
+    """What the connector does on ``RecalculateQuoteAlternative``: every line and the alternative recomputed.
+    Rows whose figures already hold are not rewritten, so a recalculation that changes nothing moves no
+    ``updated`` (an idle sync must not see its own Recalculate as an edit)."""
+    changed, lines = False, []
     for line in store.find("quote_line", "alternative_id = ?", (alternative_id,)):
         computed = line_totals(line.data)
         if computed != line.data:
             store.update("quote_line", line.id, computed, now)
-    lines = [line.data for line in store.find("quote_line", "alternative_id = ?", (alternative_id,))]
+            changed = True
+        lines.append(computed)
     alternative = need(store, "quote_alternative", alternative_id, "QuoteAlternative")
-    store.update("quote_alternative", alternative_id, alternative_totals(alternative.data, lines), now)
+    computed = alternative_totals(alternative.data, lines)
+    if computed != alternative.data:
+        store.update("quote_alternative", alternative_id, computed, now)
+        changed = True
     quote_id = quote_of_alternative(store, alternative_id)
-    if quote_id:
+    if quote_id and changed:
         quote_changed(store, quote_id, now)
+    elif quote_id:
+        copy_to_sale(store, quote_id, now)
     return need(store, "quote_alternative", alternative_id, "QuoteAlternative")
 
 
@@ -88,9 +97,14 @@ def favorite_alternative(store: Store, quote: Row) -> Row | None:
 
 
 def quote_changed(store: Store, quote_id: int, now: str) -> None:
-    """Bump the quote's ``updated`` and, with ``UseValuesFromQuote = 1``, copy the favourite's totals to the Sale
-    (the sale's ``updated`` moves only when a value did)."""
+    """Bump the quote's ``updated`` (its tree changed) and keep the Sale's values (``copy_to_sale``)."""
     store.touch("quote", quote_id, now)
+    copy_to_sale(store, quote_id, now)
+
+
+def copy_to_sale(store: Store, quote_id: int, now: str) -> None:
+    """With ``UseValuesFromQuote = 1``, the favourite's totals become the Sale's Amount and Earning (the sale's
+    ``updated`` moves only when a value did)."""
     quote = store.get("quote", quote_id)
     if quote is None or int(quote.data.get("UseValuesFromQuote") or 0) != 1:
         return

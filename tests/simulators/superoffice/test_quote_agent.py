@@ -5,6 +5,7 @@ against the official Swagger."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -237,3 +238,33 @@ def test_a_sale_refuses_saint_all(strict: str, method: str) -> None:
     assert response.status_code == 400 and "SaintAll" in response.text
     assert requests.get(f"{strict}/Sale/{sale['SaleId']}", timeout=10).json()["Status"] != "SaintAll"
     assert requests.patch(f"{strict}/Sale/{sale['SaleId']}", json={"Status": "Sold"}, timeout=10).status_code == 200
+
+
+def test_seeded_sales_with_quotes_show_their_favourite_alternative(api: str) -> None:
+    """The seed keeps what the agent keeps: ``UseValuesFromQuote = 1`` sales carry the favourite's totals."""
+    rows = requests.get(f"{api}/Sale", params={"$select": "saleId", "$filter": "hasQuote set 1"}, timeout=10).json()
+    for row in rows["value"][:10]:
+        quote = call(api, "GetQuoteFromSaleId", {"SaleId": int(row["PrimaryKey"])})
+        favorite = quote["FavoriteQuoteAlternative"]
+        sale = requests.get(f"{api}/Sale/{row['PrimaryKey']}", timeout=10).json()
+        assert (sale["Amount"], sale["Earning"]) == (favorite["TotalPrice"], favorite["EarningAmount"])
+
+
+def test_a_recalculation_that_changes_nothing_moves_no_updated(strict: str) -> None:
+    _, quote = new_quote(strict)
+    alt_id = first_alternative(quote)
+    priced_line(strict, alt_id)
+    recalculated(strict, alt_id)
+
+    def stamps() -> list:
+        found = []
+        for table, key in (("quote", quote["QuoteId"]), ("quotealternative", alt_id)):
+            params = {"$select": f"{table}.{table}_id,{table}.updated", "$filter": f"{table}.{table}_id eq {key}"}
+            found += requests.get(f"{strict}/Archive/Dynamic", params=params, timeout=10).json()["value"]
+        return found
+
+    before = stamps()
+    time.sleep(1.1)  # Dynamic shows ``updated`` to the second: a rewrite now would show
+    answer = call(strict, "RecalculateQuoteAlternative", {"QuoteAlternative": alt_id})
+    assert answer["QuoteLinesHasChanged"] is False
+    assert stamps() == before
