@@ -17,7 +17,8 @@ from typing import Any, final
 from sluice.errors import ApiError, AuthError, NotFoundError, PermanentError, PreconditionFailed, SluiceError
 from sluice.sync.model import Change, PushOutcome, SinkResult
 
-OnConfirmed = Callable[[PushOutcome], None]
+OnConfirmed = Callable[[list[PushOutcome]], None]
+"""Called with the changes confirmed together (one single write, or a batch's successes) as soon as they are."""
 
 
 class Sink:
@@ -51,7 +52,8 @@ class Sink:
 
     @final
     def push(self, changes: list[Change], on_confirmed: OnConfirmed | None = None) -> list[PushOutcome]:
-        """Send every change; ``on_confirmed`` runs as soon as each one succeeds (links are made durable there)."""
+        """Send every change; ``on_confirmed`` runs as soon as a request's successes are known (links are made
+        durable there, a batch's in one journal write)."""
         if not changes:
             return []
         batched = [i for i, c in enumerate(changes) if self.batch_size > 1 and self.batchable(c)]
@@ -62,9 +64,9 @@ class Sink:
         def send(group: list[int]) -> list[PushOutcome]:
             batch = [changes[i] for i in group]
             outcomes = self._send_batch(batch) if group[0] in in_batch else [self._send(batch[0])]
-            for outcome in outcomes:  # each link is journaled as soon as its own success is known
-                if outcome.ok and on_confirmed is not None:
-                    on_confirmed(outcome)
+            confirmed = [o for o in outcomes if o.ok]
+            if confirmed and on_confirmed is not None:
+                on_confirmed(confirmed)
             return outcomes
 
         if self.concurrency == 1 or len(groups) == 1:

@@ -58,13 +58,14 @@ def posts(client: CustomwebshopClient) -> int:
 
 def test_creates_share_batches_and_each_is_confirmed_on_its_own_in_order(client: CustomwebshopClient):
     changes = [create(str(1000 + i), f"Batch {i} AS", lookup_first=False) for i in range(250)]
-    confirmed: list[PushOutcome] = []
+    confirmed: list[list[PushOutcome]] = []
     before = posts(client)
     outcomes = CustomwebshopSink(client, "customers", "superoffice_contact_id").push(changes, confirmed.append)
 
     assert posts(client) - before == 3  # 100 + 100 + 50
     assert [o.change for o in outcomes] == changes and all(o.ok for o in outcomes)
-    assert sorted(o.change.a_id for o in confirmed) == sorted(c.a_id for c in changes)
+    assert sorted(len(batch) for batch in confirmed) == [50, 100, 100]  # each batch's links in one journal write
+    assert sorted(o.change.a_id for batch in confirmed for o in batch) == sorted(c.a_id for c in changes)
     for outcome in outcomes[::50]:
         record = client.get("customers", int(outcome.new_b_id or 0))
         assert record["external_refs"]["superoffice_contact_id"] == outcome.change.a_id
