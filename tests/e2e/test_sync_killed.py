@@ -3,7 +3,8 @@
 The CLI runs as a real subprocess against simulators this test serves, configured only through the
 environment, as an operator would run it. The first kill lands while the first sync is creating shop
 customers (the test watches the shop's write counter); later kills land at random moments. The project
-sends creates two to a batch, so the ~33 creates of the first sync take many requests to kill between.
+sends creates two to a batch, two requests at a time, so the ~33 creates of the first sync take many
+requests, few of them in flight when a kill lands.
 """
 
 from __future__ import annotations
@@ -77,11 +78,14 @@ def customer_of(systems: Systems, contact_id: int) -> dict:
 
 
 def small_batches(folder: Path) -> Path:
-    """The repository's project with ``batch_size = 2`` for the shop (its pipes stay where they are)."""
+    """The repository's project with ``batch_size = 2`` and ``concurrency = 2`` for the shop (pipes stay put)."""
     text = (REPO / "sluice.toml").read_text()
-    assert "batch_size = 100" in text and 'pipes = "pipes"' in text
+    edits = {"batch_size = 100": "batch_size = 2", "concurrency = 8\n": "concurrency = 2\n"}
+    edits['pipes = "pipes"'] = f'pipes = "{REPO / "pipes"}"'
+    for old, new in edits.items():
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
     folder.mkdir()
-    text = text.replace("batch_size = 100", "batch_size = 2").replace('pipes = "pipes"', f'pipes = "{REPO / "pipes"}"')
     (folder / "sluice.toml").write_text(text)
     return folder
 
