@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import requests
 
 from sluice.project import Project
 from sluice.simulators.customwebshop import DEMO_API_KEY
 from tests.e2e.conftest import FAST_RETRY, Systems
 from tests.e2e.observe import customers_per_contact, linked_pairs
+
+pytestmark = pytest.mark.slow
 
 
 def shop_faults(systems: Systems, **settings: Any) -> None:
