@@ -272,10 +272,10 @@ class FlowRunner:
         ]
 
     def _on_confirmed(self, plan: Plan) -> OnConfirmed:
-        def confirmed(outcome: PushOutcome) -> None:
-            change = outcome.change
-            if change.op == "create" and outcome.new_b_id is not None:
-                self.state.record_link(Link(change.a_id, outcome.new_b_id), agreed=plan.agreed.get(change.a_id))
+        def confirmed(outcomes: list[PushOutcome]) -> None:
+            created = [o for o in outcomes if o.change.op == "create" and o.new_b_id is not None]
+            links = [(Link(o.change.a_id, o.new_b_id or ""), plan.agreed.get(o.change.a_id)) for o in created]
+            self.state.record_links(links)
 
         return confirmed
 
