@@ -61,8 +61,12 @@ class S3Storage:
         self._filesystem: Any = None
         self._datasets: dict[str, ds.Dataset] = {}  # parts never change, so their Arrow datasets are cached
 
-    def __str__(self) -> str:
+    @property
+    def root(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+    def __str__(self) -> str:
+        return self.root
 
     def key(self, *rest: str) -> str:
         return "/".join(p for p in (self.prefix, *rest) if p)

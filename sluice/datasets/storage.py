@@ -40,6 +40,9 @@ class DatasetFiles(Protocol):
 
 
 class Storage(Protocol):
+    @property
+    def root(self) -> Path | str: ...  # a folder, or the ``s3://`` URL
+
     def names(self) -> list[str]: ...
     def files(self, name: str) -> DatasetFiles: ...
 

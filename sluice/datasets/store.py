@@ -24,7 +24,7 @@ from sluice.datasets.hashing import quote_ident
 from sluice.datasets.index import IndexState, catch_up, empty_index, load_index, save_index
 from sluice.datasets.models import CompactStats, DatasetInfo, WriteStats
 from sluice.datasets.reads import Scan, changes_sql, current_sql, history_sql
-from sluice.datasets.storage import DatasetFiles, LocalStorage, open_storage
+from sluice.datasets.storage import DatasetFiles, open_storage
 from sluice.datasets.writer import WriteOptions, write_batch
 from sluice.errors import DatasetError
 
@@ -41,7 +41,7 @@ class DatasetStore:
 
     def __init__(self, root: str | Path, *, lock_timeout: float = 30.0, lock_lease: float | None = None) -> None:
         self.storage = open_storage(root, lease=lock_lease)
-        self.root: Path | str = self.storage.root if isinstance(self.storage, LocalStorage) else str(self.storage)
+        self.root: Path | str = self.storage.root
         self.lock_timeout = lock_timeout
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
