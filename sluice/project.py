@@ -248,8 +248,11 @@ class Project:
         sink_b = CustomwebshopSink(
             self.customwebshop, flow.b_entity, "superoffice_contact_id",
             concurrency=self.config.system("customwebshop").concurrency,
+            batch_size=self.config.system("customwebshop").batch_size,
         )  # fmt: skip
-        return FlowRunner(self.store, flow, state, sink_a, sink_b, self.state_dir, full=full)
+        return FlowRunner(
+            self.store, flow, state, sink_a, sink_b, self.state_dir, b_source=FLOW_SOURCES[name][1], full=full
+        )
 
     def _categories(self) -> dict[str, int]:
         if not self.store.exists("superoffice_contact"):

@@ -23,6 +23,7 @@ from sluice.sync.changes import Cursor, load_cursor, moved_since, observe, save_
 from sluice.sync.compare import unsettled_ids
 from sluice.sync.dataflow import Dataflow
 from sluice.sync.model import DELETED_IN_A, Change, Link, Plan, PushOutcome, SideRecord, SinkResult
+from sluice.sync.pull import PULL
 from sluice.sync.reconcile import reconcile
 from sluice.sync.scope import load_scope, side_record
 from sluice.sync.sinks import OnConfirmed, Sink, summarize
@@ -84,6 +85,13 @@ def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
     return {str(row["_id"]): side_record(row) for row in store.current_arrow(dataset).to_pylist()}
 
 
+def _set_aside(store: DatasetStore, source: str | None) -> set[str]:
+    """The keys of the records the pull of ``source`` set aside (unreadable or untypable), by their dead letters."""
+    if source is None:
+        return set()
+    return {d.a_id.rsplit(":", 1)[-1] for d in load_dead_letters(store, PULL) if d.target == source}
+
+
 def _dump(path: Path, value: Any) -> None:
     """Between the steps of one run on one machine: a pickle, replaced atomically."""
     tmp = path.with_suffix(".tmp")
@@ -139,14 +147,17 @@ class FlowRunner:
         sink_a: Sink,
         sink_b: Sink,
         state_dir: Path,
+        b_source: str | None = None,
         *,
         full: bool = False,
     ) -> None:
+        """``b_source``: the pulled dataset behind side b, whose set-aside records keep their links open."""
         self.store = store
         self.flow = flow
         self.state = state
         self.sinks = {"a": sink_a, "b": sink_b}
         self.state_dir = state_dir
+        self.b_source = b_source
         self.full = full
         """Reconcile every pair, not only those that moved since the last commit (``--full``)."""
         self.reconciled = 0
@@ -163,9 +174,10 @@ class FlowRunner:
         scope = load_scope(self.state.index, self.flow, ids)
         self.reconciled = len(scope.a.keys() | {link.a_id for link in scope.links})
         missing = {link.b_id for link in scope.links if link.status == "active" and link.b_id not in scope.b}
-        unread = missing - self.state.index.held("b", missing) if missing else set()
+        unread = missing & _set_aside(self.store, self.b_source) if missing else set()
         plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed, b_unread=unread)
-        return plan, replace(seen, pending=tuple(sorted(touched(plan))))
+        waiting = {link.a_id for link in scope.links if link.status == "active" and link.b_id in unread}
+        return plan, replace(seen, pending=tuple(sorted(touched(plan) | waiting)))
 
     def _to_reconcile(self, cursor: Cursor | None) -> set[str]:
         """What moved since the committed cursor plus its pending pairs, dead letters and create intents; on a
@@ -289,10 +301,10 @@ class FlowRunner:
         ]
 
     def _on_confirmed(self, plan: Plan) -> OnConfirmed:
-        def confirmed(outcome: PushOutcome) -> None:
-            change = outcome.change
-            if change.op == "create" and outcome.new_b_id is not None:
-                self.state.record_link(Link(change.a_id, outcome.new_b_id), agreed=plan.agreed.get(change.a_id))
+        def confirmed(outcomes: list[PushOutcome]) -> None:
+            created = [o for o in outcomes if o.change.op == "create" and o.new_b_id is not None]
+            links = [(Link(o.change.a_id, o.new_b_id or ""), plan.agreed.get(o.change.a_id)) for o in created]
+            self.state.record_links(links)
 
         return confirmed
 

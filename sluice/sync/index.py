@@ -9,7 +9,6 @@ values), so an incremental plan sees exactly what a full read would.
     a, b, agreed  -> rows(role, id, data)      the mapped rows and the agreed state, by id
     link          -> links(a_id, b_id, ...)    with an index on b_id (who links a shop record)
     b match keys  -> keys(key, value, id)      normalized first-sync keys of the shop rows
-    deleted ids   -> tombstones(role, id)      ids whose latest version is a tombstone
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from sluice.sync.dataflow import Dataflow, MatchKey
 from sluice.sync.merge import flatten
 from sluice.sync.model import Link
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 1
 BATCH = 20_000
 """Rows converted and written at a time while catching up (bounds memory on a first build)."""
 CHUNK = 500
@@ -44,7 +43,6 @@ CREATE INDEX IF NOT EXISTS links_by_b ON links (b_id, status);
 CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL,
                                  PRIMARY KEY (key, value, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS keys_by_id ON keys (id);
-CREATE TABLE IF NOT EXISTS tombstones (role TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (role, id)) WITHOUT ROWID;
 """
 
 
@@ -90,7 +88,7 @@ class PairIndex:
         con.execute("PRAGMA synchronous = NORMAL")
         version = con.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
-            for table in ("covered", "rows", "links", "keys", "tombstones"):
+            for table in ("covered", "rows", "links", "keys"):
                 con.execute(f"DROP TABLE IF EXISTS {table}")
             con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         con.executescript(DDL)
@@ -136,7 +134,6 @@ class PairIndex:
         self.con.execute("COMMIT")
 
     def _clear(self, role: str) -> None:
-        self.con.execute("DELETE FROM tombstones WHERE role = ?", (role,))
         if role == "link":
             self.con.execute("DELETE FROM links")
             return
@@ -149,9 +146,6 @@ class PairIndex:
         role is empty, nothing to replace)."""
         gone = [(v["_id"],) for v in versions if v["_deleted"]]
         live = [v for v in versions if not v["_deleted"]]
-        if not fresh:
-            self.con.executemany("DELETE FROM tombstones WHERE role = ? AND id = ?", [(role, v["_id"]) for v in live])
-        self.con.executemany("INSERT OR IGNORE INTO tombstones VALUES (?, ?)", [(role, i) for (i,) in gone])
         if role == "link":
             self.con.executemany("DELETE FROM links WHERE a_id = ?", gone)
             self.con.executemany(
@@ -189,16 +183,6 @@ class PairIndex:
             query = f"SELECT id, data FROM rows WHERE role = ? AND id IN ({marks})"
             for id_, data in self.con.execute(query, (role, *chunk)):
                 found[id_] = pickle.loads(data)
-        return found
-
-    def held(self, role: str, ids: Iterable[str]) -> set[str]:
-        """The ids the dataset holds a version of, a tombstone included (never read at all: left out)."""
-        found: set[str] = set()
-        for chunk in _chunks(sorted(set(ids))):
-            marks = ",".join("?" * len(chunk))
-            for table in ("rows", "tombstones"):
-                query = f"SELECT id FROM {table} WHERE role = ? AND id IN ({marks})"
-                found.update(id_ for (id_,) in self.con.execute(query, (role, *chunk)))
         return found
 
     def links(self, a_ids: Iterable[str]) -> dict[str, Link]:

@@ -267,9 +267,9 @@ class SuperOfficeClient(HttpClient):
         *,
         since: Watermark | datetime | str | None = None,
         progress: Progress | None = None,
-    ) -> Iterator[QuoteTree]:
-        """The quote tree of each sale that has a quote: the given sales, those whose quote
-        changed at/after ``since``, or all of them."""
+    ) -> Iterable[QuoteTree]:
+        """The quote tree of each sale that has a quote: the given sales, those whose header, quote
+        or lines changed at/after ``since``, or all of them (a ``QuoteRead``, with ``.watermark``)."""
         return self.quotes.read(sale_ids, since=reads.as_watermark(since), progress=progress)
 
     # -- writes (see writes.py) ------------------------------------------------------------
