@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sluice.datasets import DatasetStore
 from sluice.sync.dataflow import Dataflow
-from sluice.sync.index import PairIndex
+from sluice.sync.index import PairIndex, flow_datasets
 from sluice.sync.model import Plan
 
 ROLES = ("a", "b", "link", "agreed")
@@ -26,10 +26,6 @@ ROLES = ("a", "b", "link", "agreed")
 def flow_key(flow: Dataflow) -> str:
     """The declaration a cursor belongs to: other fields or policies make the old plans' verdicts void."""
     return hashlib.sha256(repr(flow).encode()).hexdigest()[:16]
-
-
-def datasets(flow: Dataflow) -> dict[str, str]:
-    return {"a": flow.a_dataset, "b": flow.b_dataset, "link": flow.link_dataset, "agreed": flow.agreed_dataset}
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,7 @@ class Cursor:
 
 def observe(store: DatasetStore, flow: Dataflow, pending: Iterable[str] = ()) -> Cursor:
     """The offsets a plan starts from (read before any row is): the cursor its commit will write."""
-    offsets = {role: store.last_offset(name) for role, name in datasets(flow).items()}
+    offsets = {role: store.last_offset(name) for role, name in flow_datasets(flow).items()}
     return Cursor(flow.name, offsets, tuple(sorted(set(pending))), flow_key(flow))
 
 
@@ -90,7 +86,7 @@ def moved_since(store: DatasetStore, flow: Dataflow, index: PairIndex, cursor: C
     the cursor (tombstones included); None when a dataset is behind the cursor (deleted or replaced)."""
     ids: set[str] = set()
     shop: set[str] = set()
-    for role, name in datasets(flow).items():
+    for role, name in flow_datasets(flow).items():
         since = cursor.offsets[role]
         last = store.last_offset(name) if store.exists(name) else -1
         if last < since:

@@ -46,6 +46,11 @@ CREATE INDEX IF NOT EXISTS keys_by_id ON keys (id);
 """
 
 
+def flow_datasets(flow: Dataflow) -> dict[str, str]:
+    """A flow's datasets by role: ``a`` and ``b`` the mapped sides, then its links and agreed state."""
+    return {"a": flow.a_dataset, "b": flow.b_dataset, "link": flow.link_dataset, "agreed": flow.agreed_dataset}
+
+
 def side_fields(row: dict[str, Any]) -> dict[str, Any]:
     """A mapped row's payload as flat fields (the metadata ``_*`` and ``sync_*`` columns left out)."""
     return flatten({k: v for k, v in row.items() if not k.startswith(("_", "sync_"))})
@@ -68,8 +73,7 @@ class PairIndex:
         self.store = store
         self.flow = flow
         self.path = path
-        self.datasets = {"a": flow.a_dataset, "b": flow.b_dataset, "link": flow.link_dataset}
-        self.datasets["agreed"] = flow.agreed_dataset
+        self.datasets = flow_datasets(flow)
         self.con = self._open()
 
     def _open(self) -> sqlite3.Connection:

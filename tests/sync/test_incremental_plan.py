@@ -241,7 +241,7 @@ LINKED_ELSEWHERE += [("edit", "a", 1, "email", "b@x.no"), SYNC, ("delete", "a", 
     history=[*RESTORED, ("remove", "b", 2, None, None), SYNC, ("edit", "a", 0, "city", "Oslo")],
     on_target_deleted="recreate",
 )
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     history=st.lists(EDITS, min_size=1, max_size=24),
     on_target_deleted=st.sampled_from(["close", "recreate"]),
