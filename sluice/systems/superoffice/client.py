@@ -249,7 +249,8 @@ class SuperOfficeClient(HttpClient):
         """A cheap full read: every key listed, carriers fetched only for keys not in ``held`` (key ->
         stored ``UpdatedDate``) or whose list row may have changed since ``since``; see ``full_scan``."""
         mark = reads.as_watermark(since)
-        assert mark is not None
+        if mark is None:
+            raise ValueError("a scan needs the watermark of the last successful read (else: read everything)")
         return full_scan.scan(self, entity(name), mark, held, progress)
 
     def read_products(
