@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import time
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -62,6 +63,14 @@ class FlowResult:
     ambiguities: list[dict[str, Any]] = field(default_factory=list)
     stranded: list[dict[str, Any]] = field(default_factory=list)
     """Edits that went nowhere because their link is closed (``a_id``, ``b_id``, ``fields``, ``reason``)."""
+    rows: int = 0
+    """Records the reconcile step loaded, both sides."""
+    seconds: float = 0.0
+    """How long the reconcile step (load, plan, breakers) took."""
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def writes(self) -> int:
@@ -70,6 +79,8 @@ class FlowResult:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["writes"] = self.writes
+        data["seconds"] = round(self.seconds, 3)
+        data["rows_per_second"] = round(self.rows_per_second, 1)
         return data
 
 
@@ -167,6 +178,8 @@ class FlowRunner:
         self.sinks = {"a": sink_a, "b": sink_b}
         self.state_dir = state_dir
         self.b_source = b_source
+        self.loaded = 0
+        """Records the last ``plan()`` loaded (both sides): the reconcile step's rows."""
 
     def plan(self) -> Plan:
         a = load_side(self.store, self.flow.a_dataset)
@@ -174,6 +187,7 @@ class FlowRunner:
         links = list(self.state.links.values())
         missing = {link.b_id for link in links if link.status == "active" and link.b_id not in b}
         unread = missing & _set_aside(self.store, self.b_source) if missing else set()
+        self.loaded = len(a) + len(b)
         return reconcile(self.flow, a, b, links, self.state.agreed, b_unread=unread)
 
     def run(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
@@ -187,9 +201,11 @@ class FlowRunner:
 
     def start(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
         """Plan, stop at a breaker before anything is sent, make matches and create intents durable, keep the plan."""
+        started = time.monotonic()
         plan = self._hold_back(self.plan())
         active = sum(1 for link in self.state.links.values() if link.status == "active")
         check_breakers(self.flow, plan, active, force)
+        seconds = time.monotonic() - started
         result = FlowResult(
             self.flow.name,
             dry_run,
@@ -207,6 +223,8 @@ class FlowRunner:
             ambiguities=[asdict(a) for a in plan.ambiguous],
             stranded=[asdict(s) for s in plan.stranded],
             sinks=[SinkResult(self.sinks["b"].name), SinkResult(self.sinks["a"].name)],
+            rows=self.loaded,
+            seconds=seconds,
         )
         if dry_run:
             return result
