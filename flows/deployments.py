@@ -49,7 +49,7 @@ def specs(schedules: Schedules) -> list[DeploymentSpec]:
         ),
         DeploymentSpec(
             FULL,
-            "Full sync: re-read everything, so deletes in the source systems are detected.",
+            "Full sync: list everything, so deletes are detected; fetch only what may have changed.",
             {"full": True, **base},
             cron=schedules.full_cron,
             timezone=schedules.timezone,

@@ -35,18 +35,19 @@ def open_project(project_dir: str | None) -> Project:
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], task_run_name="pull {dataset}")
-def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool) -> dict[str, Any]:
-    """One system × entity into its dataset (incremental by watermark unless ``full``)."""
+def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool, deep: bool = False) -> dict[str, Any]:
+    """One system × entity into its dataset (incremental by watermark unless ``full``; ``deep`` re-reads all)."""
     with open_project(project_dir) as project:
-        progress = PullProgress(dataset, expected_records(project, dataset, full))
-        result = project.pull(dataset, full=full, force=force, progress=progress)
+        progress = PullProgress(dataset, project.expected_records(dataset, full or deep))
+        result = project.pull(dataset, full=full, deep=deep, force=force, progress=progress)
         progress.finish(result.failed)
     stats = result.stats
     first, last = stats.first_offset, stats.last_offset
     appended = "nothing appended" if first is None else f"offsets {first}..{last}"
     get_run_logger().info(
-        "pulled %s (%s): read %d, new %d, changed %d, deleted %d, %s",
-        dataset, result.mode, result.read, stats.new, stats.changed, stats.deleted, appended,
+        "pulled %s (%s): read %d, kept %d, new %d, changed %d, deleted %d, %s; %.2fs, %.0f rows/s",
+        dataset, result.mode, result.read, result.kept, stats.new, stats.changed, stats.deleted, appended,
+        result.seconds, result.rows_per_second,
     )  # fmt: skip
     if result.failed:
         get_run_logger().warning(
@@ -56,25 +57,18 @@ def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool)
     return result.as_dict()
 
 
-def expected_records(project: Project, dataset: str, full: bool) -> int | None:
-    """What a pull will probably read, for its progress bar: a full pull re-reads the live records;
-    an incremental one reads an unknown few."""
-    exists = project.store.exists(dataset)
-    return project.store.info(dataset).live if exists and full else None
-
-
 @flow(name="pull-superoffice", flow_run_name="pull superoffice")
 def pull_superoffice(project_dir: str | None = None, datasets: list[str] | None = None, full: bool = False,
-                     force: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+                     force: bool = False, deep: bool = False) -> list[dict[str, Any]]:  # fmt: skip
     """The SuperOffice pulls, one task per entity."""
-    return [pull_dataset(project_dir, d, full, force) for d in datasets or []]
+    return [pull_dataset(project_dir, d, full, force, deep) for d in datasets or []]
 
 
 @flow(name="pull-customwebshop", flow_run_name="pull customwebshop")
 def pull_customwebshop(project_dir: str | None = None, datasets: list[str] | None = None, full: bool = False,
-                       force: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+                       force: bool = False, deep: bool = False) -> list[dict[str, Any]]:  # fmt: skip
     """The Customwebshop pulls, one task per resource."""
-    return [pull_dataset(project_dir, d, full, force) for d in datasets or []]
+    return [pull_dataset(project_dir, d, full, force, deep) for d in datasets or []]
 
 
 @task(task_run_name="run pipes")
@@ -87,7 +81,8 @@ def run_pipes(project_dir: str | None) -> list[dict[str, Any]]:
     for run in runs:
         stats = run.stats.as_dict() if run.stats else {}
         logger.info("pipe %s: %s", run.name, "skipped (inputs unchanged)" if run.skipped else stats)
-        rows.append({"pipe": run.name, "skipped": run.skipped, **stats})
+        rows.append({"pipe": run.name, "skipped": run.skipped, "rows": run.rows, "seconds": round(run.seconds, 3),
+                     "rows_per_second": round(run.rows_per_second, 1), **stats})  # fmt: skip
     return rows
 
 
@@ -169,28 +164,33 @@ def sync(
     dry_run: bool = False,
     force: bool = False,
     project_dir: str | None = None,
+    deep: bool = False,
 ) -> dict[str, Any]:
     """Pull, transform and push every enabled dataflow (or those named in ``flows``).
 
-    ``full`` re-reads everything (delete detection); ``dry_run`` computes and reports every delta
-    without sending a single write; ``force`` overrides the circuit breakers for an intended change.
+    ``full`` lists everything (delete detection) and fetches only what may have changed; ``deep`` also
+    re-reads every record; ``dry_run`` computes and reports every delta without sending a single write;
+    ``force`` overrides the circuit breakers for an intended change.
     """
     started = datetime.now(UTC).isoformat()
     with open_project(project_dir) as project, project.sync_lock():
         names = project.flow_names(flows)
-        return _sync(project_dir, names, full, dry_run, force, started)
+        return _sync(project_dir, names, full or deep, dry_run, force, started, deep)
 
 
-def _sync(project_dir: str | None, names: list[str], full: bool, dry_run: bool, force: bool, started: str) -> dict:
+def _sync(
+    project_dir: str | None, names: list[str], full: bool, dry_run: bool, force: bool, started: str, deep: bool = False
+) -> dict:
     """The flow's body, run while the project's sync lock is held (the deployments never interleave)."""
     datasets = list(dict.fromkeys(d for n in names for d in FLOW_SOURCES[n]))
     by_system = {s: [d for d in datasets if SYSTEM_OF[d] == s] for s in ("superoffice", "customwebshop")}
-    pulls = pull_superoffice(project_dir, by_system["superoffice"], full, force)
-    pulls += pull_customwebshop(project_dir, by_system["customwebshop"], full, force)
+    pulls = pull_superoffice(project_dir, by_system["superoffice"], full, force, deep)
+    pulls += pull_customwebshop(project_dir, by_system["customwebshop"], full, force, deep)
     pipes = run_pipes(project_dir)
     results = [push_flow(project_dir, name, dry_run, force) for name in names]
     issues = list_issues(project_dir, names, started)
-    summary = {"full": full, "dry_run": dry_run, "pulls": pulls, "pipes": pipes, "flows": results, "issues": issues}
+    summary = {"full": full, "deep": deep, "dry_run": dry_run, "pulls": pulls, "pipes": pipes, "flows": results,
+               "issues": issues}  # fmt: skip
     publish_artifacts(summary)
     return summary
 
@@ -199,16 +199,20 @@ def summary_rows(summary: dict[str, Any]) -> tuple[list[dict[str, Any]], list[di
     """The run's counts as two tables: per dataset (pulls and pipes) and per sink."""
     datasets = [
         {"dataset": p["dataset"], "step": f"pull ({p['mode']})", "new": p["new"], "changed": p["changed"],
-         "deleted": p["deleted"], "unchanged": p["unchanged"], "failed": p.get("failed", 0)}
+         "deleted": p["deleted"], "unchanged": p["unchanged"], "failed": p.get("failed", 0), "kept": p.get("kept", 0),
+         "seconds": p.get("seconds", 0.0), "rows_per_second": p.get("rows_per_second", 0.0)}
         for p in summary["pulls"]
     ] + [
         {"dataset": p["pipe"], "step": "pipe (skipped)" if p["skipped"] else "pipe", "new": p.get("new", 0),
-         "changed": p.get("changed", 0), "deleted": p.get("deleted", 0), "unchanged": p.get("unchanged", 0)}
+         "changed": p.get("changed", 0), "deleted": p.get("deleted", 0), "unchanged": p.get("unchanged", 0),
+         "seconds": p.get("seconds", 0.0), "rows_per_second": p.get("rows_per_second", 0.0)}
         for p in summary["pipes"]
     ]  # fmt: skip
     sinks = [
         {"flow": f["flow"], "sink": s["sink"], "created": s["created"], "updated": s["updated"],
-         "deactivated": s["deactivated"], "failed": s["failed"], "dead_lettered": s["dead_lettered"]}
+         "deactivated": s["deactivated"], "failed": s["failed"], "dead_lettered": s["dead_lettered"],
+         "reconciled": f.get("rows", 0), "reconcile_seconds": f.get("seconds", 0.0),
+         "reconcile_rows_per_second": f.get("rows_per_second", 0.0)}
         for f in summary["flows"] for s in f["sinks"]
     ]  # fmt: skip
     return datasets, sinks
@@ -232,7 +236,7 @@ def publish_artifacts(summary: dict[str, Any]) -> None:
 def run_mode(summary: dict[str, Any]) -> str:
     """The run's mode as an operator scanning the artifact history needs it: "Incremental sync" or
     "Full sync", and "dry run" only when nothing was sent."""
-    mode = "Full sync" if summary["full"] else "Incremental sync"
+    mode = "Deep sync" if summary.get("deep") else "Full sync" if summary["full"] else "Incremental sync"
     return f"{mode}, dry run" if summary["dry_run"] else mode
 
 

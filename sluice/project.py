@@ -52,6 +52,9 @@ class SyncBusyError(SluiceError):
     """Another sync of the same dataset root holds the sync lock."""
 
 
+PullWatcher = Callable[[str, int | None], Callable[[int], None]]
+"""``watcher(dataset, expected)`` -> the ``progress(n)`` one pull calls as records arrive."""
+
 FLOW_SOURCES = {"contact_customer": ("superoffice_contact", "customwebshop_customer")}
 """The raw datasets each flow pulls before its pipes run."""
 
@@ -73,6 +76,7 @@ class SyncReport:
     pull_errors: dict[str, str] = field(default_factory=dict)
     skipped_flows: list[str] = field(default_factory=list)
     pull_failures: list[PullFailed] = field(default_factory=list, repr=False)
+    deep: bool = False
 
     def incomplete(self) -> PullFailed | None:
         """One error for the reads that failed as a whole (the first one's cause chained), or None: a front
@@ -94,7 +98,8 @@ class SyncReport:
         """Per-dataset counts: pulled datasets and pipe outputs."""
         rows = [
             {"dataset": p.dataset, "step": f"pull ({p.mode})", "new": p.stats.new, "changed": p.stats.changed,
-             "deleted": p.stats.deleted, "unchanged": p.stats.unchanged, "failed": p.failed}
+             "deleted": p.stats.deleted, "unchanged": p.stats.unchanged, "failed": p.failed, "kept": p.kept,
+             "seconds": round(p.seconds, 3), "rows_per_second": round(p.rows_per_second, 1)}
             for p in self.pulls
         ]  # fmt: skip
         for run in self.pipes:
@@ -102,7 +107,8 @@ class SyncReport:
             rows.append(
                 {"dataset": run.name, "step": "pipe (skipped)" if run.skipped else "pipe",
                  "new": s.new if s else 0, "changed": s.changed if s else 0,
-                 "deleted": s.deleted if s else 0, "unchanged": s.unchanged if s else 0}
+                 "deleted": s.deleted if s else 0, "unchanged": s.unchanged if s else 0,
+                 "seconds": round(run.seconds, 3), "rows_per_second": round(run.rows_per_second, 1)}
             )  # fmt: skip
         return rows
 
@@ -210,6 +216,8 @@ class Project:
                 lambda since: self.superoffice.read(
                     "contact", superoffice.Watermark.parse(since) if since else None, progress=progress
                 ),
+                scan=lambda since, held: self.superoffice.scan("contact", since, held, progress=progress),
+                stamp="UpdatedDate",
             ),
             "customwebshop_customer": Source(
                 "customwebshop", "customers", "customwebshop_customer", "id", "customwebshop-customer",
@@ -265,12 +273,18 @@ class Project:
     # -- the operations every front end calls --------------------------------------------------
 
     def pull(
-        self, dataset: str, *, full: bool = False, force: bool = False, progress: Callable[[int], None] | None = None
+        self,
+        dataset: str,
+        *,
+        full: bool = False,
+        deep: bool = False,
+        force: bool = False,
+        progress: Callable[[int], None] | None = None,
     ) -> PullResult:
         sources = self.sources(progress)
         if dataset not in sources:
             raise ConfigError(f"unknown source dataset {dataset!r}; known: {sorted(sources)}")
-        return pull(self.store, sources[dataset], self.watermarks, full=full, force=force)
+        return pull(self.store, sources[dataset], self.watermarks, full=full, deep=deep, force=force)
 
     def run_pipes(self, names: list[str] | None = None, *, force: bool = False) -> list[PipeRun]:
         return self.pipes.run(names, force=force)
@@ -292,16 +306,33 @@ class Project:
         return self.runner(name).finish()
 
     def sync(
-        self, *, full: bool = False, flows: list[str] | None = None, dry_run: bool = False, force: bool = False
+        self,
+        *,
+        full: bool = False,
+        flows: list[str] | None = None,
+        dry_run: bool = False,
+        force: bool = False,
+        deep: bool = False,
+        progress: PullWatcher | None = None,
     ) -> SyncReport:
-        """Pull what the flows need, run the pipes, push each flow's deltas."""
+        """Pull what the flows need, run the pipes, push each flow's deltas. ``deep``: a full pull that
+        re-reads every record; ``progress(dataset, expected)`` gives each pull its ``progress(n)``."""
         names = self.flow_names(flows)
         with self.sync_lock():
-            return self._sync(names, full=full, dry_run=dry_run, force=force)
+            return self._sync(names, full=full, dry_run=dry_run, force=force, deep=deep, progress=progress)
 
-    def _sync(self, names: list[str], *, full: bool, dry_run: bool, force: bool) -> SyncReport:
-        report = SyncReport(datetime.now(UTC).isoformat(timespec="seconds"), full, dry_run)
-        self._pull_sources(report, names, full=full, force=force)
+    def _sync(
+        self,
+        names: list[str],
+        *,
+        full: bool,
+        dry_run: bool,
+        force: bool,
+        deep: bool = False,
+        progress: PullWatcher | None = None,
+    ) -> SyncReport:
+        report = SyncReport(datetime.now(UTC).isoformat(timespec="seconds"), full or deep, dry_run, deep=deep)
+        self._pull_sources(report, names, full=full, force=force, deep=deep, progress=progress)
         if any(not self.store.exists(d) for d in report.pull_errors):  # never pulled: the pipes cannot run
             report.skipped_flows = list(names)
         else:
@@ -310,19 +341,27 @@ class Project:
                 if set(FLOW_SOURCES[name]) & set(report.pull_errors):
                     report.skipped_flows.append(name)  # its data is stale: pushing it could undo newer edits
                 else:
-                    report.flows.append(self.sync_flow(name, dry_run=dry_run, force=force, full=full))
+                    report.flows.append(self.sync_flow(name, dry_run=dry_run, force=force, full=full or deep))
         report.finished = datetime.now(UTC).isoformat(timespec="seconds")
         return report
 
-    def _pull_sources(self, report: SyncReport, names: list[str], *, full: bool, force: bool) -> None:
+    def _pull_sources(
+        self, report: SyncReport, names: list[str], *, full: bool, force: bool, deep: bool, progress: PullWatcher | None
+    ) -> None:
         """Pull every dataset the flows need; a read that fails as a whole is reported and the others go on."""
         for dataset in dict.fromkeys(d for n in names for d in FLOW_SOURCES[n]):
+            watch = progress(dataset, self.expected_records(dataset, full or deep)) if progress else None
             try:
-                report.pulls.append(self.pull(dataset, full=full, force=force))
+                report.pulls.append(self.pull(dataset, full=full, deep=deep, force=force, progress=watch))
             except PullFailed as exc:
                 log.info("%s", exc)  # the report carries it; front ends show it once
                 report.pull_errors[dataset] = str(exc)
                 report.pull_failures.append(exc)
+
+    def expected_records(self, dataset: str, full: bool) -> int | None:
+        """What a pull will probably go through, for its progress bar: a full pull lists the live records;
+        an incremental one reads an unknown few."""
+        return self.store.info(dataset).live if full and self.store.exists(dataset) else None
 
     def retry_dead_letters(self, flow: str | None = None) -> list[FlowResult]:
         """Replay the flows that hold dead letters now, back-off or not: pull what changed (a fix made at the

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from sluice.cli.console import console
 from sluice.cli.failures import remember_root
+from sluice.cli.pull_progress import pull_progress
 from sluice.project import Project, SyncReport
 
 PROJECT = typer.Option(Path("."), "--project", envvar="SLUICE_PROJECT", help="Folder holding sluice.toml and pipes/.")
@@ -37,7 +38,10 @@ def project(path: Path, root: Path | None) -> Iterator[Project]:
 
 
 def sync(
-    full: bool = typer.Option(False, "--full", help="Re-read everything (detects deletes) instead of what changed."),
+    full: bool = typer.Option(
+        False, "--full", help="List everything (detects deletes), fetching only what may have changed."
+    ),
+    deep: bool = typer.Option(False, "--deep", help="A full sync that re-reads every record, changed or not."),
     flows: list[str] = typer.Option(None, "--flow", help="Only these dataflows (repeatable); default: all enabled."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Compute and report every delta; send no write."),
     force: bool = typer.Option(False, "--force", help="Override the circuit breakers for an intended large change."),
@@ -46,8 +50,8 @@ def sync(
     as_json: bool = AS_JSON,
 ) -> None:
     """Run one sync against the configured systems (sluice.toml + SLUICE_* environment variables)."""
-    with project(project_dir, root) as proj:
-        report = proj.sync(full=full, flows=flows or None, dry_run=dry_run, force=force)
+    with project(project_dir, root) as proj, pull_progress(console(stderr=True)) as progress:
+        report = proj.sync(full=full, deep=deep, flows=flows or None, dry_run=dry_run, force=force, progress=progress)
     if as_json:
         typer.echo(json.dumps(report_dict(report), indent=2, default=str))
     else:
@@ -62,6 +66,7 @@ def report_dict(report: SyncReport) -> dict[str, Any]:
         "started": report.started,
         "finished": report.finished,
         "full": report.full,
+        "deep": report.deep,
         "dry_run": report.dry_run,
         "pull_errors": report.pull_errors,
         "skipped_flows": report.skipped_flows,
@@ -85,10 +90,11 @@ def render_rows(
 ) -> None:
     """The tables ``make demo`` and ``sluice sync`` print: what moved per dataset and per sink."""
     prefix = f"{title}: " if title else ""
-    table = Table("dataset", "step", "new", "changed", "deleted", "unchanged", "failed", title=f"{prefix}datasets")
+    table = Table("dataset", "step", "new", "changed", "deleted", "unchanged", "failed", "kept", "seconds", "rows/s",
+                  title=f"{prefix}datasets")  # fmt: skip
     for row in datasets:
-        counts = (str(row.get(k, 0)) for k in ("new", "changed", "deleted", "unchanged", "failed"))
-        table.add_row(row["dataset"], row["step"], *counts)
+        counts = (str(row.get(k, 0)) for k in ("new", "changed", "deleted", "unchanged", "failed", "kept"))
+        table.add_row(row["dataset"], row["step"], *counts, *timing(row))
     console.print(table)
     sent = "writes (dry run: nothing sent)" if dry_run else "writes"
     table = Table("flow", "sink", "created", "updated", "deactivated", "failed", "dead letters", title=prefix + sent)
@@ -101,10 +107,19 @@ def render_rows(
             f"[bold]{f['flow']}[/bold]: matched {f['matched']}, conflicts {f['conflicts']} ({f['new_conflicts']} new), "
             f"ambiguous {f['ambiguous']}, dead letters {f['dead_letters']}, closed links {f['closed_links']}"
             f", reopened {f.get('reopened_links', 0)}, recreated {f.get('recreates', 0)}"
+            f"; reconciled {f.get('rows', 0)} records in {f.get('seconds', 0):.2f}s "
+            f"({f.get('rows_per_second', 0):,.0f} rows/s)"
         )
         if f.get("stranded"):
             ids = ", ".join(f"superoffice {s['a_id']} (shop {s['b_id']}: {s['reason']})" for s in f["stranded"])
             console.print(f"{f['flow']}: {len(f['stranded'])} edits went nowhere, their link is closed: {ids}")
+
+
+def timing(row: dict[str, Any]) -> tuple[str, str]:
+    """A step's seconds and rows/s as the table shows them (blank when the step was not timed)."""
+    if "seconds" not in row:
+        return "", ""
+    return f"{row['seconds']:.2f}", f"{row.get('rows_per_second', 0):,.0f}"
 
 
 @deadletters_app.command("list")

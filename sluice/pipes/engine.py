@@ -54,6 +54,11 @@ class PipeRun:
     rows: int = 0  # rows the query returned
     stats: WriteStats | None = None
 
+    @property
+    def rows_per_second(self) -> float:
+        """The query's rows per second of the whole step (query, checks and write); 0 when skipped."""
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
 
 Progress = Callable[[PipeRun], None]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,14 @@ class FlowResult:
     ambiguities: list[dict[str, Any]] = field(default_factory=list)
     stranded: list[dict[str, Any]] = field(default_factory=list)
     """Edits that went nowhere because their link is closed (``a_id``, ``b_id``, ``fields``, ``reason``)."""
+    rows: int = 0
+    """Records the reconcile step loaded, both sides."""
+    seconds: float = 0.0
+    """How long the reconcile step (load, plan, breakers) took."""
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
 
     @property
     def writes(self) -> int:
@@ -74,6 +83,8 @@ class FlowResult:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["writes"] = self.writes
+        data["seconds"] = round(self.seconds, 3)
+        data["rows_per_second"] = round(self.rows_per_second, 1)
         return data
 
 
@@ -162,6 +173,8 @@ class FlowRunner:
         """Reconcile every pair, not only those that moved since the last commit (``--full``)."""
         self.reconciled = 0
         """Pairs the last plan looked at (all of them on a full reconcile)."""
+        self.loaded = 0
+        """Records the last ``plan()`` loaded (both sides): the reconcile step's rows."""
 
     def plan(self) -> Plan:
         return self._reconcile()[0]
@@ -175,6 +188,7 @@ class FlowRunner:
         self.reconciled = len(scope.a.keys() | {link.a_id for link in scope.links})
         missing = {link.b_id for link in scope.links if link.status == "active" and link.b_id not in scope.b}
         unread = missing & _set_aside(self.store, self.b_source) if missing else set()
+        self.loaded = len(scope.a) + len(scope.b)
         plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed, b_unread=unread)
         waiting = {link.a_id for link in scope.links if link.status == "active" and link.b_id in unread}
         return plan, replace(seen, pending=tuple(sorted(touched(plan) | waiting)))
@@ -202,10 +216,12 @@ class FlowRunner:
 
     def start(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
         """Plan, stop at a breaker before anything is sent, make matches and create intents durable, keep the plan."""
+        started = time.monotonic()
         plan, cursor = self._reconcile()
         plan = self._hold_back(plan)
         active = self.state.active_links()
         check_breakers(self.flow, plan, active, force)
+        seconds = time.monotonic() - started
         result = FlowResult(
             self.flow.name,
             dry_run,
@@ -224,6 +240,8 @@ class FlowRunner:
             ambiguities=[asdict(a) for a in plan.ambiguous],
             stranded=[asdict(s) for s in plan.stranded],
             sinks=[SinkResult(self.sinks["b"].name), SinkResult(self.sinks["a"].name)],
+            rows=self.loaded,
+            seconds=seconds,
         )
         if dry_run:
             return result

@@ -7,8 +7,10 @@ fetched or typed is set aside, not a stop: a dead letter (flow ``pull``, target 
 its id, never its values, and lasts until a read no longer fails on it. A full pull
 (``full=True``, or one without a watermark) also tombstones what the source no longer returns, but
 never an id it set aside, behind the dataset's circuit breaker: a source that suddenly returns
-nothing wipes nothing. A read that fails as a whole (a list page, the credentials) raises
-``PullFailed`` and writes nothing.
+nothing wipes nothing. A source with a ``scan`` makes a full pull cheap: it lists every key and
+fetches only those the dataset does not hold or that may have changed since the stored watermark,
+and the keys it vouched for are kept, not tombstoned; ``deep`` re-reads every record instead. A read
+that fails as a whole (a list page, the credentials) raises ``PullFailed`` and writes nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +28,7 @@ import pyarrow as pa
 
 from sluice.datasets import DatasetStore, WriteStats
 from sluice.datasets.batch import fit_rows
+from sluice.datasets.hashing import quote_ident
 from sluice.errors import ApiError, SluiceError
 from sluice.sync.state import DeadLetter, load_dead_letters, now, replace_dead_letters
 
@@ -78,12 +82,20 @@ class Source:
     """``read(None)`` reads everything; ``read(watermark)`` what changed since it."""
     prepare: Callable[[dict[str, Any]], dict[str, Any]] = drop_empty_objects
     """Turns one record into a dataset row."""
+    scan: Callable[[str, dict[Any, Any]], ReadStream] | None = None
+    """A cheap full read, ``scan(watermark, held)``: ``held`` maps each key the dataset holds to its
+    ``stamp`` value; the stream's ``kept`` names the keys it listed but did not fetch (unchanged).
+    None: a full pull is ``read(None)`` (already cheap, or nothing cheaper exists)."""
+    stamp: str | None = None
+    """The dataset column with each record's change time at the source (handed to ``scan``)."""
 
 
 @dataclass(frozen=True)
 class PullResult:
     """One pull: ``read`` records arrived; ``unread`` were listed but could not be fetched; ``rejected``
-    arrived but could not be typed. ``watermark`` is the one stored (the old one when anything failed)."""
+    arrived but could not be typed; ``kept`` were listed by a cheap full pull and not fetched (unchanged).
+    ``watermark`` is the one stored (the old one when anything failed). ``mode``: ``incremental``,
+    ``full`` or ``deep`` (every record re-read although a cheap full pull was possible)."""
 
     system: str
     entity: str
@@ -94,10 +106,21 @@ class PullResult:
     watermark: str | None
     unread: int = 0
     rejected: int = 0
+    kept: int = 0
+    seconds: float = 0.0
 
     @property
     def failed(self) -> int:
         return self.unread + self.rejected
+
+    @property
+    def rows(self) -> int:
+        """The records this pull went through: those it read, and those it listed and kept."""
+        return self.read + self.kept
+
+    @property
+    def rows_per_second(self) -> float:
+        return rate(self.rows, self.seconds)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -110,8 +133,16 @@ class PullResult:
             "rejected": self.rejected,
             "failed": self.failed,
             "watermark": self.watermark,
+            "kept": self.kept,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows_per_second, 1),
             **self.stats.as_dict(),
         }
+
+
+def rate(rows: int, seconds: float) -> float:
+    """Rows per second; 0 when nothing was timed."""
+    return rows / seconds if seconds > 0 else 0.0
 
 
 class Watermarks:
@@ -157,21 +188,33 @@ class _Failure:
 
 
 def pull(
-    store: DatasetStore, source: Source, watermarks: Watermarks, *, full: bool = False, force: bool = False
+    store: DatasetStore,
+    source: Source,
+    watermarks: Watermarks,
+    *,
+    full: bool = False,
+    deep: bool = False,
+    force: bool = False,
 ) -> PullResult:
     """Read the source (all of it, or since its watermark) into its dataset; store the new watermark
-    unless a record failed; replace the dataset's pull dead letters with this read's failures."""
-    since = None if full or not store.exists(source.dataset) else watermarks.get(source.dataset)
-    stream, records = _read(source, since)
+    unless a record failed; replace the dataset's pull dead letters with this read's failures.
+
+    ``full`` lists everything and tombstones what is gone, cheaply where the source can scan; ``deep``
+    is a full pull that re-reads every record."""
+    started = time.monotonic()
+    stored = watermarks.get(source.dataset) if store.exists(source.dataset) else None
+    since = None if full or deep else stored
+    stream, records = _read(source, _opener(store, source, since, stored, deep))
     unread = [
         _Failure(_id(source, key), key, "read", exc.status, str(exc)[:1000])
         for key, exc in (getattr(stream, "failed", None) or {}).items()
     ]
+    kept = frozenset(_id(source, key) for key in getattr(stream, "kept", None) or ())
     rows, rejected = _typed(store, source, records)
     failures = unread + rejected
     stats = store.write(
         source.dataset, rows, key=source.key, id_prefix=source.id_prefix, full=since is None, force=force,
-        spare=frozenset(f.id for f in failures),
+        spare=kept | frozenset(f.id for f in failures),
     )  # fmt: skip
     if failures:
         mark = watermarks.get(source.dataset)  # held: the next run re-reads what failed
@@ -179,22 +222,46 @@ def pull(
         mark = None if stream.watermark is None else str(stream.watermark)
         watermarks.set(source.dataset, mark)
     _record_failures(store, source, failures)
+    mode = "incremental" if since is not None else "deep" if deep and source.scan is not None else "full"
     return PullResult(
-        source.system, source.entity, source.dataset, "full" if since is None else "incremental",
-        len(records), stats, mark, unread=len(unread), rejected=len(rejected),
+        source.system, source.entity, source.dataset, mode, len(records), stats, mark,
+        unread=len(unread), rejected=len(rejected), kept=len(kept), seconds=time.monotonic() - started,
     )  # fmt: skip
 
 
-def _read(source: Source, since: str | None) -> tuple[ReadStream, list[dict[str, Any]]]:
-    """The stream and its prepared records; a read that breaks off as a whole raises ``PullFailed``."""
+def _opener(
+    store: DatasetStore, source: Source, since: str | None, stored: str | None, deep: bool
+) -> Callable[[], ReadStream]:
+    """How this pull reads: since the watermark; a scan (a full pull the watermark and the dataset
+    make cheap); or everything (deep, the first pull, a source without a scan)."""
+    scan = source.scan
+    if since is None and not deep and stored is not None and scan is not None:
+        return lambda: scan(stored, _held(store, source))
+    return lambda: source.read(since)
+
+
+def _read(source: Source, start: Callable[[], ReadStream]) -> tuple[ReadStream, list[dict[str, Any]]]:
+    """The stream ``start()`` opens and its prepared records; a read that breaks off as a whole raises
+    ``PullFailed``."""
     try:
-        stream = source.read(since)
+        stream = start()
         return stream, [source.prepare(r) for r in stream]
     except ApiError as exc:
         raise PullFailed(
             f"pull {source.dataset} failed: {exc}; nothing was written, the next run reads it again",
             source.dataset,
         ) from exc
+
+
+def _held(store: DatasetStore, source: Source) -> dict[Any, Any]:
+    """Each live record's key and ``stamp`` value, for a scan; a record with a pull dead letter is left
+    out, so the scan fetches it again whatever its list row says."""
+    stamp = quote_ident(source.stamp) if source.stamp and source.stamp in store.columns(source.dataset) else "NULL"
+    rows = store.current(source.dataset).query(
+        "c", f"SELECT {quote_ident(source.key)}, {stamp} FROM c WHERE {quote_ident(source.key)} IS NOT NULL"
+    )
+    failed = {d.a_id for d in load_dead_letters(store, PULL) if d.target == source.dataset}
+    return {key: value for key, value in rows.fetchall() if _id(source, key) not in failed}
 
 
 def _id(source: Source, key: Any) -> str:

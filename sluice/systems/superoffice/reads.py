@@ -58,7 +58,7 @@ def read(
     return result
 
 
-def _clock(result: ReadResult) -> Any:
+def clock(result: ReadResult) -> Any:
     """An ``on_response`` hook stamping the result with the server clock of its first list page."""
 
     def on_response(response: requests.Response) -> None:
@@ -68,7 +68,7 @@ def _clock(result: ReadResult) -> Any:
 
 
 def _full(client: SuperOfficeClient, e: Entity, result: ReadResult, progress: Progress | None) -> Iterator[dict]:
-    rows = client.list_rows(e.path, e.list_key, (e.list_key,), filter=e.list_filter, on_response=_clock(result))
+    rows = client.list_rows(e.path, e.list_key, (e.list_key,), filter=e.list_filter, on_response=clock(result))
     yield from client.carriers(e, (row_key(r, e.list_key) for r in rows), progress, failed=result.failed)
 
 
@@ -92,7 +92,7 @@ def _dynamic_keys(client: SuperOfficeClient, e: Entity, since: Watermark, result
         e.dynamic_key_column,
         (e.dynamic_key_column, e.dynamic_updated_column),
         filter=all_of(time_after(e.dynamic_updated_column, since.updated), e.dynamic_filter),
-        on_response=_clock(result),
+        on_response=clock(result),
     )
     try:
         first = next(rows, None)
@@ -122,7 +122,7 @@ def _date_keys(client: SuperOfficeClient, e: Entity, since: Watermark, result: R
         e.list_key,
         (e.list_key, e.updated_column),
         filter=all_of(date_after(e.updated_column, day_before), e.list_filter),
-        on_response=_clock(result),
+        on_response=clock(result),
     )
     for row in rows:
         yield row_key(row, e.list_key)

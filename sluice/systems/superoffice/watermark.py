@@ -86,8 +86,10 @@ class ReadResult:
 
     ``mode`` says how the rows were found: ``full`` (every record), ``dynamic``
     (``Archive/Dynamic`` ``afterTime``, exact) or ``date`` (date-only ``updatedDate``
-    with the boundary day re-read and repeats dropped). ``failed`` holds the listed records whose
-    carrier could not be fetched (after retries), by key: the read goes on without them."""
+    with the boundary day re-read and repeats dropped) or ``scan`` (every key listed, only what may
+    have changed fetched; ``kept`` holds the keys listed and not fetched, see ``full_scan.py``).
+    ``failed`` holds the listed records whose carrier could not be fetched (after retries), by key:
+    the read goes on without them."""
 
     entity: str
     records: Iterator[dict[str, Any]] = field(repr=False)
@@ -95,6 +97,7 @@ class ReadResult:
     mode: str = "full"
     count: int = 0
     failed: dict[int, ApiError] = field(default_factory=dict, repr=False)
+    kept: set[int] = field(default_factory=set, repr=False)
     _watermark: Watermark | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
