@@ -108,14 +108,19 @@ class PairIndex:
         for role, dataset in self.datasets.items():
             self._catch_up(role, dataset)
 
+    def _tag(self, role: str, dataset: str) -> str:
+        """What a role's rows were built from: the dataset, and for the shop side the flow's match keys too."""
+        return dataset if role != "b" else f"{dataset}|{','.join(key_name(k) for k in self.flow.match_keys)}"
+
     def _catch_up(self, role: str, dataset: str) -> None:
         row = self.con.execute('SELECT dataset, "offset" FROM covered WHERE role = ?', (role,)).fetchone()
-        covered = row[1] if row and row[0] == dataset else -1
+        tag = self._tag(role, dataset)
+        covered = row[1] if row and row[0] == tag else -1
         last = self.store.last_offset(dataset) if self.store.exists(dataset) else -1
         if last == covered:
             return
         with self._transaction():
-            fresh = last < covered or covered < 0
+            fresh = last < covered or covered < 0  # (another tag: covered is -1)
             if fresh:  # first build, or the dataset was replaced: start over
                 self._clear(role)
                 covered = -1
@@ -124,7 +129,7 @@ class PairIndex:
                 for batch in changes.to_batches(BATCH):
                     self._apply(role, pa.Table.from_batches([batch]).to_pylist(), fresh)
             self.con.execute(
-                'INSERT OR REPLACE INTO covered (role, dataset, "offset") VALUES (?, ?, ?)', (role, dataset, last)
+                'INSERT OR REPLACE INTO covered (role, dataset, "offset") VALUES (?, ?, ?)', (role, tag, last)
             )
 
     @contextlib.contextmanager

@@ -8,11 +8,13 @@ Real store, real Parquet, real SQLite index; the two systems are kept in dataset
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sluice.sync.changes import load_cursor
+from sluice.sync.dataflow import MatchKey
 from tests.sync.test_incremental_plan import World, comparable, reference_plan
 
 CONTACTS = 30
@@ -105,3 +107,14 @@ def test_full_merges_only_the_pairs_it_cannot_prove_settled(world: World) -> Non
     plan = runner.plan()
     assert runner.reconciled == 1
     assert [(c.target, c.a_id, c.fields) for c in plan.changes] == [("b", "4", {"company_name": "Company 4"})]
+
+
+def test_the_index_learns_new_match_keys_when_the_flow_declares_them(world: World) -> None:
+    world.b.touch("0", company_name="Shop Own AS", email="shop@x.no")
+    world.b.write()
+    world.a.touch("50", company_name="Shop Own AS", email="crm@x.no")
+    world.a.write()
+    assert [c.op for c in world.runner().plan().changes] == ["create"]  # no e-mail in common
+    world.flow = replace(world.flow, match_keys=(MatchKey("company_name"),))
+    plan = world.runner().plan()
+    assert [(link.a_id, link.b_id, link.how) for link in plan.new_links] == [("50", "0", "matched")]
