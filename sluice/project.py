@@ -293,9 +293,10 @@ class Project:
         """One flow's whole push: plan (every pair when ``full``), the shop sink, the SuperOffice sink, commit."""
         return self.runner(name, full=full).run(dry_run=dry_run, force=force)
 
-    def plan_flow(self, name: str, *, dry_run: bool = False, force: bool = False) -> FlowResult:
-        """Reconcile and check the breakers; the plan waits on disk for ``push_sink`` and ``commit_flow``."""
-        return self.runner(name).start(dry_run=dry_run, force=force)
+    def plan_flow(self, name: str, *, dry_run: bool = False, force: bool = False, full: bool = False) -> FlowResult:
+        """Reconcile (every pair when ``full``) and check the breakers; the plan waits on disk for ``push_sink``
+        and ``commit_flow``."""
+        return self.runner(name, full=full).start(dry_run=dry_run, force=force)
 
     def push_sink(self, name: str, target: str) -> SinkResult:
         """Send the planned changes of one sink (``"b"``: the shop, ``"a"``: SuperOffice)."""

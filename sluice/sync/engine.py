@@ -183,27 +183,29 @@ class FlowRunner:
         """The plan for the pairs to reconcile, and the cursor its commit writes (the offsets seen first)."""
         seen = observe(self.store, self.flow)
         self.state.index.catch_up()
-        ids = self._to_reconcile(load_cursor(self._cursor_path(), self.flow))
+        ids, compared = self._to_reconcile(load_cursor(self._cursor_path(), self.flow))
         scope = load_scope(self.state.index, self.flow, ids)
         self.reconciled = len(scope.a.keys() | {link.a_id for link in scope.links})
         missing = {link.b_id for link in scope.links if link.status == "active" and link.b_id not in scope.b}
         unread = missing & _set_aside(self.store, self.b_source) if missing else set()
-        self.loaded = len(scope.a) + len(scope.b)
+        self.loaded = max(compared, len(scope.a) + len(scope.b))
         plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed, b_unread=unread)
         waiting = {link.a_id for link in scope.links if link.status == "active" and link.b_id in unread}
         return plan, replace(seen, pending=tuple(sorted(touched(plan) | waiting)))
 
-    def _to_reconcile(self, cursor: Cursor | None) -> set[str]:
+    def _to_reconcile(self, cursor: Cursor | None) -> tuple[set[str], int]:
         """What moved since the committed cursor plus its pending pairs, dead letters and create intents; on a
-        full reconcile (or without a usable cursor) every pair the vectorised comparison cannot prove settled."""
+        full reconcile (or without a usable cursor) every pair the vectorised comparison cannot prove settled.
+        Also the records the comparison went through (both sides; none on an incremental run)."""
         moved = None if self.full or cursor is None else moved_since(self.store, self.flow, self.state.index, cursor)
         if moved is None:
-            unsettled = unsettled_ids(self.store, self.flow)
             index = self.state.index
-            return unsettled if unsettled is not None else set(index.ids("a")) | set(index.link_ids())
+            unsettled = unsettled_ids(self.store, self.flow)
+            ids = unsettled if unsettled is not None else set(index.ids("a")) | set(index.link_ids())
+            return ids, index.count("a") + index.count("b")
         assert cursor is not None
         letters = {d.a_id for d in load_dead_letters(self.store, self.flow.name)}
-        return moved | set(cursor.pending) | letters | self.state.pending_intents()
+        return moved | set(cursor.pending) | letters | self.state.pending_intents(), 0
 
     def run(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
         """All three steps in one go (the CLI and ``Project.sync``)."""

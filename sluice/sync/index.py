@@ -221,6 +221,9 @@ class PairIndex:
         """Every id of a row role (``a``, ``b``, ``agreed``): for a full reconcile and for tests, not per run."""
         return [id_ for (id_,) in self.con.execute("SELECT id FROM rows WHERE role = ? ORDER BY id", (role,))]
 
+    def count(self, role: str) -> int:
+        return self.con.execute("SELECT count(*) FROM rows WHERE role = ?", (role,)).fetchone()[0]
+
     def agreed_ids(self) -> list[str]:
         return self.ids("agreed")
 
