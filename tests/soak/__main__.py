@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import time
@@ -33,7 +32,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for name in [n for n in os.environ if n.startswith("SLUICE_")]:  # the campaign's systems only
         del os.environ[name]
-    logging.getLogger("uvicorn.error").addFilter(lambda record: not record.exc_info)  # dropped answers: the point
     options = Options(flows=tuple(args.flow or ADAPTERS), features=DEFAULT_FEATURES | set(args.feature))
     started = time.monotonic()
     figures = run_campaign(range(args.seed, args.seed + args.scenarios), options, progress=not args.quiet)

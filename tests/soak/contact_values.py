@@ -148,9 +148,9 @@ def set_contact_field(contact: dict[str, Any], name: str, value: Any, rng: rando
         contact["Country"] = {"CountryId": COUNTRIES[value], "TwoLetterISOCountry": value}
     else:
         prefix, part = name.split(".")
-        address = contact.setdefault("Address", {}) or {}
-        contact["Address"] = address
-        address.setdefault(ADDRESSES[prefix], {})[ADDRESS[part]] = value or ""
+        address = contact["Address"] = contact.get("Address") or {}
+        lines = address[ADDRESSES[prefix]] = address.get(ADDRESSES[prefix]) or {}
+        lines[ADDRESS[part]] = value or ""
 
 
 def customer_patch(name: str, value: Any) -> dict[str, Any]:

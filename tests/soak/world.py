@@ -8,6 +8,7 @@ sync gets a freshly opened project, so a run killed in a subprocess leaves nothi
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import time
@@ -124,6 +125,20 @@ class World:
             self.systems.clear_faults()
 
 
+class _NoTracebacks(logging.Filter):
+    """uvicorn logs a traceback for every answer the fault injector drops on purpose; the campaign drops hundreds."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.exc_info
+
+
+def _quiet_dropped_answers() -> None:
+    log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _NoTracebacks) for f in log.filters):
+        log.addFilter(_NoTracebacks())
+
+
 def open_world(root: Path, *, contacts: int, customers: int, seed: int) -> World:
+    _quiet_dropped_answers()
     systems, _ = start_systems(contacts=contacts, customers=customers, seed=seed)
     return World(systems, root)
