@@ -11,7 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sluice.errors import ConfigError
 
@@ -28,15 +28,20 @@ class SystemConfig:
     concurrency: int = 4
 
 
+ON_TARGET_DELETED = ("close", "recreate")
+
+
 @dataclass(frozen=True)
 class FlowConfig:
-    """Per-flow policies: which side wins ties, and the sinks' circuit breakers."""
+    """Per-flow policies: which side wins ties, the sinks' circuit breakers, and what a SuperOffice edit does
+    after its shop record was deleted (``close``: reported and dropped; ``recreate``: a new shop record)."""
 
     enabled: bool = True
     tie_winner: str = "superoffice"
     max_update_share: float = 0.5
     max_deactivate_share: float = 0.2
     min_target: int = 20
+    on_target_deleted: Literal["close", "recreate"] = "close"
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def load_config(project_dir: str | Path = ".", datasets: str | Path | None = Non
         if env_url:
             base = SystemConfig(env_url, base.auth, base.rate_limit, base.concurrency)
         systems[name] = base
-    flows = {name: _build(FlowConfig, values, f"flows.{name}") for name, values in raw.get("flows", {}).items()}
+    flows = {name: _flow(name, values) for name, values in raw.get("flows", {}).items()}
     return Config(
         project_dir=project,
         datasets=_resolve(project, root),
@@ -108,6 +113,16 @@ def _resolve(project: Path, value: str | Path) -> Path:
 
 def _system(name: str, values: dict[str, Any]) -> SystemConfig:
     return _build(SystemConfig, values, f"systems.{name}")
+
+
+def _flow(name: str, values: dict[str, Any]) -> FlowConfig:
+    flow: FlowConfig = _build(FlowConfig, values, f"flows.{name}")
+    if flow.on_target_deleted not in ON_TARGET_DELETED:
+        raise ConfigError(
+            f"{CONFIG_FILE} [flows.{name}]: on_target_deleted must be one of {list(ON_TARGET_DELETED)}, "
+            f"not {flow.on_target_deleted!r}"
+        )
+    return flow
 
 
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:

@@ -32,7 +32,7 @@ from sluice.sync.engine import FlowResult, FlowRunner
 from sluice.sync.merge import ConflictPolicy
 from sluice.sync.model import SinkResult
 from sluice.sync.pull import PullResult, Source, Watermarks, pull
-from sluice.sync.state import CONFLICTS, DeadLetter, FlowState, load_dead_letters
+from sluice.sync.state import CONFLICTS, DeadLetter, FlowState, load_dead_letters, release_dead_letters
 from sluice.sync.targets import CustomwebshopSink, SuperOfficeSink
 from sluice.systems import customwebshop, superoffice
 from sluice.systems.customwebshop import CustomwebshopClient
@@ -202,6 +202,7 @@ class Project:
             flow,
             policy=ConflictPolicy(tie_winner="a" if settings.tie_winner == "superoffice" else "b"),
             limits=SinkLimits(settings.max_update_share, settings.max_deactivate_share, settings.min_target),
+            on_target_deleted=settings.on_target_deleted,
         )
 
     def flow_names(self, flows: list[str] | None = None) -> list[str]:
@@ -280,13 +281,14 @@ class Project:
         return report
 
     def retry_dead_letters(self, flow: str | None = None) -> list[FlowResult]:
-        """Replay the flows that hold dead letters now: pull what changed (a fix made at the source since),
-        run the pipes, and push again; each dead-lettered change is recomputed from today's data, and those
-        that now succeed leave the list."""
-        names = sorted({d.flow for d in self.dead_letters(flow)})
-        if not names:
-            return []
-        return self.sync(flows=names).flows
+        """Replay the flows that hold dead letters now, back-off or not: pull what changed (a fix made at the
+        source since), run the pipes, and push again; each dead-lettered change is recomputed from today's
+        data, and those that now succeed leave the list."""
+        with self.sync_lock():
+            names = release_dead_letters(self.store, flow)
+            if not names:
+                return []
+            return self._sync(self.flow_names(names), full=False, dry_run=False, force=False).flows
 
     # -- inspection ---------------------------------------------------------------------------
 

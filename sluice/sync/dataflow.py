@@ -8,7 +8,7 @@ reuse the same machinery with their own declarations).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sluice.sync.merge import ConflictPolicy, FieldRule
 
@@ -50,6 +50,10 @@ class Dataflow:
     fields: tuple[FieldRule, ...]
     match_keys: tuple[MatchKey, ...] = ()
     deactivate_fields: dict[str, Any] = field(default_factory=lambda: {"active": False})
+    reactivate_fields: dict[str, Any] = field(default_factory=lambda: {"active": True})
+    """Set on the shop record when its SuperOffice record comes back (restored, back in assortment)."""
+    on_target_deleted: Literal["close", "recreate"] = "close"
+    """A SuperOffice edit after its shop record was deleted: reported and dropped, or a new shop record."""
     policy: ConflictPolicy = field(default_factory=ConflictPolicy)
     limits: SinkLimits = field(default_factory=SinkLimits)
 
