@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     for violation in figures.violations:
         print(violation.line())
     if args.json:
-        data = {k: v for k, v in vars(figures).items() if k != "violations"}
+        data = {k: v for k, v in vars(figures).items() if k not in ("violations", "actions")}
+        data["actions"] = dict(figures.actions)
         data |= {"lost": figures.lost, "duplicates": figures.duplicates, "seconds": round(elapsed)}
         data["violations"] = [v.line() for v in figures.violations]
         args.json.write_text(json.dumps(data, indent=2) + "\n")

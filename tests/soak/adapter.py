@@ -24,9 +24,9 @@ class FlowAdapter(Protocol):
         """Learn the seeded records, before the first sync."""
         ...
 
-    def act(self, world: World, rng: random.Random) -> bool:
-        """Make one random user action on either system (create, edit, delete, restore); False when none was
-        possible (nothing to edit yet). Counted as an edit."""
+    def act(self, world: World, rng: random.Random) -> str | None:
+        """Make one random user action on either system (create, edit, delete, restore) and name it ("so edit");
+        None when none was possible (nothing to edit yet). Counted as an edit."""
         ...
 
     def window_actions(self) -> int:

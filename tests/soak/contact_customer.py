@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
+
 from sluice.project import Project
 from sluice.sync.dataflows.contact_customer import TO_SHOP_ONLY
 from sluice.sync.merge import normalize
@@ -83,14 +85,14 @@ class ContactCustomer:
 
     # -- the users ----------------------------------------------------------------------------
 
-    def act(self, world: World, rng: random.Random) -> bool:
+    def act(self, world: World, rng: random.Random) -> str | None:
         self.values = self.values or Values(rng, padded="padded" in self.features)
         actions = [(self._so_edit, 30), (self._shop_edit, 30), (self._so_create, 8)]
-        actions += [(self._so_delete, 3), (self._shop_delete, 3)]
+        actions += [(self._so_delete, 3), (self._shop_delete, 3), (self._stranded_edit, 2)]
         if "restore" in self.features:
             actions.append((self._so_restore, 4))
         action = rng.choices([a for a, _ in actions], weights=[w for _, w in actions])[0]
-        return action(world, rng)
+        return action.__name__.strip("_").replace("_", " ") if action(world, rng) else None
 
     def window_actions(self) -> int:
         return self.model.actions
@@ -108,6 +110,20 @@ class ContactCustomer:
         response = session.put(f"{world.systems.so_api}/Contact/{contact_id}", json=contact)
         response.raise_for_status()
         self.model.record("superoffice", contact_id, before, contact_fields(response.json()))
+        return True
+
+    def _stranded_edit(self, world: World, rng: random.Random) -> bool:
+        """A SuperOffice edit of a contact whose customer the shop deleted: by the close policy it goes nowhere
+        (reported as stranded); the invariants check that no customer comes back."""
+        candidates = sorted(self.model.shop_deleted - self.model.so_deleted, key=int)
+        if not candidates:
+            return False
+        contact_id = rng.choice(candidates)
+        contact = world.systems.contact(contact_id)
+        for name in _fields(SO_EDITABLE, rng):
+            set_contact_field(contact, name, self._value(name), rng)
+        world.systems.so().put(f"{world.systems.so_api}/Contact/{contact_id}", json=contact).raise_for_status()
+        self.model.actions += 1
         return True
 
     def _shop_edit(self, world: World, rng: random.Random) -> bool:
@@ -305,9 +321,10 @@ def _fields(names: tuple[str, ...], rng: random.Random) -> list[str]:
 
 
 def restore(world: World, contact_id: str) -> None:
-    """Take a soft-deleted contact back out of SuperOffice's recycle bin (the simulator's restore endpoint)."""
-    response = world.systems.so().post(f"{world.systems.so_api}/Contact/{contact_id}/Restore")
-    response.raise_for_status()
+    """Take a soft-deleted contact back out of SuperOffice's recycle bin, as its user does (the WebAPI has no
+    restore call; the simulator offers the user's action as an admin endpoint)."""
+    url = f"{world.systems.so_server.url}/_admin/restore"
+    requests.post(url, json={"contact_id": int(contact_id)}, timeout=10).raise_for_status()
 
 
 def _edit_kept(edits: list[Edit], value: Any) -> bool:

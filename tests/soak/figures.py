@@ -39,6 +39,8 @@ class Figures:
     edits: int = 0
     checks: int = 0
     conflicts: int = 0
+    actions: Counter = field(default_factory=Counter)
+    """User actions by flow and kind ("contact_customer: so edit"), summing to ``edits``."""
     violations: list[Violation] = field(default_factory=list)
 
     @property
@@ -56,6 +58,7 @@ class Figures:
     def add(self, other: Figures) -> None:
         for name in ("scenarios", "syncs", "aborted_syncs", "faults", "kills", "edits", "checks", "conflicts"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.actions.update(other.actions)
         self.violations.extend(other.violations)
 
     def summary(self) -> str:
@@ -64,6 +67,7 @@ class Figures:
             f"scenarios {self.scenarios}, syncs {self.syncs} ({self.aborted_syncs} aborted by faults), "
             f"faults injected {self.faults}, kills {self.kills}, edits {self.edits}, clean checks {self.checks}, "
             f"conflicts recorded {self.conflicts}",
+            "edits by kind: " + ", ".join(f"{name} {n}" for name, n in sorted(self.actions.items())),
             f"lost {self.lost}, duplicates {self.duplicates}, violations {len(self.violations)}",
         ]
         by_invariant = Counter(v.invariant for v in self.violations)
