@@ -176,8 +176,7 @@ class ContactCustomer:
             return False
         contact_id = rng.choice(candidates)
         world.systems.delete_contact(contact_id)
-        self.model.so_deleted.add(contact_id)
-        self._forget_edits(contact_id)
+        self.model.so_deleted.add(contact_id)  # its edits stay expected: a restore brings them back
         self.model.actions += 1
         return True
 
@@ -207,7 +206,7 @@ class ContactCustomer:
         return self.values.value(name)
 
     def _forget_edits(self, contact_id: str) -> None:
-        """A deleted record's pending edits go nowhere, by policy; the model stops expecting them."""
+        """A customer deleted in the shop takes its pending edits with it, by policy; the model stops expecting them."""
         self.model.edits = [e for e in self.model.edits if e.contact != contact_id]
 
     def _shop_customers(self, world: World) -> dict[str, dict[str, Any]]:
