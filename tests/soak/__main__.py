@@ -11,7 +11,9 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+from tests.soak.figures import Figures
 from tests.soak.runner import ADAPTERS, DEFAULT_FEATURES, FEATURES, Options, run_campaign
 
 
@@ -34,19 +36,29 @@ def main(argv: list[str] | None = None) -> int:
         del os.environ[name]
     options = Options(flows=tuple(args.flow or ADAPTERS), features=DEFAULT_FEATURES | set(args.feature))
     started = time.monotonic()
-    figures = run_campaign(range(args.seed, args.seed + args.scenarios), options, progress=not args.quiet)
-    elapsed = time.monotonic() - started
-    print(f"\nsoak: {elapsed:.0f} s, features {sorted(options.features) or 'none'}")
+
+    def report(seed: int, figures: Figures, total: Figures) -> None:
+        if not args.quiet:
+            found = "; ".join(v.line() for v in figures.violations[:3]) or "ok"
+            counts = f"{figures.syncs} syncs, {figures.edits} edits, {figures.faults} faults"
+            print(f"scenario {seed}: {counts}: {found}", flush=True)
+        if args.json:  # after every scenario, so a long run stopped early still leaves its figures
+            args.json.write_text(json.dumps(as_json(total, time.monotonic() - started), indent=2) + "\n")
+
+    figures = run_campaign(range(args.seed, args.seed + args.scenarios), options, report)
+    print(f"\nsoak: {time.monotonic() - started:.0f} s, features {sorted(options.features) or 'none'}")
     print(figures.summary())
     for violation in figures.violations:
         print(violation.line())
-    if args.json:
-        data = {k: v for k, v in vars(figures).items() if k not in ("violations", "actions")}
-        data["actions"] = dict(figures.actions)
-        data |= {"lost": figures.lost, "duplicates": figures.duplicates, "seconds": round(elapsed)}
-        data["violations"] = [v.line() for v in figures.violations]
-        args.json.write_text(json.dumps(data, indent=2) + "\n")
     return 1 if figures.violations else 0
+
+
+def as_json(figures: Figures, seconds: float) -> dict[str, Any]:
+    data: dict[str, Any] = {k: v for k, v in vars(figures).items() if k not in ("violations", "actions")}
+    data |= {"lost": figures.lost, "duplicates": figures.duplicates, "seconds": round(seconds)}
+    data["actions"] = dict(figures.actions)
+    data["violations"] = [v.line() for v in figures.violations]
+    return data
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import tempfile
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,12 +162,14 @@ def run_scenario(seed: int, options: Options) -> Figures:
             world.systems.stop()
 
 
-def run_campaign(seeds: range, options: Options, progress: bool = False) -> Figures:
+def run_campaign(
+    seeds: range, options: Options, on_scenario: Callable[[int, Figures, Figures], None] | None = None
+) -> Figures:
+    """Every seed's scenario in turn; ``on_scenario(seed, its figures, the totals so far)`` after each."""
     total = Figures()
     for seed in seeds:
         figures = run_scenario(seed, options)
         total.add(figures)
-        if progress:
-            status = "ok" if not figures.violations else "; ".join(v.line() for v in figures.violations[:3])
-            print(f"scenario {seed}: {figures.syncs} syncs, {figures.edits} edits, {figures.faults} faults: {status}")
+        if on_scenario is not None:
+            on_scenario(seed, figures, total)
     return total
