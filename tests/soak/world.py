@@ -106,23 +106,33 @@ class World:
             self.systems.clear_faults()
 
     def killed_sync(self, rng: random.Random, meanwhile: Callable[[], None] | None = None) -> None:
-        """``sluice sync`` in a subprocess, SIGKILLed after a random while; ``meanwhile`` (a user's edit) runs while
-        it works. Slow answers keep the run busy when the kill lands; no error faults, so the edit goes through."""
+        """``sluice sync`` in a subprocess, SIGKILLed at a random moment once it has started talking to the
+        systems (its start-up takes seconds on a busy machine); ``meanwhile`` (a user's edit) runs while it works.
+        Slow answers keep the run busy when the kill lands; no error faults, so the edit goes through."""
         self.systems.faults(latency_ms=rng.choice([10, 20, 40]))
         self.figures.syncs += 1
+        floor = self._requests()
         proc = start_cli_sync(self.env(), *(["--full"] if rng.random() < 0.2 else []))
         try:
-            deadline = time.monotonic() + rng.uniform(1.5, 4.5)  # the CLI itself takes ~2 s to start
+            started = time.monotonic()
+            while proc.poll() is None and self._requests() == floor and time.monotonic() < started + 60:
+                time.sleep(0.01)
+            kill_at = time.monotonic() + rng.uniform(0.0, 2.5)
             if meanwhile is not None:
-                time.sleep(rng.uniform(0.5, 3.0))
+                time.sleep(rng.uniform(0.0, 1.0))
                 meanwhile()
-            while proc.poll() is None and time.monotonic() < deadline:
+            while proc.poll() is None and time.monotonic() < kill_at:
                 time.sleep(0.01)
             self.figures.kills += kill(proc)
         finally:
             if proc.poll() is None:
                 kill(proc)
             self.systems.clear_faults()
+
+    def _requests(self) -> int:
+        """Requests both simulators answered so far (their counters are reset only by ``traffic``)."""
+        servers = (self.systems.so_server, self.systems.shop_server)
+        return sum(requests.get(f"{s.url}/_admin/stats").json()["requests"] for s in servers)
 
 
 class _NoTracebacks(logging.Filter):
