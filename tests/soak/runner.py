@@ -64,12 +64,12 @@ class Scenario:
         figures.scenarios += 1
         for adapter in self.adapters:
             adapter.begin(self.world)
-        found = self._first_sync() or self._check(baseline=True)
+        found = self._first_sync() or self.clean_check(baseline=True)
         steps = self.rng.randint(*self.options.steps)
         while not found and self.step < steps:
             self.step += 1
             found = self._one_step()
-        found = found or self._check()
+        found = found or self.clean_check()
         figures.violations.extend(Violation(v.invariant, v.detail, self.seed, self.step) for v in found)
         return figures
 
@@ -93,7 +93,7 @@ class Scenario:
             meanwhile = self._act if self.rng.random() < 0.4 else None
             self.world.killed_sync(self.rng, meanwhile)
         else:
-            return self._check()
+            return self.clean_check()
         return []
 
     def _act(self) -> None:
@@ -109,7 +109,7 @@ class Scenario:
             return [Violation("a failing sync fails cleanly", _short(exc))]
         return []
 
-    def _check(self, baseline: bool = False) -> list[Violation]:
+    def clean_check(self, baseline: bool = False) -> list[Violation]:
         """A clean sync, then every invariant: the flows' own, writes bounded by edits, and no-op runs that send
         nothing (incremental, then full: a full run finding work means the incremental missed it)."""
         world = self.world
