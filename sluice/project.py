@@ -32,7 +32,14 @@ from sluice.sync.engine import FlowResult, FlowRunner
 from sluice.sync.merge import ConflictPolicy
 from sluice.sync.model import SinkResult
 from sluice.sync.pull import PullResult, Source, Watermarks, pull
-from sluice.sync.state import CONFLICTS, DeadLetter, FlowState, load_dead_letters, release_dead_letters
+from sluice.sync.state import (
+    CONFLICTS,
+    DeadLetter,
+    FlowState,
+    declared_schemas,
+    load_dead_letters,
+    release_dead_letters,
+)
 from sluice.sync.targets import CustomwebshopSink, SuperOfficeSink
 from sluice.systems import customwebshop, superoffice
 from sluice.systems.customwebshop import CustomwebshopClient
@@ -114,7 +121,8 @@ class Project:
 
     @cached_property
     def pipes(self) -> PipeEngine:
-        return PipeEngine(self.config.pipes, self.store)
+        declared = superoffice.DATASET_SCHEMAS | customwebshop.DATASET_SCHEMAS | declared_schemas(DATAFLOWS.values())
+        return PipeEngine(self.config.pipes, self.store, declared=declared)
 
     @property
     def state_dir(self) -> Path:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
+from sluice.cli.console import console
 from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
 from sluice.simulators.faults import FaultConfig
 from sluice.simulators.runner import serve_forever
@@ -18,6 +18,7 @@ def command(
     api_key: str = typer.Option(DEMO_API_KEY, help="The API key clients must send (default: the demo key)"),
     customers: int = typer.Option(0, help="Seed this many customers (plus products and orders) into an empty shop"),
     seed: int = typer.Option(0, help="Seed of the demo data (same seed as the SuperOffice simulator = matches)"),
+    products: int | None = typer.Option(None, help="Seed this many products (some with SuperOffice codes as SKU)"),
     fail_rate_429: float = typer.Option(0.0, help="Share of requests answered 429 with Retry-After"),
     fail_rate_503: float = typer.Option(0.0, help="Share of requests answered 503 with Retry-After"),
     latency_ms: float = typer.Option(0.0, help="Added latency per request"),
@@ -34,10 +35,15 @@ def command(
         retry_after=1.0 if fail_rate_429 or fail_rate_503 else 0.0,
     )
     sim = CustomwebshopSimulator(
-        db_path=str(db) if db else None, api_key=api_key, customers=customers, seed=seed, faults=faults
+        db_path=str(db) if db else None,
+        api_key=api_key,
+        customers=customers,
+        seed=seed,
+        faults=faults,
+        products=products,
     )
     key_note = "the demo key" if api_key == DEMO_API_KEY else "the key given with --api-key"
-    Console(stderr=True).print(
+    console(stderr=True).print(
         f"Customwebshop on http://127.0.0.1:{port}/api/v1 (OpenAPI: /openapi.json), auth: Bearer {key_note}"
     )
     serve_forever(sim.app, port)

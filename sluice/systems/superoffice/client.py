@@ -22,10 +22,10 @@ import requests
 from sluice.errors import ApiError
 from sluice.systems.http import HttpClient, Progress, RetryPolicy
 
-from . import reads, writes
+from . import products, reads, writes
 from .auth import build_auth
 from .entities import Entity, entity, strip_noise
-from .paging import ListQuery, OnResponse, iter_rows, row_key
+from .paging import ListQuery, OnResponse, all_of, iter_rows, row_key
 from .quotes import QuoteAgent, QuoteTree
 from .settings import SuperOfficeSettings, api_url, context_identifier
 from .settings import login_root as login_url
@@ -143,7 +143,7 @@ class SuperOfficeClient(HttpClient):
     def iter_ids(self, name: str | Entity, *, filter: str | None = None) -> Iterator[int]:
         """Every primary key of an entity's list, ascending, page by page."""
         e = entity(name)
-        for row in self.list_rows(e.path, e.list_key, (e.list_key,), filter=filter):
+        for row in self.list_rows(e.path, e.list_key, (e.list_key,), filter=all_of(filter, e.list_filter)):
             yield row_key(row, e.list_key)
 
     def ids(self, name: str | Entity) -> set[int]:
@@ -204,6 +204,25 @@ class SuperOfficeClient(HttpClient):
         """All records (``since=None``) or those updated at/after ``since``; see ``reads.read``."""
         return reads.read(self, entity(name), since, progress)
 
+    def read_products(
+        self,
+        price_list_id: int | None = None,
+        since: Watermark | datetime | str | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> ReadResult:
+        """Product carriers of one price list (all price lists when None), full or since a watermark."""
+        scoped = products.in_price_list(price_list_id) if price_list_id is not None else entity("product")
+        return reads.read(self, scoped, since, progress)
+
+    def price_lists(self) -> list[dict[str, Any]]:
+        """Every price list's carrier (``Currency`` is its ISO code)."""
+        return list(products.price_lists(self))
+
+    def find_price_list(self, wanted: int | str) -> dict[str, Any]:
+        """The price list named by id, ERP key, name or currency; ConfigError naming the known ones if none."""
+        return products.find_price_list(self, wanted)
+
     def deleted_contacts(self, since: Watermark | datetime | str | None = None) -> set[int]:
         """Ids of soft-deleted contacts (deleted at/after ``since`` when given)."""
         return reads.deleted_contacts(self, since)
@@ -246,6 +265,16 @@ class SuperOfficeClient(HttpClient):
     def set_sale_status(self, sale_id: int, status: str, *, unmodified_since: datetime | None = None) -> dict[str, Any]:
         """PATCH a sale's ``Status`` (Open, Sold, Lost, Stalled)."""
         return writes.update(self, entity("sale"), sale_id, {"Status": status}, unmodified_since=unmodified_since)
+
+    def update_product_if_unchanged(
+        self, product_id: int, expected: dict[str, Any], changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Re-read, refuse (PreconditionFailed) if a field of ``expected`` moved, else PUT ``changes``."""
+        return products.update_if_unchanged(self, product_id, expected, changes)
+
+    def set_product_in_assortment(self, product_id: int, in_assortment: bool) -> dict[str, Any]:
+        """``InAssortment`` brought to the wanted state through the Quote agent's toggle (verified)."""
+        return products.set_in_assortment(self, product_id, in_assortment)
 
     def close(self) -> None:
         super().close()
