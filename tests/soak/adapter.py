@@ -29,8 +29,9 @@ class FlowAdapter(Protocol):
         None when none was possible (nothing to edit yet). Counted as an edit."""
         ...
 
-    def window_actions(self) -> int:
-        """User actions since the last checkpoint: a clean sync may write at most this many times."""
+    def write_budget(self) -> int:
+        """What the user actions since the last checkpoint allow a clean sync to write: one write per action,
+        plus any the flow's rules add (a trimmed write-back)."""
         ...
 
     def check(self, world: World, project: Project) -> list[Violation]:

@@ -57,6 +57,8 @@ class Model:
     """contact -> mapped fields both systems held at the last checkpoint."""
     edits: list[Edit] = field(default_factory=list)
     actions: int = 0
+    padded: int = 0
+    """Actions that left a text with surrounding blanks: each may cost a second write (the trimmed write-back)."""
     so_deleted: set[str] = field(default_factory=set)
     shop_deleted: set[str] = field(default_factory=set)
     """Contacts whose shop customer a shop user deleted: out of the sync for good (the close policy)."""
@@ -68,9 +70,10 @@ class Model:
 
     def record(self, side: str, contact: str, before: dict[str, Any], after: dict[str, Any]) -> None:
         self.actions += 1
-        for name in TWO_WAY:
-            if after.get(name) != before.get(name):
-                self.edits.append(Edit(side, contact, name, after.get(name), before.get(name)))
+        changed = [name for name in TWO_WAY if after.get(name) != before.get(name)]
+        self.edits += [Edit(side, contact, name, after.get(name), before.get(name)) for name in changed]
+        if any(isinstance(after[n], str) and after[n] != after[n].strip() for n in changed):
+            self.padded += 1  # the trimmed text goes to the other side and back to this one: two writes
 
 
 class ContactCustomer:
@@ -94,8 +97,8 @@ class ContactCustomer:
         action = rng.choices([a for a, _ in actions], weights=[w for _, w in actions])[0]
         return action.__name__.strip("_").replace("_", " ") if action(world, rng) else None
 
-    def window_actions(self) -> int:
-        return self.model.actions
+    def write_budget(self) -> int:
+        return self.model.actions + self.model.padded
 
     def _so_edit(self, world: World, rng: random.Random) -> bool:
         candidates = sorted(self.model.in_sync(), key=int)
@@ -140,9 +143,9 @@ class ContactCustomer:
             if name == "customer_group" and "shop_category" not in self.features:
                 value = None  # only clearing needs no look-up of SuperOffice's categories
             if name.endswith("country_code"):
-                if not self.features & {"shop_country", "clear_country"}:
+                if "shop_country" not in self.features and "clear_country" not in self.features:
                     continue
-                if "clear_country" in self.features and rng.random() < 0.3:
+                if "shop_country" not in self.features or ("clear_country" in self.features and rng.random() < 0.3):
                     value = None
             _merge(patch, customer_patch(name, value))
         if not patch:
@@ -302,7 +305,7 @@ class ContactCustomer:
         conflicted = {(e.contact, e.field) for e in self.model.edits}
         recorded = sum((row["a_id"], row["field"]) in conflicted for row in _conflicts(project))
         self.model.edits = []
-        self.model.actions = 0
+        self.model.actions = self.model.padded = 0
         return recorded
 
     def begin(self, world: World) -> None:

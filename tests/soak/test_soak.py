@@ -45,7 +45,7 @@ def test_the_invariants_catch_unrecorded_writes_a_duplicate_and_a_lost_update(tm
         adapter.model.edits.append(Edit("shop", "3", "note", "Aldri skrevet", None))
         found = scenario.clean_check()  # the model counts no user action, yet the sync writes the shop's edit
         assert {(v.invariant, v.detail.split(":")[0]) for v in found} >= {
-            ("writes bounded by edits", "1 writes for 0 user actions"),
+            ("writes bounded by edits", "1 writes for a budget of 0"),
             ("nothing changes unedited", "contact 2 department"),
             (LOST, "contact 3 note holds None; edits [('shop', 'Aldri skrevet')]"),
         }
