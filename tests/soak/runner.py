@@ -1,9 +1,9 @@
 """Seeded scenarios: user actions from every flow's adapter, interleaved with syncs under random fault mixes,
 SIGKILLed CLI syncs and clean checks, each scenario in fresh simulators with its own dataset root.
 
-Rule: one seed is one scenario, replayed exactly by ``python -m tests.soak --seed S --scenarios 1`` (the
-simulators are seeded too; only thread timing and kill moments differ). A scenario stops at its first failed
-check: later checks would only repeat it.
+Rule: one seed is one scenario: ``python -m tests.soak --seed S --scenarios 1`` replays its draws (the
+simulators and fault injectors are seeded too; thread timing and the moment a kill lands can still change
+how much a run got done). A scenario stops at its first failed check: later checks would only repeat it.
 """
 
 from __future__ import annotations
