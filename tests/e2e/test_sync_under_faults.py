@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
+from sluice.errors import SluiceError
 from sluice.project import Project
 from sluice.systems.http import RetryPolicy
 from tests.e2e.conftest import Systems, start_systems
-from tests.e2e.drive import fault_count, sync_until_settled
 from tests.e2e.observe import customers_per_contact, differences, linked_pairs, shop_snapshot, superoffice_snapshot
 
 pytestmark = pytest.mark.slow
@@ -20,6 +21,24 @@ pytestmark = pytest.mark.slow
 FAULTS = {"rate_429": 0.1, "rate_503": 0.1, "retry_after": 0, "seed": 7}
 IMPATIENT = RetryPolicy(attempts=3, base=0.001, cap=0.005, max_retry_after=0.01)
 """Three attempts: at a 20 % fault rate about one request in 125 fails for good, so runs really break."""
+
+
+def sync_until_settled(project: Project, *, full: bool = False, max_runs: int = 20) -> list[str]:
+    """Sync again and again, as a scheduler would, until a run completes with no transient failure.
+
+    Returns what went wrong on the way (aborted runs, failed pushes), so the test can show faults did bite."""
+    trouble: list[str] = []
+    for _ in range(max_runs):
+        try:
+            report = project.sync(full=full)
+        except SluiceError as exc:  # a pull that ran out of retries aborts the run; the next one redoes it
+            trouble.append(f"aborted: {exc}")
+            continue
+        transient = sum(s.failed - s.dead_lettered for f in report.flows for s in f.sinks)
+        if transient == 0:
+            return trouble
+        trouble.append(f"{transient} failed pushes")
+    raise AssertionError(f"no clean run after {max_runs} syncs: {trouble}")
 
 
 def shop_id(project: Project, contact_id: int) -> str:
@@ -73,6 +92,14 @@ def run_world(tmp: Path, *, faulty: bool) -> dict[str, Any]:
             }
     finally:
         systems.stop()
+
+
+def fault_count(systems: Systems) -> int:
+    """Faults both simulators injected (the admin endpoints are never faulted)."""
+    return sum(
+        sum(requests.get(f"{server.url}/_admin/stats").json()["faults"].values())
+        for server in (systems.so_server, systems.shop_server)
+    )
 
 
 def test_transient_faults_change_nothing_but_the_number_of_runs(tmp_path: Path):
