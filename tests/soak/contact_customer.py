@@ -89,7 +89,7 @@ class ContactCustomer:
     # -- the users ----------------------------------------------------------------------------
 
     def act(self, world: World, rng: random.Random) -> str | None:
-        self.values = self.values or Values(rng, padded="padded" in self.features)
+        self.values = self.values or Values(rng)
         actions = [(self._so_edit, 30), (self._shop_edit, 30), (self._so_create, 8)]
         actions += [(self._so_delete, 3), (self._shop_delete, 3), (self._stranded_edit, 2)]
         if "restore" in self.features:
@@ -163,7 +163,7 @@ class ContactCustomer:
         contact = session.get(f"{world.systems.so_api}/Contact/default").json()
         assert self.values is not None
         for name in ("company_name", "email", *rng.sample(SO_EDITABLE, rng.randint(2, 8))):
-            value = self.values.email() if name == "email" else self._value(name)
+            value = self.values.email() if name == "email" else self._value(name, create=True)
             set_contact_field(contact, name, value, rng)
         response = session.post(f"{world.systems.so_api}/Contact", json=contact)
         response.raise_for_status()
@@ -204,9 +204,9 @@ class ContactCustomer:
         self.model.actions += 1
         return True
 
-    def _value(self, name: str) -> Any:
+    def _value(self, name: str, create: bool = False) -> Any:
         assert self.values is not None
-        return self.values.value(name)
+        return self.values.value(name, padded=("padded_create" if create else "padded") in self.features)
 
     def _forget_edits(self, contact_id: str) -> None:
         """A customer deleted in the shop takes its pending edits with it, by policy; the model stops expecting them."""

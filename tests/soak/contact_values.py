@@ -37,15 +37,14 @@ class Values:
     """Random values for the mapped fields; e-mails and organisation numbers are unique within a scenario, so
     two records never claim one another's match keys."""
 
-    def __init__(self, rng: random.Random, padded: bool) -> None:
+    def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.padded = padded
         self.serial = 0
 
-    def _text(self, pool: tuple[str, ...], clearable: bool = True) -> str | None:
+    def _text(self, pool: tuple[str, ...], padded: bool, clearable: bool = True) -> str | None:
         if clearable and self.rng.random() < 0.25:
             return None
-        if self.padded and self.rng.random() < 0.15:
+        if padded and self.rng.random() < 0.15:
             return self.rng.choice(PADDED)
         return self.rng.choice(pool)
 
@@ -54,15 +53,15 @@ class Values:
         local = self.rng.choice(("post", "ærlig", "info+soak", "o'brien", "kontakt"))
         return f"{local}{self.serial}@{self.rng.choice(('soak.example', 'bønne.example'))}"
 
-    def value(self, name: str) -> Any:
-        """A new value for a mapped field (shop vocabulary); None clears it."""
+    def value(self, name: str, padded: bool = False) -> Any:
+        """A new value for a mapped field (shop vocabulary); None clears it. ``padded``: texts may carry blanks."""
         rng = self.rng
         if name == "company_name":
-            return self._text(NAMES, clearable=False)
+            return self._text(NAMES, padded, clearable=False)
         if name == "organization_number":
             return None if rng.random() < 0.25 else f"{rng.randrange(10**8, 10**9)}"
         if name in ("department", "note"):
-            return self._text(TEXTS)
+            return self._text(TEXTS, padded)
         if name == "email":
             return None if rng.random() < 0.25 else self.email()
         if name == "phone":
@@ -81,7 +80,7 @@ class Values:
             return rng.random() < 0.5
         part = name.split(".")[1]
         pool = {"line1": LINES1, "line2": LINES2, "postal_code": POSTCODES, "city": CITIES}[part]
-        return self._text(pool)
+        return self._text(pool, padded)
 
 
 def _text(value: Any) -> Any:

@@ -24,15 +24,16 @@ ADAPTERS: dict[str, AdapterFactory] = {"contact_customer": ContactCustomer}
 
 FEATURES = {
     "restore": "SuperOffice users restore soft-deleted contacts from the recycle bin (issue #12 bug 4)",
-    "padded": "values with leading/trailing blanks (bug 6, whitespace-only edits)",
+    "padded": "edits leave texts with leading/trailing blanks (bug 6, whitespace-only edits)",
+    "padded_create": "new contacts hold padded texts (SuperOffice keeps them padded, the shop gets them trimmed)",
     "clear_multi": "the shop clears an e-mail/phone/URL of a contact holding several (bug 3)",
-    "clear_country": "the shop clears a billing country",
+    "clear_country": "the shop clears a billing country (the one-way shipping country then lags one run behind)",
     "shop_category": "the shop sets a category (refused when no pulled contact holds it: learned from the pull)",
     "shop_country": "the shop edits a billing country (the one-way shipping country then lags one run behind)",
 }
 """Generators of inputs known to break (their bugs are being fixed elsewhere): off by default until the fix
 is on main, on with ``--feature NAME``."""
-DEFAULT_FEATURES: frozenset[str] = frozenset({"restore", "padded", "clear_multi", "clear_country"})
+DEFAULT_FEATURES: frozenset[str] = frozenset({"restore", "padded", "clear_multi"})
 """The generators whose bugs are fixed on main."""
 
 FIRST_SYNCS = ("clean", "faulty", "killed")
