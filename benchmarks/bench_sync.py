@@ -11,6 +11,9 @@ Cases (each paired with a baseline from the same run):
 * ``incremental``: after ``edits`` user edits (half in SuperOffice, half in the shop): requests vs edits and
   vs the full sync, wall vs the full sync, and the HTTP share of its wall time. These show the incremental
   run scales with the edits, not with the data.
+* ``first sync: shop creates``: the first full sync's push to the shop (creates through the batch endpoint,
+  100 per request) in records/s vs the same sync on fresh simulators with ``batch_size = 1`` (one request per
+  record, as before batching); the note has both syncs' wall times.
 * ``rate-limited full sync``: what a user gets. A first full sync of 1,000 contacts with the rate limits of
   the shipped ``sluice.toml`` vs the floor those limits impose (each system's requests / its limit), with the
   same sync unthrottled and the wall time extrapolated to 10,000 contacts in the note.
@@ -30,7 +33,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,8 @@ from sluice.project import Project
 from sluice.secrets import Secret
 from sluice.simulators.customwebshop import DEMO_API_KEY
 from sluice.simulators.superoffice import DEMO
+from sluice.sync.engine import FlowRunner
+from sluice.sync.model import SinkResult
 from sluice.systems.customwebshop import CustomwebshopClient
 from sluice.systems.http import RequestStats, RetryPolicy
 from sluice.systems.superoffice import BasicAuth, SuperOfficeClient
@@ -102,8 +107,31 @@ def simulators(contacts: int) -> Iterator[Servers]:
         proc.wait(timeout=60)
 
 
-def open_project(servers: Servers, root: Path, limits: dict[str, float | None] | None = None) -> Project:
-    """A project on the benchmark's simulators; ``limits``: requests per second per system (default: none)."""
+class TimedProject(Project):
+    """A project that adds up the time its flows spend pushing to the shop (the step batching changes)."""
+
+    shop_push = 0.0
+
+    def runner(self, name: str) -> FlowRunner:
+        runner = super().runner(name)
+        push = runner.push
+
+        def timed(target: str) -> SinkResult:
+            with timer() as elapsed:
+                result = push(target)
+            if target == "b":
+                self.shop_push += elapsed()
+            return result
+
+        runner.push = timed  # type: ignore[method-assign]
+        return runner
+
+
+def open_project(
+    servers: Servers, root: Path, limits: dict[str, float | None] | None = None, batch_size: int | None = None
+) -> TimedProject:
+    """A project on the benchmark's simulators; ``limits``: requests per second per system (default: none);
+    ``batch_size``: shop creates per request (default: ``sluice.toml``'s)."""
     retry = RetryPolicy(attempts=5, base=0.01, cap=0.1)
     limits = limits or {}
     so = SuperOfficeClient(
@@ -111,7 +139,11 @@ def open_project(servers: Servers, root: Path, limits: dict[str, float | None] |
         rate_limit=limits.get("superoffice"),
     )  # fmt: skip
     shop = CustomwebshopClient(servers.shop, DEMO_API_KEY, retry=retry, rate_limit=limits.get("customwebshop"))
-    return Project(load_config(REPO, datasets=root), superoffice_client=so, customwebshop_client=shop)
+    config = load_config(REPO, datasets=root)
+    if batch_size is not None:
+        sized = replace(config.system("customwebshop"), batch_size=batch_size)
+        config = replace(config, systems={**config.systems, "customwebshop": sized})
+    return TimedProject(config, superoffice_client=so, customwebshop_client=shop)
 
 
 class IntervalStats(RequestStats):
@@ -148,21 +180,27 @@ class Run:
     writes: int
     by_system: tuple[int, int] = (0, 0)
     """Requests answered by (SuperOffice, the shop)."""
+    creates: int = 0
+    shop_push: float = 0.0
+    """Seconds the flows spent pushing to the shop."""
 
 
-def measured_sync(project: Project, servers: Servers) -> Run:
+def measured_sync(project: TimedProject, servers: Servers) -> Run:
     """One ``Project.sync()``: wall time, client HTTP time (summed, and covered), requests answered, writes."""
     clients = (project.superoffice, project.customwebshop)
     stats = [IntervalStats() for _ in clients]
     for client, fresh in zip(clients, stats, strict=True):
         client.stats = fresh
     servers.reset_stats()
+    pushed = project.shop_push
     with timer() as elapsed:
         report = project.sync()
     http = sum(s.seconds for s in stats)
     in_flight = covered([i for s in stats for i in s.intervals])
     by_system = servers.requests_by_system()
-    return Run(elapsed(), http, in_flight, sum(by_system), report.writes, by_system)
+    creates = sum(f.creates for f in report.flows)
+    shop_push = project.shop_push - pushed
+    return Run(elapsed(), http, in_flight, sum(by_system), report.writes, by_system, creates, shop_push)
 
 
 def make_edits(servers: Servers, project: Project, edits: int) -> None:
@@ -194,17 +232,29 @@ def run(quick: bool) -> list[Result]:
         settle = measured_sync(project, servers)
         make_edits(servers, project, edits)
         incremental = measured_sync(project, servers)
-    return results(contacts, edits, full, settle, incremental) + run_limited(quick)
+    single = first_full_sync(contacts, batch_size=1)
+    return results(contacts, edits, full, settle, incremental) + batched(contacts, full, single) + run_limited(quick)
 
 
-def first_full_sync(contacts: int, limits: dict[str, float | None] | None = None) -> Run:
+def first_full_sync(contacts: int, limits: dict[str, float | None] | None = None, batch_size: int | None = None) -> Run:
     """A first full sync of ``contacts`` seeded contacts on fresh simulators and a fresh dataset root."""
     with (
         simulators(contacts) as servers,
         tempfile.TemporaryDirectory() as tmp,
-        open_project(servers, Path(tmp) / "datasets", limits) as project,
+        open_project(servers, Path(tmp) / "datasets", limits, batch_size) as project,
     ):
         return measured_sync(project, servers)
+
+
+def batched(contacts: int, full: Run, single: Run) -> list[Result]:
+    """The first sync's shop creates through the batch endpoint vs one request per record (fresh simulators)."""
+    return [
+        Result(BENCH, f"first sync, {contacts} contacts: shop creates, batch endpoint (100/request)",
+               full.creates / full.shop_push, "records/s", single.creates / single.shop_push,
+               "one request per record", f"shop push {full.shop_push:.1f} s vs {single.shop_push:.1f} s, "
+               f"{full.by_system[1]} vs {single.by_system[1]} shop requests; whole sync {full.wall:.1f} s vs "
+               f"{single.wall:.1f} s (SuperOffice's {full.by_system[0]} requests are the same in both)"),
+    ]  # fmt: skip
 
 
 def throttle_floor(requests_sent: int, rate: float | None) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +26,8 @@ class SystemConfig:
     auth: str | None = None
     rate_limit: float | None = None
     concurrency: int = 4
+    batch_size: int = 100
+    """Shop creates per batch request (at most 100); 1 sends one request per record."""
 
 
 ON_TARGET_DELETED = ("close", "recreate")
@@ -84,7 +86,7 @@ def load_config(project_dir: str | Path = ".", datasets: str | Path | None = Non
         env_url = os.environ.get(f"SLUICE_{name.upper()}_URL")
         base = systems.get(name, SystemConfig())
         if env_url:
-            base = SystemConfig(env_url, base.auth, base.rate_limit, base.concurrency)
+            base = replace(base, url=env_url)
         systems[name] = base
     flows = {name: _flow(name, values) for name, values in raw.get("flows", {}).items()}
     return Config(
@@ -112,7 +114,11 @@ def _resolve(project: Path, value: str | Path) -> Path:
 
 
 def _system(name: str, values: dict[str, Any]) -> SystemConfig:
-    return _build(SystemConfig, values, f"systems.{name}")
+    system: SystemConfig = _build(SystemConfig, values, f"systems.{name}")
+    size = system.batch_size
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 100:
+        raise ConfigError(f"{CONFIG_FILE} [systems.{name}]: batch_size must be a whole number 1-100, not {size!r}")
+    return system
 
 
 def _flow(name: str, values: dict[str, Any]) -> FlowConfig:

@@ -47,3 +47,20 @@ def test_a_missing_shop_key_is_a_config_error_naming_the_variable(tmp_path: Path
     (tmp_path / "sluice.toml").write_text('[systems.customwebshop]\nurl = "https://shop.example"\n')
     with pytest.raises(ConfigError, match="SLUICE_CUSTOMWEBSHOP_API_KEY"):
         _ = Project.open(tmp_path).customwebshop
+
+
+def test_the_shop_batch_size_comes_from_sluice_toml_and_survives_an_environment_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sluice.toml").write_text('[systems.customwebshop]\nurl = "https://shop.example"\nbatch_size = 7\n')
+    monkeypatch.setenv("SLUICE_CUSTOMWEBSHOP_URL", "https://other.example")
+    shop = Project.open(tmp_path).config.system("customwebshop")
+    assert (shop.url, shop.batch_size) == ("https://other.example", 7)
+
+
+@pytest.mark.parametrize("size", [0, 101, "10", True])
+def test_a_batch_size_outside_1_to_100_is_a_config_error(tmp_path: Path, size: object) -> None:
+    value = f'"{size}"' if isinstance(size, str) else str(size).lower()
+    (tmp_path / "sluice.toml").write_text(f"[systems.customwebshop]\nbatch_size = {value}\n")
+    with pytest.raises(ConfigError, match="batch_size must be a whole number 1-100"):
+        Project.open(tmp_path)

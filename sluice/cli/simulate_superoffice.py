@@ -47,6 +47,7 @@ def command(
     latency_ms: float = typer.Option(0.0, help="Extra latency per request."),
     drop_rate: float = typer.Option(0.0, help="Share of requests whose answer is cut after the work is done."),
     maintenance: bool = typer.Option(False, help="Answer every request 503 (a maintenance window)."),
+    strict_quotes: bool = typer.Option(False, help="Quote totals only on RecalculateQuoteAlternative (real tenant)."),
 ) -> None:
     if auth not in AUTH_MODES:
         raise typer.BadParameter(f"must be one of {', '.join(AUTH_MODES)}", param_hint="--auth")
@@ -58,7 +59,9 @@ def command(
         drop_rate=drop_rate,
         maintenance=maintenance,
     )
-    sim = SuperOfficeSimulator(db, seed, contacts, tenant, auth, token_ttl, faults, products=products)
+    sim = SuperOfficeSimulator(
+        db, seed, contacts, tenant, auth, token_ttl, faults, products=products, strict_quotes=strict_quotes
+    )
     typer.echo(f"SuperOffice simulator: http://127.0.0.1:{port}/{sim.tenant}/api/v1 (auth: {auth})")
     serve_forever(sim.app, port)
 

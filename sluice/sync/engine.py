@@ -21,6 +21,7 @@ from sluice.errors import CircuitBreakerTripped, SluiceError
 from sluice.sync.dataflow import Dataflow
 from sluice.sync.merge import flatten
 from sluice.sync.model import DELETED_IN_A, Change, Link, Plan, PushOutcome, SideRecord, SinkResult
+from sluice.sync.pull import PULL
 from sluice.sync.reconcile import reconcile
 from sluice.sync.sinks import OnConfirmed, Sink, summarize
 from sluice.sync.state import (
@@ -95,6 +96,13 @@ def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
     return records
 
 
+def _set_aside(store: DatasetStore, source: str | None) -> set[str]:
+    """The keys of the records the pull of ``source`` set aside (unreadable or untypable), by their dead letters."""
+    if source is None:
+        return set()
+    return {d.a_id.rsplit(":", 1)[-1] for d in load_dead_letters(store, PULL) if d.target == source}
+
+
 def _dump(path: Path, value: Any) -> None:
     """Between the steps of one run on one machine: a pickle, replaced atomically."""
     tmp = path.with_suffix(".tmp")
@@ -143,18 +151,30 @@ class FlowRunner:
     sink whose outcomes never arrived counts as failed, so nothing it may have sent advances the agreed state."""
 
     def __init__(
-        self, store: DatasetStore, flow: Dataflow, state: FlowState, sink_a: Sink, sink_b: Sink, state_dir: Path
+        self,
+        store: DatasetStore,
+        flow: Dataflow,
+        state: FlowState,
+        sink_a: Sink,
+        sink_b: Sink,
+        state_dir: Path,
+        b_source: str | None = None,
     ) -> None:
+        """``b_source``: the pulled dataset behind side b, whose set-aside records keep their links open."""
         self.store = store
         self.flow = flow
         self.state = state
         self.sinks = {"a": sink_a, "b": sink_b}
         self.state_dir = state_dir
+        self.b_source = b_source
 
     def plan(self) -> Plan:
         a = load_side(self.store, self.flow.a_dataset)
         b = load_side(self.store, self.flow.b_dataset)
-        return reconcile(self.flow, a, b, list(self.state.links.values()), self.state.agreed)
+        links = list(self.state.links.values())
+        missing = {link.b_id for link in links if link.status == "active" and link.b_id not in b}
+        unread = missing & _set_aside(self.store, self.b_source) if missing else set()
+        return reconcile(self.flow, a, b, links, self.state.agreed, b_unread=unread)
 
     def run(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
         """All three steps in one go (the CLI and ``Project.sync``)."""
@@ -252,10 +272,10 @@ class FlowRunner:
         ]
 
     def _on_confirmed(self, plan: Plan) -> OnConfirmed:
-        def confirmed(outcome: PushOutcome) -> None:
-            change = outcome.change
-            if change.op == "create" and outcome.new_b_id is not None:
-                self.state.record_link(Link(change.a_id, outcome.new_b_id), agreed=plan.agreed.get(change.a_id))
+        def confirmed(outcomes: list[PushOutcome]) -> None:
+            created = [o for o in outcomes if o.change.op == "create" and o.new_b_id is not None]
+            links = [(Link(o.change.a_id, o.new_b_id or ""), plan.agreed.get(o.change.a_id)) for o in created]
+            self.state.record_links(links)
 
         return confirmed
 

@@ -30,8 +30,12 @@ def reconcile(
     b_records: dict[str, SideRecord],
     links: list[Link],
     agreed: dict[str, dict[str, Any]],
+    b_unread: set[str] | frozenset[str] = frozenset(),
 ) -> Plan:
-    """Decide every create, update and deactivation for one flow, and the conflicts and ambiguities seen."""
+    """Decide every create, update and deactivation for one flow, and the conflicts and ambiguities seen.
+
+    ``b_unread``: linked shop ids the b side holds no version of at all, not even a tombstone (a record the
+    pull set aside as unreadable on its very first read). Such a link waits: only a seen delete closes it."""
     plan = Plan()
     active = {link.a_id: link for link in links if link.status == "active"}
     known_a = {link.a_id for link in links}
@@ -52,6 +56,8 @@ def reconcile(
 
     for a_id, link in sorted(active.items()):
         a_rec, b_rec = a_records.get(a_id), b_records.get(link.b_id)
+        if b_rec is None and link.b_id in b_unread:
+            continue
         if b_rec is None or b_rec.deleted:
             plan.closed_links.append(Link(a_id, link.b_id, link.how, "closed", DELETED_IN_B))
         elif a_rec is None or a_rec.deleted:

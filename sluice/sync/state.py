@@ -162,10 +162,18 @@ class FlowState:
 
     def record_link(self, link: Link, agreed: dict[str, Any] | None = None) -> None:
         """Durable at once (journal, fsynced); folded into the link dataset at the end of the run."""
-        self.journal.append({"kind": "link", "a_id": link.a_id, "b_id": link.b_id, "how": link.how, "agreed": agreed})
-        self.links[link.a_id] = link
-        if agreed is not None:
-            self.agreed[link.a_id] = agreed
+        self.record_links([(link, agreed)])
+
+    def record_links(self, links: list[tuple[Link, dict[str, Any] | None]]) -> None:
+        """Links (each with its agreed state) confirmed together, e.g. by one batch: durable at once, in one
+        journal write and one fsync, instead of one per link."""
+        self.journal.append_many(
+            [{"kind": "link", "a_id": k.a_id, "b_id": k.b_id, "how": k.how, "agreed": agreed} for k, agreed in links]
+        )
+        for link, agreed in links:
+            self.links[link.a_id] = link
+            if agreed is not None:
+                self.agreed[link.a_id] = agreed
 
     def fold_journal(self) -> None:
         """Write the journal's links (and their agreed state) into the datasets, then clear it."""

@@ -2,7 +2,9 @@
 
 The CLI runs as a real subprocess against simulators this test serves, configured only through the
 environment, as an operator would run it. The first kill lands while the first sync is creating shop
-customers (the test watches the shop's write counter); later kills land at random moments.
+customers (the test watches the shop's write counter); later kills land at random moments. The project
+sends creates two to a batch, two requests at a time, so the ~33 creates of the first sync take many
+requests, few of them in flight when a kill lands.
 """
 
 from __future__ import annotations
@@ -52,11 +54,25 @@ def customer_of(systems: Systems, contact_id: int) -> dict:
     return customer
 
 
+def small_batches(folder: Path) -> Path:
+    """The repository's project with ``batch_size = 2`` and ``concurrency = 2`` for the shop (pipes stay put)."""
+    text = (REPO / "sluice.toml").read_text()
+    edits = {"batch_size = 100": "batch_size = 2", "concurrency = 8\n": "concurrency = 2\n"}
+    edits['pipes = "pipes"'] = f'pipes = "{REPO / "pipes"}"'
+    for old, new in edits.items():
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    folder.mkdir()
+    (folder / "sluice.toml").write_text(text)
+    return folder
+
+
 def test_a_sync_killed_at_random_points_leaves_no_duplicate_and_loses_no_edit(tmp_path: Path):
     rng = random.Random(int(os.environ.get("SYNC_KILL_SEED", "20261126")))
     systems, _ = start_systems(contacts=40, customers=8, seed=3)
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")} | systems.env(tmp_path / "datasets")
+        env["SLUICE_PROJECT"] = str(small_batches(tmp_path / "project"))
         new = systems.create_contact(Name="Før Første Synk AS", Emails=[{"Value": "post@for-forste.example"}])
         systems.edit_contact(2, Name="Edited before the first sync AS")
 

@@ -53,6 +53,8 @@ The Customwebshop REST API (v1), served by Sluice's reference server. Auth: `Aut
   `id` is a merge patch of that record, without `id` a create. An item may carry its own `idempotency_key`.
 * `email` is unique (case-insensitive) among active, undeleted customers, `sku` among products and
   `order_number` among orders; a clash is 409 naming `existing_id`.
+* References (`customer_id`, `lines[].product_id`) are checked only when they change: a status-only `PATCH`
+  of an order succeeds even after its customer or a line's product was deleted.
 * Faults may be injected by the simulator (429/503 with `Retry-After`).
 
 {ARITHMETIC}"""

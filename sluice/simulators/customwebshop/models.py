@@ -74,8 +74,9 @@ class ProductWrite(_Write):
 
 
 class OrderLineWrite(_Write):
-    """A line: carry ``id`` to keep an existing line; ``sku``, ``name``, ``unit_price`` and ``vat_rate``
-    default to the product's when ``product_id`` is given."""
+    """A line: with the ``id`` of a stored line it is merged into that line (fields it leaves out, ``external_refs``
+    included, keep their stored values); ``sku``, ``name``, ``unit_price`` and ``vat_rate`` default to the
+    product's when ``product_id`` is given (or changed)."""
 
     id: int | None = Field(None, ge=1, le=2**53)
     product_id: int | None = Field(None, ge=1, le=2**53)
@@ -103,7 +104,12 @@ class OrderWrite(_Write):
     vat_amount: DecimalStr | None = Field(None, description="Computed from the lines when there are lines")
     total: DecimalStr | None = Field(None, description="Computed from the lines when there are lines")
     note: Text | None = None
-    lines: list[OrderLineWrite] | None = Field(None, max_length=500, description="Replaces the list")
+    lines: list[OrderLineWrite] | None = Field(
+        None,
+        max_length=500,
+        description="The whole new list: an element with a stored line's id merges into it, one without id is a "
+        "new line, a stored line not named is removed",
+    )
     external_refs: ExternalRefs | None = None
 
 

@@ -15,9 +15,9 @@ from sluice.simulators.customwebshop.clock import format_ts
 from sluice.simulators.customwebshop.decimals import keep_formatting
 from sluice.simulators.customwebshop.merge import merge_patch
 from sluice.simulators.customwebshop.models import REQUIRED, WRITE_MODELS, CustomerRecord, OrderRecord, ProductRecord
-from sluice.simulators.customwebshop.problems import ProblemError, field_error
+from sluice.simulators.customwebshop.orders import prepare_order
+from sluice.simulators.customwebshop.problems import ProblemError
 from sluice.simulators.customwebshop.store import Row, ShopStore
-from sluice.simulators.customwebshop.totals import AmountError, compute
 
 FIELDS: dict[str, tuple[str, ...]] = {
     name: tuple(
@@ -131,14 +131,15 @@ class ShopService:
     # -- writes ---------------------------------------------------------------------------------
 
     def create(self, resource: str, body: Any) -> Row:
-        data = self._prepare(resource, merge_patch({}, parse_write(resource, body)), current=None)
+        fields = parse_write(resource, body)
+        data = self._prepare(resource, merge_patch({}, fields), None, fields)
         return self.store.insert(resource, data, self._unique_key(resource, data))
 
     def update(self, resource: str, record_id: int, patch: Any, if_match: str | None = None) -> Row:
         fields = parse_write(resource, patch)
         current = self.get(resource, record_id)
         check_version(current, if_match)
-        data = self._prepare(resource, merge_patch(current.data, fields), current=current)
+        data = self._prepare(resource, merge_patch(current.data, fields), current, fields)
         data = keep_formatting(resource, current.data, data)  # "2.0" -> "2" is the same number: no change
         if data == current.data:
             return current  # a patch that changes nothing is not a change (no new version, no feed entry)
@@ -151,13 +152,16 @@ class ShopService:
 
     # -- rules ----------------------------------------------------------------------------------
 
-    def _prepare(self, resource: str, data: dict[str, Any], current: Row | None) -> dict[str, Any]:
+    def _prepare(
+        self, resource: str, data: dict[str, Any], current: Row | None, sent: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``data`` (the record after the merge patch ``sent``) validated and completed, or a 4xx."""
         missing = [name for name in REQUIRED[resource] if data.get(name) is None]
         if missing:
             errors = [{"field": name, "message": "required"} for name in missing]
             raise ProblemError(422, f"missing required field(s): {', '.join(missing)}", errors=errors)
         if resource == "orders":
-            data = self._prepare_order(data, current)
+            data = prepare_order(self.store, data, current, sent)
         key = self._unique_key(resource, data)
         if key is not None:
             holder = self.store.holder_of(resource, key, current.id if current else None)
@@ -177,51 +181,6 @@ class ShopService:
             email = data.get("email")
             return email.lower() if email and data.get("active") is not False else None
         return data.get("sku" if resource == "products" else "order_number")
-
-    def _prepare_order(self, data: dict[str, Any], current: Row | None) -> dict[str, Any]:
-        if not self.store.exists("customers", data["customer_id"]):
-            raise field_error("customer_id", f"customer {data['customer_id']} does not exist")
-        data = {**data, "status": data.get("status") or "pending"}
-        if "lines" in data:
-            data["lines"] = self._prepare_lines(data["lines"], current)
-        try:
-            return compute(data)
-        except AmountError as exc:
-            raise field_error(exc.field, str(exc)) from exc
-
-    def _prepare_lines(self, lines: list[dict[str, Any]], current: Row | None) -> list[dict[str, Any]]:
-        known = {line["id"] for line in (current.data.get("lines") or [])} if current else set()
-        seen: set[int] = set()
-        prepared = []
-        for index, line in enumerate(lines):
-            line = merge_patch({}, line)  # drops nulls, so defaults below apply
-            where = f"lines.{index}"
-            if line.get("id") is not None:
-                if line["id"] not in known or line["id"] in seen:
-                    raise field_error(f"{where}.id", f"line {line['id']} is not a line of this order")
-                seen.add(line["id"])
-            else:
-                line["id"] = self.store.next_value("order_line")
-            if line.get("product_id") is not None:
-                product = self.store.get("products", line["product_id"])
-                if product is None or product.deleted_at is not None:
-                    raise field_error(f"{where}.product_id", f"product {line['product_id']} does not exist")
-                for mine, theirs in (
-                    ("sku", "sku"),
-                    ("name", "name"),
-                    ("unit_price", "price"),
-                    ("vat_rate", "vat_rate"),
-                ):
-                    if line.get(mine) is None and product.data.get(theirs) is not None:
-                        line[mine] = product.data[theirs]
-            for name in ("quantity", "unit_price"):
-                if line.get(name) is None:
-                    raise field_error(f"{where}.{name}", "required")
-            line.setdefault("discount_percent", "0")
-            line.setdefault("vat_rate", "0")
-            line.setdefault("position", index + 1)
-            prepared.append(line)
-        return prepared
 
 
 def check_version(row: Row, if_match: str | None) -> None:

@@ -23,9 +23,11 @@ Order arithmetic (all decimal, rounded half-up to 2 decimals, line by line befor
 * `line_total = round(quantity × unit_price × (1 − discount_percent / 100), 2)`
 * `line_vat = round(line_total × vat_rate / 100, 2)`
 * when the order has lines: `subtotal = Σ line_total`, `vat_amount = Σ line_vat`,
-  `discount_amount` is taken as given, or `round(subtotal × discount_percent / 100, 2)` when only the
-  percentage is given, else `0.00`; `total = subtotal − discount_amount + vat_amount`
-* when the order has no lines, `subtotal`, `discount_amount`, `vat_amount` and `total` are stored as given.
+  `discount_amount` is taken as given, or `round(subtotal × discount_percent / 100, 2)` when the
+  percentage is the discount field sent last (a later `discount_percent` wins over a stored
+  `discount_amount`), else `0.00`; `total = subtotal − discount_amount + vat_amount`
+* when the order never had lines, `subtotal`, `discount_amount`, `vat_amount` and `total` are stored as
+  given; a `PATCH` with `lines: []` makes them `0.00` unless the same request gives them.
 
 A line's `discount_percent` and `vat_rate` default to `0`; sent `subtotal`, `vat_amount` and `total` of an
 order with lines are ignored (the server's figures win). A figure that would not fit the decimal pattern
@@ -57,13 +59,22 @@ def line_total(line: dict[str, Any]) -> Decimal:
     return (gross * (1 - dec(line.get("discount_percent")) / HUNDRED)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def compute(order: dict[str, Any]) -> dict[str, Any]:
-    """The order with ``line_total`` on each line and, when it has lines, its computed figures."""
+FIGURES = ("subtotal", "discount_amount", "vat_amount", "total")
+
+
+def compute(order: dict[str, Any], percent_first: bool = False) -> dict[str, Any]:
+    """The order with ``line_total`` on each line and, when it has lines, its computed figures; with
+    ``percent_first`` the order's ``discount_percent`` (sent after any amount) sets its discount."""
     with localcontext(WIDE):
-        return _compute(order)
+        return _compute(order, percent_first)
 
 
-def _compute(order: dict[str, Any]) -> dict[str, Any]:
+def zeroed(order: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """An order whose lines were all removed: its figures ``0.00``, except those ``given`` in the request."""
+    return {**order, **{name: given[name] if given.get(name) is not None else "0.00" for name in FIGURES}}
+
+
+def _compute(order: dict[str, Any], percent_first: bool) -> dict[str, Any]:
     lines = order.get("lines") or []
     if not lines:
         return order
@@ -74,15 +85,18 @@ def _compute(order: dict[str, Any]) -> dict[str, Any]:
         subtotal += total
         vat += (total * dec(line.get("vat_rate")) / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
         new_lines.append({**line, "line_total": _fits(f"lines.{index}.line_total", money(total))})
-    if order.get("discount_amount") is not None:
-        discount = dec(order["discount_amount"])
-    elif order.get("discount_percent") is not None:
+    from_percent = order.get("discount_percent") is not None and (percent_first or order.get("discount_amount") is None)
+    if from_percent:
         discount = (subtotal * dec(order["discount_percent"]) / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+    elif order.get("discount_amount") is not None:
+        discount = dec(order["discount_amount"])
     else:
         discount = Decimal(0)
     figures = {
         "subtotal": money(subtotal),
-        "discount_amount": order["discount_amount"] if order.get("discount_amount") is not None else money(discount),
+        "discount_amount": order["discount_amount"]
+        if not from_percent and order.get("discount_amount") is not None
+        else money(discount),
         "vat_amount": money(vat),
         "total": money(subtotal - discount + vat),
     }

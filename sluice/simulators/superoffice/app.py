@@ -41,6 +41,7 @@ class SuperOfficeSimulator:
 
     ``db_path=None`` keeps the data in memory; an existing non-empty database file is reused, not reseeded.
     ``products`` is the number of product codes, each in every seeded price list (benchmarks: 10,000).
+    ``strict_quotes`` makes quote line and alternative saves leave totals stale until a Recalculate (``quote.py``).
     """
 
     def __init__(
@@ -53,8 +54,10 @@ class SuperOfficeSimulator:
         token_ttl: float = 3600,
         fault_config: fault_injection.FaultConfig | None = None,
         products: int | None = None,
+        strict_quotes: bool = False,
     ) -> None:
         self.tenant = tenant
+        self.strict_quotes = strict_quotes
         self.store = Store(db_path)
         if self.store.count("contact") == 0 and self.store.count("product") == 0:
             populate(self.store, seed, contacts, products)
@@ -166,7 +169,12 @@ def create_app(sim: SuperOfficeSimulator) -> FastAPI:
         sim.auth.check(request)
 
     tenant = APIRouter(prefix=INTERNAL, dependencies=[Depends(require_auth)])
-    for router in (*rest_routers(sim.store), price_list_products_router(sim.store), quote_router(sim.store)):
+    routers = (
+        *rest_routers(sim.store),
+        price_list_products_router(sim.store),
+        quote_router(sim.store, sim.strict_quotes),
+    )
+    for router in routers:
         tenant.include_router(router)
     app.include_router(tenant)
     app.include_router(login_router(sim.auth, sim.tenant))

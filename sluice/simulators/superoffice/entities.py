@@ -84,6 +84,8 @@ class Entities:
             raise SoError(400, str(exc)) from exc
         for name in kind.server_fields:
             checked.pop(name, None)
+        if kind.table == "sale" and checked.get("Status") == "SaintAll":
+            raise SoError(400, "Status: SaintAll is NOT an acceptable value for a sale (Open, Sold, Lost, Stalled)")
         return checked
 
     def create(self, kind: Kind, body: Any) -> Row:

@@ -60,6 +60,15 @@ def populate(store: Store, seed_value: int, contacts: int, products: int | None 
         load("quote_version", (*BASE, "quote_id"), quotes.versions)
         load("quote_alternative", (*BASE, "version_id"), quotes.alternatives)
         load("quote_line", (*BASE, "alternative_id"), quotes.lines)
+        _sale_values_from_quotes(store, quotes.favorites)
+
+
+def _sale_values_from_quotes(store: Store, favorites: dict[int, dict[str, float]]) -> None:
+    """Seeded quotes have ``UseValuesFromQuote = 1``, so their sales show the favourite alternative's Amount and
+    Earning (T-q), as the Quote agent keeps them afterwards (``quote_tree.quote_changed``)."""
+    for sale_id, data in store.query("SELECT id, data FROM sale WHERE id IN (SELECT sale_id FROM quote)"):
+        values = json.dumps({**json.loads(data), **favorites[sale_id]})
+        store.query("UPDATE sale SET data = ? WHERE id = ?", (values, sale_id))
 
 
 @contextmanager

@@ -34,6 +34,8 @@ class QuoteRows:
     versions: Rows = field(default_factory=list)
     alternatives: Rows = field(default_factory=list)
     lines: Rows = field(default_factory=list)
+    favorites: dict[int, dict[str, float]] = field(default_factory=dict)
+    """Sale id -> the Amount, Earning and EarningPercent of its favourite alternative (``UseValuesFromQuote``)."""
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,16 @@ def quote_rows(sales: list[SaleStub], by_currency: dict[str, list[dict[str, Any]
             version_id = len(rows.versions) + 1
             first_alternative = len(rows.alternatives) + 1
             for number in range(1, pick(bits, ALTERNATIVES) + 1):
-                _alternative(rows, templates[currency], version_id, number, stamp, bits)
-            state = "Sent" if rank < n_versions else ("Sold" if status == "Sold" else "Draft")
+                totals = _alternative(rows, templates[currency], version_id, number, stamp, bits)
+                if number == 1:  # the likely alternative; the last version's is the sale's favourite
+                    rows.favorites[sale_id] = {"Amount": totals["TotalPrice"], "Earning": totals["EarningAmount"],
+                                               "EarningPercent": totals["EarningPercent"]}  # fmt: skip
+            state = '"Sold"' if status == "Sold" else '"Draft"'
+            if rank < n_versions:  # a newer version archived this one (it had been sent)
+                state = '"Archived", "ArchivedState": "Sent"'
             data = (
                 f'{{"QuoteId": {quote_id}, "Description": "Versjon {rank}", "Number": "{quote_id}-{rank}", '
-                f'"State": "{state}", "Status": "Ok", "Rank": {rank}, "LikelyQuoteAlternativeId": {first_alternative}}}'
+                f'"State": {state}, "Status": "Ok", "Rank": {rank}, "LikelyQuoteAlternativeId": {first_alternative}}}'
             )
             rows.versions.append((version_id, data, stamp, stamp, quote_id))
         data = (
@@ -116,8 +123,8 @@ def quote_rows(sales: list[SaleStub], by_currency: dict[str, list[dict[str, Any]
 
 def _alternative(
     rows: QuoteRows, templates: list[list[LineTemplate]], version_id: int, number: int, stamp: str, bits: Any
-) -> None:
-    """One alternative with 1-3 lines, appended to ``rows``."""
+) -> dict[str, Any]:
+    """One alternative with 1-3 lines, appended to ``rows``; its totals."""
     alternative_id = len(rows.alternatives) + 1
     totals = []
     for line_rank in range(1, below(bits, MAX_LINES) + 2):
@@ -138,3 +145,4 @@ def _alternative(
         f'"EarningAmount": {a["EarningAmount"]!r}, "EarningPercent": {a["EarningPercent"]!r}}}'
     )
     rows.alternatives.append((alternative_id, data, stamp, stamp, version_id))
+    return a

@@ -180,6 +180,7 @@ def _sale_columns() -> dict[str, Column]:
     return {
         "saleId": Column("t.id", "int"),
         "heading": _s("Heading"),
+        "saleNumber": _s("Number"),
         "amount": _f("Amount"),
         "probability": _i("Probability"),
         "saleStatus": Column(f"coalesce({_j('Status')}, 'Open')", "enum", SALE_STATUS),
@@ -192,12 +193,11 @@ def _sale_columns() -> dict[str, Column]:
         "registeredDate": Column("t.registered", "date"),
         "updatedDate": Column("t.updated", "date"),
         "quote/quoteId": Column(quote.format("q.id"), "int"),
-        "quote/updatedDate": Column(quote.format("q.updated"), "date"),
+        "quote/registeredDate": Column(quote.format("q.registered"), "date"),
         "quote/version/quoteVersionId": Column(quote.format(_j("ActiveQuoteVersionId", "q")), "int"),
         "quote/version/state": Column(f"coalesce({version.format(_j('State', 'v'))}, '')", "str"),
         "quote/version/rank": Column(f"coalesce({version.format(_j('Rank', 'v'))}, 0)", "int"),
         "quote/version/number": Column(f"coalesce({version.format(_j('Number', 'v'))}, '')", "str"),
-        "quote/version/updatedDate": Column(version.format("v.updated"), "date"),
         f"{alternative}quoteAlternativeId": Column("coalesce(qa.id, 0)", "int"),
         f"{alternative}name": _s("Name", "qa"),
         f"{alternative}totalPrice": _f("TotalPrice", "qa"),
@@ -385,6 +385,24 @@ DYNAMIC_TABLES: dict[str, tuple[str, dict[str, Column]]] = {
         {
             "quoteline_id": Column("t.id", "int"),
             "quotealternative_id": Column("t.alternative_id", "int"),
+            "updated": Column("t.updated", "datetime"),
+            "registered": Column("t.registered", "datetime"),
+        },
+    ),
+    "quotealternative": (
+        "quote_alternative",
+        {
+            "quotealternative_id": Column("t.id", "int"),
+            "quoteversion_id": Column("t.version_id", "int"),
+            "updated": Column("t.updated", "datetime"),
+            "registered": Column("t.registered", "datetime"),
+        },
+    ),
+    "quoteversion": (
+        "quote_version",
+        {
+            "quoteversion_id": Column("t.id", "int"),
+            "quote_id": Column("t.quote_id", "int"),
             "updated": Column("t.updated", "datetime"),
             "registered": Column("t.registered", "datetime"),
         },

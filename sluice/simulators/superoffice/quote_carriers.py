@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sluice.simulators.superoffice.carriers import complete
+from sluice.simulators.superoffice.quote_tree import favorite_alternative
 from sluice.simulators.superoffice.store import Row, Store, carrier_date
 
 
@@ -47,13 +48,9 @@ def quote_simple(store: Store, row: Row) -> dict[str, Any]:
     carrier.update(QuoteId=row.id, SaleId=row.cols["sale_id"])
     active = store.get("quote_version", int(row.data.get("ActiveQuoteVersionId") or 0))
     if active is not None:
-        version = version_carrier(store, active)
-        carrier["ActiveQuoteVersion"] = version
-        favorite = next(iter(version["QuoteAlternatives"]), None)
-        likely = version.get("LikelyQuoteAlternativeId")
-        carrier["FavoriteQuoteAlternative"] = next(
-            (a for a in version["QuoteAlternatives"] if a["QuoteAlternativeId"] == likely), favorite
-        )
+        carrier["ActiveQuoteVersion"] = version_carrier(store, active)
+        favorite = favorite_alternative(store, row)
+        carrier["FavoriteQuoteAlternative"] = alternative_carrier(favorite) if favorite is not None else None
     return carrier
 
 

@@ -219,7 +219,9 @@ class CustomwebshopClient(HttpClient):
         """Create (no ``id``) or merge-patch (with ``id``) many records, 100 per request, one result per item.
 
         An item may carry ``idempotency_key`` (the caller's key, as for ``create``); it is derived the same
-        way, so a create retried through ``create`` or ``batch`` is recognised either way.
+        way, so a create retried through ``create`` or ``batch`` is recognised either way. A failed item's
+        ``error(resource)`` is the exception the single call would have raised; a transient failure of a whole
+        request is retried here, with the same ``Idempotency-Key``, so a lost answer is replayed, not redone.
         """
         _check(resource)
         results: list[BatchItemResult] = []
@@ -228,15 +230,7 @@ class CustomwebshopClient(HttpClient):
             response = self.request(
                 "POST", f"{resource}/batch", json=body, headers={"Idempotency-Key": derive_key(resource, None)}
             )
-            for answer in response.json()["results"]:
-                results.append(
-                    BatchItemResult(
-                        index=offset + int(answer["index"]),
-                        status=int(answer["status"]),
-                        record=answer.get("record"),
-                        problem=answer.get("problem"),
-                    )
-                )
+            results.extend(_batch_results(response, offset, len(chunk)))
             if progress is not None:
                 progress(len(chunk))
         return results
@@ -251,6 +245,23 @@ def _batch_item(resource: str, item: dict[str, Any]) -> dict[str, Any]:
     if item.get("idempotency_key") is None:
         return wire(item)
     return wire({**item, "idempotency_key": derive_key(resource, str(item["idempotency_key"]))})
+
+
+def _batch_results(response: requests.Response, offset: int, size: int) -> list[BatchItemResult]:
+    """One result per item of a chunk, in item order; an item the answer does not cover counts as a 502
+    (transient: its idempotency key makes the retry safe), so no item is ever silently taken as done."""
+    answers: dict[int, BatchItemResult] = {}
+    for answer in response.json().get("results") or []:
+        index = int(answer["index"])
+        if 0 <= index < size:
+            answers[index] = BatchItemResult(
+                index=offset + index,
+                status=int(answer["status"]),
+                record=answer.get("record"),
+                problem=answer.get("problem"),
+            )
+    missing = {"title": "No result", "detail": "the batch answer has no result for this item"}
+    return [answers.get(i) or BatchItemResult(offset + i, 502, problem=missing) for i in range(size)]
 
 
 def _problem(response: requests.Response) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from sluice.errors import ApiError
+from sluice.errors import ApiError, AuthError
 from sluice.systems.http import HttpClient, Progress, RetryPolicy
 
 from . import products, reads, writes
@@ -35,6 +35,9 @@ log = logging.getLogger("sluice.superoffice")
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+MAX_FAILED_IN_A_ROW = 20
+"""A read that fails this many carriers in a row stops: the tenant is down, not one record."""
 
 
 class SuperOfficeClient(HttpClient):
@@ -159,12 +162,43 @@ class SuperOfficeClient(HttpClient):
         return _json_object(response, f"GET {e.carrier_path(key)}")
 
     def carriers(
-        self, name: str | Entity, keys: Iterable[int], progress: Progress | None = None
+        self,
+        name: str | Entity,
+        keys: Iterable[int],
+        progress: Progress | None = None,
+        *,
+        failed: dict[int, ApiError] | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Carriers for ``keys`` fetched ``workers`` at a time, in key order; vanished ones skipped."""
+        """Carriers for ``keys`` fetched ``workers`` at a time, in key order; vanished ones skipped.
+
+        With ``failed``, a carrier that cannot be fetched after retries is recorded there by key and
+        skipped (an auth error, or ``MAX_FAILED_IN_A_ROW`` failures in a row, still raise); without
+        it, the first failure raises."""
         e = entity(name)
-        batch = 0
-        for carrier in self.map_concurrent(lambda k: self.get_carrier(e, k), keys):
+
+        def fetch(key: int) -> tuple[int, dict[str, Any] | None, ApiError | None]:
+            try:
+                return key, self.get_carrier(e, key), None
+            except AuthError:
+                raise
+            except ApiError as exc:
+                if failed is None:
+                    raise
+                return key, None, exc
+
+        batch = in_a_row = 0
+        for key, carrier, error in self.map_concurrent(fetch, keys):
+            if error is not None:
+                assert failed is not None
+                failed[key] = error
+                in_a_row += 1
+                if in_a_row >= MAX_FAILED_IN_A_ROW:
+                    raise type(error)(
+                        f"{in_a_row} {e.name} reads in a row failed, the last: {error}",
+                        status=error.status, method=error.method, url=error.url,
+                    )  # fmt: skip
+                continue
+            in_a_row = 0
             if carrier is None:
                 continue
             yield carrier
@@ -233,9 +267,9 @@ class SuperOfficeClient(HttpClient):
         *,
         since: Watermark | datetime | str | None = None,
         progress: Progress | None = None,
-    ) -> Iterator[QuoteTree]:
-        """The quote tree of each sale that has a quote: the given sales, those whose quote
-        changed at/after ``since``, or all of them."""
+    ) -> Iterable[QuoteTree]:
+        """The quote tree of each sale that has a quote: the given sales, those whose header, quote
+        or lines changed at/after ``since``, or all of them (a ``QuoteRead``, with ``.watermark``)."""
         return self.quotes.read(sale_ids, since=reads.as_watermark(since), progress=progress)
 
     # -- writes (see writes.py) ------------------------------------------------------------

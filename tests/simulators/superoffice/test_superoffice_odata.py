@@ -126,9 +126,8 @@ def test_quote_totals_follow_the_documented_arithmetic(api: str) -> None:
     quote = post("CreateAndSaveQuote", {"SaleId": sale_id})
     alt_id = quote["QuoteVersions"][0]["QuoteAlternatives"][0]["QuoteAlternativeId"]
     line = post("CreateQuoteLine", {"QuoteAlternativeId": alt_id, "ERPProductKey": "HOUR-NOK"})
-    line = post(
-        "SaveQuoteLine", {"QuoteLine": {**line, "Quantity": 4.0, "UnitListPrice": 100.0, "DiscountPercent": 10.0}}
-    )
+    changes = {"Quantity": 4.0, "UnitListPrice": 100.0, "DiscountPercent": 10.0, "UserValueOverride": "DiscountPercent"}
+    line = post("SaveQuoteLine", {"QuoteLine": {**line, **changes}})
     assert (line["SubTotal"], line["DiscountAmount"], line["TotalPrice"]) == (400.0, 40.0, 360.0)
     alternative = post("RecalculateQuoteAlternative", {"QuoteAlternative": alt_id})["ChangedQuoteAlternative"]
     assert (alternative["SubTotal"], alternative["TotalPrice"], alternative["VAT"]) == (360.0, 360.0, 90.0)

@@ -7,11 +7,20 @@ import threading
 
 import pytest
 
-from sluice.errors import AuthError, ConfigError, NotFoundError, PermanentError, PreconditionFailed
+from sluice.errors import (
+    AuthError,
+    ConfigError,
+    ConflictError,
+    NotFoundError,
+    PermanentError,
+    PreconditionFailed,
+    TransientError,
+)
 from sluice.secrets import Secret
 from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
 from sluice.simulators.runner import ServerThread
 from sluice.systems.customwebshop import CustomwebshopClient, Watermark, derive_key
+from sluice.systems.customwebshop.batch import BatchItemResult
 from sluice.systems.http import RetryPolicy
 
 FAST = RetryPolicy(attempts=12, base=0.005, cap=0.05)
@@ -206,3 +215,34 @@ def test_seeded_shop_reads_completely() -> None:
     with ServerThread(sim.app) as server, CustomwebshopClient(server.url, DEMO_API_KEY) as shop:
         counts = {r: sum(1 for _ in shop.read(r, page_size=50)) for r in ("customers", "products", "orders")}
     assert counts["customers"] == 120 and counts["orders"] == 60 and counts["products"] >= 10
+
+
+def test_a_failed_batch_item_is_the_error_its_single_call_raises(client: CustomwebshopClient) -> None:
+    taken = client.create("customers", {"company_name": "Taken", "email": "taken@batch.example"})
+    items = [
+        {"company_name": None},  # 422
+        {"id": 999999, "note": "nobody"},  # 404
+        {"company_name": "Clash", "email": "TAKEN@batch.example"},  # 409
+    ]
+    errors = [r.error("customers") for r in client.batch("customers", items)]
+    singles = []
+    for call in (
+        lambda: client.create("customers", items[0]),
+        lambda: client.update("customers", 999999, {"note": "nobody"}),
+        lambda: client.create("customers", items[2]),
+    ):
+        with pytest.raises(PermanentError) as caught:
+            call()
+        singles.append(caught.value)
+    assert [type(e) for e in errors] == [type(e) for e in singles] == [PermanentError, NotFoundError, ConflictError]
+    assert [e.status for e in errors] == [422, 404, 409]
+    assert "company_name" in str(errors[0]) and "item 0" in str(errors[0])
+    assert str(taken["id"]) in (errors[2].body or "")  # the problem names the existing record
+
+
+def test_a_batch_item_answered_412_or_503_is_a_conflict_or_a_transient_error() -> None:
+    # The reference shop never answers these per item; a shop that does must see them re-read or retried.
+    conflict = BatchItemResult(3, 412, problem={"title": "Precondition Failed"}).error("customers")
+    busy = BatchItemResult(4, 503, problem={"title": "Service Unavailable"}).error("customers")
+    assert isinstance(conflict, PreconditionFailed) and conflict.status == 412 and "item 3" in str(conflict)
+    assert isinstance(busy, TransientError) and not isinstance(busy, PermanentError)
