@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import Systems, start_systems
+from tests.e2e.conftest import REPO, Systems, start_systems
 from tests.e2e.drive import kill, kill_after, run_cli_sync, start_cli_sync
 from tests.e2e.observe import customers_per_contact
 
