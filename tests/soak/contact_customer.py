@@ -64,6 +64,8 @@ class Model:
     """Contacts whose shop customer a shop user deleted: out of the sync for good (the close policy)."""
     contacts: set[str] = field(default_factory=set)
     """Every SuperOffice contact of the scenario, deleted ones included."""
+    conflicts: set[str] = field(default_factory=set)
+    """The ``sync_conflicts`` rows seen at the last checkpoint."""
 
     def in_sync(self) -> set[str]:
         return self.contacts - self.so_deleted - self.shop_deleted
@@ -228,7 +230,7 @@ class ContactCustomer:
         contacts = {c: contact_fields(world.systems.contact(c)) for c in sorted(self.model.contacts, key=int)}
         customers = world.systems.customers()
         links = _active_links(project)
-        found = self._linked_once(contacts, customers, links)
+        found = self._linked_once(customers, links)
         found += self._deletes_held(customers, links)
         found += _dead_letters(project)
         if found:
@@ -240,9 +242,7 @@ class ContactCustomer:
             found += self._no_lost_update(project, contact_id, held)
         return found
 
-    def _linked_once(
-        self, contacts: dict[str, dict[str, Any]], customers: list[dict[str, Any]], links: dict[str, str]
-    ) -> list[Violation]:
+    def _linked_once(self, customers: list[dict[str, Any]], links: dict[str, str]) -> list[Violation]:
         found = []
         per_ref: dict[str, int] = {}
         for customer in customers:
@@ -302,11 +302,11 @@ class ContactCustomer:
 
     def checkpoint(self, world: World, project: Project) -> int:
         self.model.base = {c: contact_fields(world.systems.contact(c)) for c in sorted(self.model.in_sync(), key=int)}
-        conflicted = {(e.contact, e.field) for e in self.model.edits}
-        recorded = sum((row["a_id"], row["field"]) in conflicted for row in _conflicts(project))
+        recorded = {row["_id"] for row in _conflicts(project)}
+        new, self.model.conflicts = len(recorded - self.model.conflicts), recorded
         self.model.edits = []
         self.model.actions = self.model.padded = 0
-        return recorded
+        return new
 
     def begin(self, world: World) -> None:
         """The contacts the simulator was seeded with are part of the scenario."""
