@@ -1,12 +1,18 @@
-"""Dataset store: first load, no-change reload, 1% changed, full reload with 1% missing.
+"""Dataset store: first load, no-change reload, 1% changed, full reload with 1% missing; and the same
+reloads with the root on S3.
 
-Every figure is a ratio to DuckDB merely reading the same Parquet input and hashing each row
+Every local figure is a ratio to DuckDB merely reading the same Parquet input and hashing each row
 (``max(md5(to_json(row)))``), measured in the same run: that is the floor any change detection pays.
+The S3 figures are ratios to the same case on local disk in the same run, against moto's S3 server on
+127.0.0.1 (so they measure Sluice's requests and copies, not a network).
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -15,6 +21,7 @@ from benchmarks.common import Result, best_of, timer
 from sluice.datasets import DatasetStore, WriteStats
 
 BENCH = "datasets"
+REPEAT = 5
 
 
 def generate(con: duckdb.DuckDBPyConnection, path: Path, n: int, *, edit_every: int = 0, drop_every: int = 0) -> None:
@@ -91,4 +98,73 @@ def run(quick: bool) -> list[Result]:
             rows = store.current("companies").aggregate("count(*)").fetchall()[0][0]
         results.append(Result(BENCH, f"current state ({rows:,} live)", elapsed(), "s", base, label))
         store.close()
-    return results
+    return results + run_s3(quick)
+
+
+def run_s3(quick: bool) -> list[Result]:
+    """Reload 100,000 entities (nothing changed, 1% changed) with the root on S3 and on local disk."""
+    from tests.datasets.s3server import MotoS3  # moto is a dev dependency, like the benchmarks
+
+    n = 5_000 if quick else 100_000
+    with tempfile.TemporaryDirectory() as tmp, MotoS3() as s3, environment(s3.env):
+        work = Path(tmp)
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
+        same, edited = work / "same.parquet", work / "edited.parquet"
+        generate(con, same, n)
+        generate(con, edited, n, edit_every=100)
+        stores = {"local": DatasetStore(work / "datasets"), "s3": DatasetStore(f"s3://{s3.new_bucket()}/datasets")}
+        timings = reload_timings(stores, same, edited)
+        for store in stores.values():
+            store.close()
+    return [
+        Result(BENCH, f"S3 root: {case} ({n:,} entities)", s3_time, "s", local, "local disk, same case, same run")
+        for case, (local, s3_time) in timings.items()
+    ]
+
+
+def reload_timings(stores: dict[str, DatasetStore], same: Path, edited: Path) -> dict[str, tuple[float, float]]:
+    """``{case: (local, s3)}``, best of five with the roots interleaved (the machine is shared and noisy);
+    the 1% case alternates its inputs, so every run changes 1%."""
+    timings: dict[str, dict[str, list[float]]] = {}
+
+    def measure(case: str, root: str, action: Callable[[], object]) -> None:
+        with timer() as elapsed:
+            action()
+        timings.setdefault(case, {}).setdefault(root, []).append(elapsed())
+
+    def write(store: DatasetStore, path: Path) -> WriteStats:
+        return store.write("companies", path, key="id", id_prefix="company")
+
+    for store in stores.values():
+        write(store, same)
+    for round_ in range(REPEAT):
+        stored, other = (same, edited) if round_ % 2 == 0 else (edited, same)
+        for root, store in stores.items():
+            measure("reload, nothing changed", root, lambda s=store, p=stored: write(s, p))
+        for root, store in stores.items():
+            measure("reload, 1% changed", root, lambda s=store, p=other: write(s, p))
+    for _ in range(REPEAT):
+        for root, store in stores.items():  # a fresh store, as a notebook opens one: nothing cached
+            measure("current state, fresh store", root, lambda r=store.root: count_current(r))
+    return {case: (min(by_root["local"]), min(by_root["s3"])) for case, by_root in timings.items()}
+
+
+def count_current(root: Path | str) -> int:
+    with DatasetStore(root) as store:
+        return store.current("companies").aggregate("count(*)").fetchall()[0][0]
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block, then restore what was there."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

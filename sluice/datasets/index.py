@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 import pyarrow as pa
-import pyarrow.ipc as ipc
 
-from sluice.datasets.layout import Layout, Part, publish, tmp_path_for
+from sluice.datasets.parts import Part
 from sluice.datasets.schema import merge_columns
+from sluice.datasets.storage import DatasetFiles
 from sluice.errors import DatasetError
 
 INDEX_SCHEMA = pa.schema(
@@ -54,13 +54,12 @@ def empty_index() -> IndexState:
     return IndexState(INDEX_SCHEMA.empty_table())
 
 
-def load_index(layout: Layout) -> IndexState:
+def load_index(files: DatasetFiles) -> IndexState:
     """Read the index file (or start empty); callers then ``catch_up`` with the log."""
-    if not layout.index_path.exists():
-        return empty_index()
     try:
-        with pa.memory_map(str(layout.index_path)) as source:
-            table = ipc.open_file(source).read_all()
+        table = files.read_index()
+        if table is None:
+            return empty_index()
         meta = table.schema.metadata or {}
         covered = int(meta[b"covered"])
         columns = json.loads(meta[b"columns"])
@@ -72,27 +71,22 @@ def load_index(layout: Layout) -> IndexState:
     return IndexState(table, covered, covered, columns)
 
 
-def save_index(layout: Layout, state: IndexState) -> IndexState:
-    """Persist the index atomically (temp file + rename); returns the state marked as persisted."""
+def save_index(files: DatasetFiles, state: IndexState) -> IndexState:
+    """Persist the index atomically; returns the state marked as persisted."""
     meta = {"covered": str(state.covered), "columns": json.dumps(state.columns), "fast": FAST_HASH_TAG}
-    table = state.table.replace_schema_metadata(meta)
-    final = layout.index_path
-    tmp = tmp_path_for(final)
-    with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    publish(tmp, final)
+    files.write_index(state.table.replace_schema_metadata(meta))
     return replace(state, persisted=state.covered, dirty=0)
 
 
-def catch_up(con: duckdb.DuckDBPyConnection, state: IndexState, parts: list[Part], dataset: str) -> IndexState:
+def catch_up(con: duckdb.DuckDBPyConnection, state: IndexState, parts: list[Part], files: DatasetFiles) -> IndexState:
     """Apply the log parts beyond ``state.covered``: the index then matches the log exactly."""
     tail = [p for p in parts if p.last > state.covered]
     if not tail:
         return state
-    files = ", ".join(_literal(str(p.path)) for p in tail)
-    source = f"read_parquet([{files}], union_by_name=true)"
+    dataset = files.name
     cur = con.cursor()  # a cursor per call: a connection is not safe to share between threads
     try:
+        source = files.scan(cur, tail)
         described = cur.sql(f"SELECT * FROM {source} LIMIT 0")
         columns = merge_columns(state.columns, list(zip(described.columns, described.types, strict=True)), dataset)
         delta = cur.sql(
@@ -138,7 +132,3 @@ def apply_delta(
     return replace(
         state, table=table.cast(INDEX_SCHEMA), covered=max(covered, state.covered), dirty=state.dirty + delta.num_rows
     )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

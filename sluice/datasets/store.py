@@ -1,9 +1,10 @@
-"""``DatasetStore``: the facade over a folder of datasets (write, read, inspect, compact).
+"""``DatasetStore``: the facade over a root of datasets (write, read, inspect, compact).
 
 Rule: the store owns its DuckDB connection and its per-dataset index caches; there is no module
 state, so two stores (two projects, parallel tests) never see each other. Writes and compactions
 run under the dataset's write lock and start by catching the index up with the log, so several
-processes may share a root.
+processes (on several machines, with an S3 root) may share a root. Where the files live is the
+storage's business (``storage.py``): the store is the same for a folder and for ``s3://bucket/prefix``.
 """
 
 from __future__ import annotations
@@ -15,17 +16,15 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from sluice.datasets.batch import Rows, to_batch
 from sluice.datasets.breaker import BreakerLimits
 from sluice.datasets.compaction import compact_log
 from sluice.datasets.hashing import quote_ident
 from sluice.datasets.index import IndexState, catch_up, empty_index, load_index, save_index
-from sluice.datasets.layout import Layout
-from sluice.datasets.lock import write_lock
 from sluice.datasets.models import CompactStats, DatasetInfo, WriteStats
-from sluice.datasets.reads import changes_sql, current_sql, history_sql
+from sluice.datasets.reads import Scan, changes_sql, current_sql, history_sql
+from sluice.datasets.storage import DatasetFiles, open_storage
 from sluice.datasets.writer import WriteOptions, write_batch
 from sluice.errors import DatasetError
 
@@ -34,10 +33,15 @@ CHECKPOINT_SHARE = 0.1
 
 
 class DatasetStore:
-    """Datasets under ``root``: ``store.write("superoffice_contact", rows, key="contactId")``."""
+    """Datasets under ``root``: ``store.write("superoffice_contact", rows, key="contactId")``.
 
-    def __init__(self, root: str | Path, *, lock_timeout: float = 30.0) -> None:
-        self.root = Path(root)
+    ``root`` is a folder or ``s3://bucket/prefix`` (endpoint, region and credentials from the AWS
+    environment variables). ``lock_timeout``: how long a write waits for another writer of the same
+    dataset; ``lock_lease`` (S3 only): how long a writer that died keeps others waiting."""
+
+    def __init__(self, root: str | Path, *, lock_timeout: float = 30.0, lock_lease: float | None = None) -> None:
+        self.storage = open_storage(root, lease=lock_lease)
+        self.root: Path | str = self.storage.root
         self.lock_timeout = lock_timeout
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
@@ -59,12 +63,10 @@ class DatasetStore:
     # -- names ---------------------------------------------------------------------------------
 
     def names(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(p.name for p in self.root.iterdir() if (p / "log").is_dir())
+        return self.storage.names()
 
     def exists(self, name: str) -> bool:
-        return Layout.of(self.root, name).exists()
+        return self.storage.files(name).exists()
 
     def _ipython_key_completions_(self) -> list[str]:
         return self.names()
@@ -95,31 +97,31 @@ class DatasetStore:
         change), also with nothing written. ``spare``: ``_id``s a full write must not tombstone although
         they are missing from the batch (the source has them but could not hand them over this time).
         """
-        layout = Layout.of(self.root, name)
+        files = self.storage.files(name)
         batch = to_batch(rows, name)
         limits = BreakerLimits(max_delete_share, max_change_share, min_live)
         options = WriteOptions(key, full, force, id_prefix, limits, spare)
-        layout.create()
-        with write_lock(layout.lock_path, self.lock_timeout, name):
-            layout.remove_garbage()
-            state = self._caught_up(layout)
-            stats, state = write_batch(self.con, layout, state, batch, options)
-            self._indexes[name] = self._maybe_checkpoint(layout, state)
+        files.create()
+        with files.lock(self.lock_timeout):
+            files.remove_garbage()
+            state = self._caught_up(files)
+            stats, state = write_batch(self.con, files, state, batch, options)
+            self._indexes[name] = self._maybe_checkpoint(files, state)
         return stats
 
     def compact(self, name: str, retention: dt.timedelta = dt.timedelta(0)) -> CompactStats:
         """Drop versions superseded more than ``retention`` ago; current state and offsets unchanged."""
-        layout = self._existing(name)
-        with write_lock(layout.lock_path, self.lock_timeout, name):
-            layout.remove_garbage()
-            return compact_log(self.con, layout, retention)
+        files = self._existing(name)
+        with files.lock(self.lock_timeout):
+            files.remove_garbage(thorough=True)
+            return compact_log(self.con, files, retention)
 
     # -- reading -------------------------------------------------------------------------------
 
     def current_sql(self, name: str) -> str:
-        """Self-contained SQL for the current state, over the parts that exist now."""
-        layout = self._existing(name)
-        return current_sql(layout.parts(), self._read_index(layout).columns)
+        """SQL for the current state over the parts that exist now: self-contained for a local root; for
+        an S3 root it runs on ``store.con`` (use ``register`` for another connection)."""
+        return self._current_sql(name, self.con)
 
     def current(self, name: str) -> duckdb.DuckDBPyRelation:
         """The current state as a relation on ``store.con`` (latest version per ``_id``, deleted hidden)."""
@@ -134,14 +136,14 @@ class DatasetStore:
     def changes(self, name: str, since: int, latest_only: bool = False) -> pa.Table:
         """Versions with ``_offset > since`` (tombstones included), oldest first; ``latest_only`` keeps
         the newest per ``_id``. Compaction may have dropped superseded versions, never latest ones."""
-        layout = self._existing(name)
-        sql = changes_sql(layout.parts(), self._read_index(layout).columns, since, latest_only)
+        files = self._existing(name)
+        sql = changes_sql(files.parts(), self._read_index(files).columns, self._scan(files), since, latest_only)
         return self._query(sql, name)
 
     def history(self, name: str, id: str) -> pa.Table:
         """Every version of one ``_id`` kept in the log, oldest first."""
-        layout = self._existing(name)
-        return self._query(history_sql(layout.parts(), self._read_index(layout).columns), name, [id])
+        files = self._existing(name)
+        return self._query(history_sql(files.parts(), self._read_index(files).columns, self._scan(files)), name, [id])
 
     def columns(self, name: str) -> dict[str, str]:
         """The payload columns and their DuckDB types (``{}`` for a missing dataset)."""
@@ -151,55 +153,61 @@ class DatasetStore:
 
     def last_offset(self, name: str) -> int:
         """The newest offset in the log; -1 for an empty or missing dataset."""
-        parts = Layout.of(self.root, name).parts()
+        parts = self.storage.files(name).parts()
         return parts[-1].last if parts else -1
 
     def info(self, name: str) -> DatasetInfo:
-        layout = self._existing(name)
-        parts = layout.parts()
-        state = self._read_index(layout)
+        files = self._existing(name)
+        parts = files.parts()
+        state = self._read_index(files)
         live = int(pc.sum(pc.invert(state.table["_deleted"])).as_py() or 0)
-        versions = sum(pq.read_metadata(p.path).num_rows for p in parts)
         last = parts[-1].last if parts else -1
-        return DatasetInfo(name, live, versions, last, layout.size_on_disk(), dict(state.columns))
+        return DatasetInfo(name, live, files.count_rows(parts), last, files.size_on_disk(), dict(state.columns))
 
     def register(self, con: duckdb.DuckDBPyConnection, names: list[str] | None = None) -> None:
         """Create a view per dataset (its current state) in ``con``, so ``FROM superoffice_contact`` works.
 
         The views name today's parts: re-register after writes or compactions."""
         for name in self.names() if names is None else names:
-            con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {self.current_sql(name)}")
+            con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {self._current_sql(name, con)}")
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _existing(self, name: str) -> Layout:
-        layout = Layout.of(self.root, name)
-        if not layout.exists():
+    def _existing(self, name: str) -> DatasetFiles:
+        files = self.storage.files(name)
+        if not files.exists():
             raise DatasetError(f"no such dataset under {self.root}", name)
-        return layout
+        return files
 
-    def _caught_up(self, layout: Layout) -> IndexState:
-        """The index for ``layout`` matching the log now (from memory, else the file, plus the tail)."""
-        state = self._indexes.get(layout.name) or load_index(layout)
-        parts = layout.parts()
+    def _scan(self, files: DatasetFiles, con: duckdb.DuckDBPyConnection | None = None) -> Scan:
+        return lambda parts: files.scan(self.con if con is None else con, parts)
+
+    def _current_sql(self, name: str, con: duckdb.DuckDBPyConnection) -> str:
+        files = self._existing(name)
+        return current_sql(files.parts(), self._read_index(files).columns, self._scan(files, con))
+
+    def _caught_up(self, files: DatasetFiles) -> IndexState:
+        """The index for ``files`` matching the log now (from memory, else the file, plus the tail)."""
+        state = self._indexes.get(files.name) or load_index(files)
+        parts = files.parts()
         last = parts[-1].last if parts else -1
         if last < state.covered:  # the log is behind the cache: the dataset was deleted or replaced
-            state = load_index(layout)
+            state = load_index(files)
             if state.covered > last:
                 state = empty_index()
-        return catch_up(self.con, state, parts, layout.name)
+        return catch_up(self.con, state, parts, files)
 
-    def _read_index(self, layout: Layout) -> IndexState:
-        state = self._caught_up(layout)
-        self._indexes[layout.name] = state
+    def _read_index(self, files: DatasetFiles) -> IndexState:
+        state = self._caught_up(files)
+        self._indexes[files.name] = state
         return state
 
-    def _maybe_checkpoint(self, layout: Layout, state: IndexState) -> IndexState:
+    def _maybe_checkpoint(self, files: DatasetFiles, state: IndexState) -> IndexState:
         """Persist the index when enough of it changed since the file was written (else catching up is cheaper)."""
         if state.dirty and (
             state.persisted < 0 or state.dirty >= max(CHECKPOINT_MIN_ROWS, CHECKPOINT_SHARE * state.rows)
         ):
-            return save_index(layout, state)
+            return save_index(files, state)
         return state
 
     def _query(self, sql: str, name: str, params: list | None = None) -> pa.Table:

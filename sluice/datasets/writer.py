@@ -1,7 +1,8 @@
 """One write: classify a batch against the index, check the breaker, append one log part.
 
 Rule: nothing touches the log until the whole part is computed, and the part becomes visible in one
-rename (``layout.publish``). The caller holds the write lock and hands in an index that is caught up.
+step (``DatasetFiles.publish_part``: a rename on disk, a manifest put on S3). The caller holds the write
+lock and hands in an index that is caught up.
 Everything runs in DuckDB; ``classify.py`` decides what changed, this module numbers and writes it.
 """
 
@@ -19,9 +20,9 @@ from sluice.datasets.breaker import BreakerLimits, check_breaker
 from sluice.datasets.classify import POS, classify, stage
 from sluice.datasets.hashing import quote_ident, quote_literal
 from sluice.datasets.index import INDEX_COLUMNS, IndexState, apply_delta
-from sluice.datasets.layout import Layout, publish, tmp_path_for
 from sluice.datasets.models import WriteStats
 from sluice.datasets.schema import merge_columns
+from sluice.datasets.storage import DatasetFiles
 from sluice.errors import DatasetError
 
 SCALAR_KEY_KINDS = {"varchar", "enum", "uuid", "tinyint", "smallint", "integer", "bigint", "hugeint"} | {
@@ -50,13 +51,13 @@ class WriteOptions:
 
 def write_batch(
     con: duckdb.DuckDBPyConnection,
-    layout: Layout,
+    files: DatasetFiles,
     state: IndexState,
     batch: pa.Table | Path,
     options: WriteOptions,
 ) -> tuple[WriteStats, IndexState]:
     """Append the batch's new and changed entities (and, for a full write, tombstones)."""
-    name = layout.name
+    name = files.name
     cur = con.cursor()
     try:
         num_rows = _register_batch(cur, batch, options.key, name)
@@ -92,7 +93,7 @@ def write_batch(
         first, last, size = None, state.covered, 0
         if appended:
             first, last = state.covered + 1, state.covered + appended
-            size = _append_part(cur, layout, payload, first, last, "__sluice_changes" if carry else "__sluice_batch")
+            size = _append_part(cur, files, payload, first, last, "__sluice_changes" if carry else "__sluice_batch")
         delta = cur.sql(
             f"SELECT {INDEX_COLUMNS} FROM __sluice_refreshed"
             + (f" UNION ALL SELECT {INDEX_COLUMNS} FROM __sluice_appended" if appended else "")
@@ -135,9 +136,9 @@ def _check_key(cur: duckdb.DuckDBPyConnection, columns: list, rows: int, key: st
 
 
 def _append_part(
-    cur: duckdb.DuckDBPyConnection, layout: Layout, payload: list, first: int, last: int, source: str
+    cur: duckdb.DuckDBPyConnection, files: DatasetFiles, payload: list, first: int, last: int, source: str
 ) -> int:
-    """Write the new part (payload from ``source``) to a temp file, then publish it; returns its size."""
+    """Write the new part (payload from ``source``) to a staging file, then publish it; returns its size."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
     cur.execute(
         f"""
@@ -152,16 +153,14 @@ def _append_part(
         """
     )
     select_payload = "".join(f", b.{quote_ident(c)}" for c, t in payload if t.id != "null")
-    final = layout.part_path(first, last)
-    tmp = tmp_path_for(final)
+    staged = files.staging_path(first, last)
     cur.execute(
         f"""
         COPY (
             SELECT a._id, a._hash, CAST(a._offset AS BIGINT) AS _offset, TIMESTAMPTZ '{now}' AS _ts,
                    a._deleted{select_payload}
             FROM __sluice_appended a LEFT JOIN {source} b ON b.{POS} = a.{POS}
-        ) TO {quote_literal(str(tmp))} (FORMAT parquet, {PARQUET_OPTIONS})
+        ) TO {quote_literal(str(staged))} (FORMAT parquet, {PARQUET_OPTIONS})
         """
     )
-    publish(tmp, final)
-    return final.stat().st_size
+    return files.publish_part(staged, first, last).size

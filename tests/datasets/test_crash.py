@@ -78,10 +78,10 @@ def last_reported(progress: Path) -> int | None:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_points_leaves_before_or_after_state(dataset_root: Path, tmp_path: Path) -> None:
+def test_sigkill_at_random_points_leaves_before_or_after_state(local_root: Path, tmp_path: Path) -> None:
     progress = tmp_path / "progress.txt"
     killer = subprocess.Popen(
-        [sys.executable, "-c", KILLER, str(dataset_root), str(progress), "20240601"],
+        [sys.executable, "-c", KILLER, str(local_root), str(progress), "20240601"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -99,7 +99,7 @@ def test_sigkill_at_random_points_leaves_before_or_after_state(dataset_root: Pat
             reported = last_reported(progress)
             done = gen - 1 if reported is None else reported
             completed += done - gen + 1
-            found = committed_generation(dataset_root)
+            found = committed_generation(local_root)
             assert found in (done, done + 1), f"dataset holds generation {found}, last completed write was {done}"
             gen = found + 1
     finally:
@@ -108,6 +108,6 @@ def test_sigkill_at_random_points_leaves_before_or_after_state(dataset_root: Pat
     assert completed >= MIN_COMPLETED, f"only {completed} writes completed in {rounds} rounds"
     final = gen - 1
     rows = [{"id": int(i), "gen": final, "name": f"entity {i}", "tags": [final, int(i)]} for i in expected_ids(final)]
-    stats = DatasetStore(dataset_root).write("victim", rows, key="id", full=True)
+    stats = DatasetStore(local_root).write("victim", rows, key="id", full=True)
     assert stats.appended == 0, "the index must agree with the log after every crash"
-    assert not list((dataset_root / "victim").rglob("*.tmp"))
+    assert not list((local_root / "victim").rglob("*.tmp"))

@@ -11,10 +11,10 @@ from sluice.datasets.layout import Layout
 
 
 @pytest.mark.parametrize("damage", ["delete", "garbage", "stale"])
-def test_index_is_rebuilt_from_the_log(dataset_root: Path, companies, damage: str) -> None:
-    store = DatasetStore(dataset_root)
+def test_index_is_rebuilt_from_the_log(local_root: Path, companies, damage: str) -> None:
+    store = DatasetStore(local_root)
     store.write("company", companies(20), key="id")
-    index = Layout.of(dataset_root, "company").index_path
+    index = Layout.of(local_root, "company").index_path
     stale = index.read_bytes()
     store.write("company", companies(20, name="v2"), key="id")
     store.write("company", companies(15, name="v2"), key="id", full=True)
@@ -24,27 +24,27 @@ def test_index_is_rebuilt_from_the_log(dataset_root: Path, companies, damage: st
         index.write_bytes(b"not arrow at all")
     else:
         index.write_bytes(stale)
-    fresh = DatasetStore(dataset_root)
+    fresh = DatasetStore(local_root)
     stats = fresh.write("company", companies(15, name="v2"), key="id", full=True)
     assert (stats.unchanged, stats.appended) == (15, 0)
     assert fresh.info("company").live == 15
 
 
-def test_index_is_checkpointed_and_records_its_offset(dataset_root: Path, companies) -> None:
-    store = DatasetStore(dataset_root)
+def test_index_is_checkpointed_and_records_its_offset(local_root: Path, companies) -> None:
+    store = DatasetStore(local_root)
     store.write("company", companies(10), key="id")
-    index = Layout.of(dataset_root, "company").index_path
+    index = Layout.of(local_root, "company").index_path
     assert index.exists() and not list(index.parent.glob("*.parquet"))
     from sluice.datasets.index import load_index
 
-    state = load_index(Layout.of(dataset_root, "company"))
+    state = load_index(Layout.of(local_root, "company"))
     assert (state.covered, state.rows) == (9, 10)
 
 
-def test_leftover_temp_files_are_removed_under_the_lock(dataset_root: Path, companies) -> None:
-    store = DatasetStore(dataset_root)
+def test_leftover_temp_files_are_removed_under_the_lock(local_root: Path, companies) -> None:
+    store = DatasetStore(local_root)
     store.write("company", companies(3), key="id")
-    layout = Layout.of(dataset_root, "company")
+    layout = Layout.of(local_root, "company")
     junk = layout.log_dir / "part-000000000003-000000000009.parquet.123.tmp"
     junk.write_bytes(b"half a part")
     assert len(store.current_arrow("company")) == 3  # readers never see temp files
@@ -52,15 +52,15 @@ def test_leftover_temp_files_are_removed_under_the_lock(dataset_root: Path, comp
     assert not junk.exists()
 
 
-def test_fast_hashes_from_another_duckdb_version_are_ignored(dataset_root: Path, companies) -> None:
+def test_fast_hashes_from_another_duckdb_version_are_ignored(local_root: Path, companies) -> None:
     """Fast hashes only short-cut the canonical hash for the DuckDB version that computed them."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
     from sluice.datasets.index import load_index, save_index
 
-    DatasetStore(dataset_root).write("company", companies(10), key="id")
-    layout = Layout.of(dataset_root, "company")
+    DatasetStore(local_root).write("company", companies(10), key="id")
+    layout = Layout.of(local_root, "company")
     state = load_index(layout)
     assert state.table["_fast"].null_count == 0
     bogus = state.table.set_column(4, "_fast", pa.array([1] * 10, pa.uint64()))  # would all mismatch
@@ -72,17 +72,17 @@ def test_fast_hashes_from_another_duckdb_version_are_ignored(dataset_root: Path,
     with pa.OSFile(str(layout.index_path), "wb") as sink, ipc.new_file(sink, table.schema.with_metadata(meta)) as w:
         w.write_table(table.replace_schema_metadata(meta))
     assert load_index(layout).table["_fast"].null_count == 10
-    store = DatasetStore(dataset_root)
+    store = DatasetStore(local_root)
     stats = store.write("company", companies(10), key="id")
     assert (stats.unchanged, stats.appended) == (10, 0)
 
 
-def test_a_deleted_and_recreated_dataset_does_not_inherit_the_cache(dataset_root: Path, companies) -> None:
+def test_a_deleted_and_recreated_dataset_does_not_inherit_the_cache(local_root: Path, companies) -> None:
     import shutil
 
-    store = DatasetStore(dataset_root)
+    store = DatasetStore(local_root)
     store.write("company", companies(5), key="id")
-    shutil.rmtree(dataset_root / "company")
+    shutil.rmtree(local_root / "company")
     stats = store.write("company", companies(3), key="id")
     assert (stats.new, stats.unchanged, stats.first_offset) == (3, 0, 0)
     assert store.info("company").live == 3

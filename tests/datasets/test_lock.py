@@ -1,4 +1,6 @@
-"""One writer per dataset: a second writer waits, then fails clearly; the OS frees a dead holder's lock."""
+"""One writer per dataset: a second writer waits, then fails clearly; the OS frees a dead holder's lock.
+
+The flock tests are about the local lock file; the S3 lease has its own in test_s3.py."""
 
 from __future__ import annotations
 
@@ -25,10 +27,10 @@ with write_lock(Path(sys.argv[1]), 5, "company"):
 """
 
 
-def test_second_writer_fails_clearly_after_its_timeout(dataset_root: Path, companies) -> None:
-    store = DatasetStore(dataset_root, lock_timeout=0.3)
+def test_second_writer_fails_clearly_after_its_timeout(local_root: Path, companies) -> None:
+    store = DatasetStore(local_root, lock_timeout=0.3)
     store.write("company", companies(3), key="id")
-    layout = Layout.of(dataset_root, "company")
+    layout = Layout.of(local_root, "company")
     with write_lock(layout.lock_path, 1, "company"):
         started = time.monotonic()
         with pytest.raises(DatasetLockedError, match="another writer holds the lock"):
@@ -37,10 +39,10 @@ def test_second_writer_fails_clearly_after_its_timeout(dataset_root: Path, compa
     assert store.write("company", companies(5), key="id").new == 2
 
 
-def test_second_writer_waits_for_the_first(dataset_root: Path, companies) -> None:
-    store = DatasetStore(dataset_root, lock_timeout=5)
+def test_second_writer_waits_for_the_first(local_root: Path, companies) -> None:
+    store = DatasetStore(local_root, lock_timeout=5)
     store.write("company", companies(3), key="id")
-    layout = Layout.of(dataset_root, "company")
+    layout = Layout.of(local_root, "company")
     release = threading.Event()
 
     def hold() -> None:
@@ -51,14 +53,14 @@ def test_second_writer_waits_for_the_first(dataset_root: Path, companies) -> Non
     holder.start()
     time.sleep(0.1)
     threading.Timer(0.3, release.set).start()
-    assert DatasetStore(dataset_root, lock_timeout=5).write("company", companies(4), key="id").new == 1
+    assert DatasetStore(local_root, lock_timeout=5).write("company", companies(4), key="id").new == 1
     holder.join()
 
 
-def test_lock_of_a_killed_process_is_released(dataset_root: Path, companies) -> None:
-    store = DatasetStore(dataset_root, lock_timeout=0.2)
+def test_lock_of_a_killed_process_is_released(local_root: Path, companies) -> None:
+    store = DatasetStore(local_root, lock_timeout=0.2)
     store.write("company", companies(1), key="id")
-    lock = Layout.of(dataset_root, "company").lock_path
+    lock = Layout.of(local_root, "company").lock_path
     proc = subprocess.Popen([sys.executable, "-c", HOLD, str(lock)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "locked"

@@ -69,12 +69,12 @@ def test_sigterm_stops_the_children_too() -> None:
         "import sys\n"
         "from flows.serve_local import child, stop_on_sigterm\n"
         "stop_on_sigterm()\n"
-        "with child([sys.executable, '-c', 'import time; time.sleep(60)'], {}, 'sleeper') as p:\n"
-        "    print(p.pid, flush=True)\n"
-        "    try:\n"
+        "try:\n"  # the signal may land as soon as the pid is printed: inside the try, as in serve_local.run
+        "    with child([sys.executable, '-c', 'import time; time.sleep(60)'], {}, 'sleeper') as p:\n"
+        "        print(p.pid, flush=True)\n"
         "        p.wait()\n"
-        "    except KeyboardInterrupt:\n"
-        "        pass\n"
+        "except KeyboardInterrupt:\n"
+        "    pass\n"
     )
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=REPO)
     assert parent.stdout is not None
