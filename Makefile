@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(shell command -v $(PYTHON))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: test test-fast lint demo bench serve notebooks docs clean
+.PHONY: test test-fast lint demo bench soak serve notebooks docs clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -41,6 +41,12 @@ demo: $(VENV)/.synced
 ## bench: the benchmarks, each reported as a ratio to a baseline measured in the same run
 bench: $(VENV)/.synced
 	$(BIN)/python -m benchmarks
+
+## soak: the fault campaign of issue #12, SCENARIOS seeded scenarios from SOAK_SEED, then its figures
+SCENARIOS ?= 50
+SOAK_SEED ?= 1
+soak: $(VENV)/.synced
+	$(BIN)/python -m tests.soak --scenarios $(SCENARIOS) --seed $(SOAK_SEED)
 
 ## docs: regenerate docs/dataflow.md from the pipes
 docs: $(VENV)/.synced

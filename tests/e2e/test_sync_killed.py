@@ -9,11 +9,8 @@ requests, few of them in flight when a kill lands.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
-import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -21,33 +18,20 @@ import pytest
 import requests
 
 from tests.e2e.conftest import REPO, Systems, start_systems
+from tests.e2e.drive import kill, kill_after, run_cli_sync, start_cli_sync
 from tests.e2e.observe import customers_per_contact
 
 pytestmark = pytest.mark.slow
-
-SLUICE = [str(REPO / ".venv" / "bin" / "sluice"), "sync", "--json"]
 
 
 def shop_writes(systems: Systems) -> int:
     return requests.get(f"{systems.shop_server.url}/_admin/stats").json()["writes"]
 
 
-def start(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(SLUICE, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def kill(proc: subprocess.Popen) -> bool:
-    """SIGKILL; True when the process was still running (the kill really interrupted something)."""
-    alive = proc.poll() is None
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=30)
-    return alive
-
-
 def kill_after_shop_writes(env: dict[str, str], systems: Systems, writes: int, timeout: float = 60) -> bool:
     """Start a sync and kill it the moment the shop has answered ``writes`` more writes."""
     floor = shop_writes(systems)
-    proc = start(env)
+    proc = start_cli_sync(env)
     deadline = time.monotonic() + timeout
     while proc.poll() is None and shop_writes(systems) < floor + writes:
         assert time.monotonic() < deadline, "the sync never reached its creates"
@@ -55,15 +39,8 @@ def kill_after_shop_writes(env: dict[str, str], systems: Systems, writes: int, t
     return kill(proc)
 
 
-def kill_after(env: dict[str, str], seconds: float) -> bool:
-    proc = start(env)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=seconds)
-    return kill(proc)
-
-
 def run_to_completion(env: dict[str, str]) -> str:
-    done = subprocess.run(SLUICE, env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = run_cli_sync(env)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
