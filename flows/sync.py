@@ -91,10 +91,12 @@ SINK_SYSTEMS = (("b", "customwebshop"), ("a", "superoffice"))
 
 
 @task(task_run_name="plan {flow_name}")
-def plan_flow(project_dir: str | None, flow_name: str, dry_run: bool, force: bool) -> dict[str, Any]:
-    """Reconcile one dataflow and check its breakers; the plan waits on disk for the push tasks."""
+def plan_flow(
+    project_dir: str | None, flow_name: str, dry_run: bool, force: bool, full: bool = False
+) -> dict[str, Any]:
+    """Reconcile one dataflow (every pair when ``full``) and check its breakers; the plan waits for the pushes."""
     with open_project(project_dir) as project:
-        result = project.plan_flow(flow_name, dry_run=dry_run, force=force)
+        result = project.plan_flow(flow_name, dry_run=dry_run, force=force, full=full)
     logger = get_run_logger()
     logger.info(
         "%s: %d creates, %d updates to the shop, %d to SuperOffice, %d deactivations, %d matched, %d conflicts%s",
@@ -127,9 +129,11 @@ def commit_flow(project_dir: str | None, flow_name: str) -> int:
     return letters
 
 
-def push_flow(project_dir: str | None, flow_name: str, dry_run: bool, force: bool) -> dict[str, Any]:
+def push_flow(
+    project_dir: str | None, flow_name: str, dry_run: bool, force: bool, full: bool = False
+) -> dict[str, Any]:
     """A dataflow's plan, a push per sink, and the commit, as separate tasks (one plan serves both sinks)."""
-    result = plan_flow(project_dir, flow_name, dry_run, force)
+    result = plan_flow(project_dir, flow_name, dry_run, force, full)
     if dry_run:
         return result
     result["sinks"] = [push_sink(project_dir, flow_name, target, system) for target, system in SINK_SYSTEMS]
@@ -187,7 +191,7 @@ def _sync(
     pulls = pull_superoffice(project_dir, by_system["superoffice"], full, force, deep)
     pulls += pull_customwebshop(project_dir, by_system["customwebshop"], full, force, deep)
     pipes = run_pipes(project_dir)
-    results = [push_flow(project_dir, name, dry_run, force) for name in names]
+    results = [push_flow(project_dir, name, dry_run, force, full) for name in names]
     issues = list_issues(project_dir, names, started)
     summary = {"full": full, "deep": deep, "dry_run": dry_run, "pulls": pulls, "pipes": pipes, "flows": results,
                "issues": issues}  # fmt: skip

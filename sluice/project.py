@@ -245,7 +245,7 @@ class Project:
             self.flow(name)
         return names
 
-    def runner(self, name: str) -> FlowRunner:
+    def runner(self, name: str, *, full: bool = False) -> FlowRunner:
         flow = self.flow(name)
         lookups = Lookups(self._categories())
         sink_a = SuperOfficeSink(
@@ -258,7 +258,9 @@ class Project:
             concurrency=self.config.system("customwebshop").concurrency,
             batch_size=self.config.system("customwebshop").batch_size,
         )  # fmt: skip
-        return FlowRunner(self.store, flow, state, sink_a, sink_b, self.state_dir, b_source=FLOW_SOURCES[name][1])
+        return FlowRunner(
+            self.store, flow, state, sink_a, sink_b, self.state_dir, b_source=FLOW_SOURCES[name][1], full=full
+        )
 
     def _categories(self) -> dict[str, int]:
         if not self.store.exists("superoffice_contact"):
@@ -287,13 +289,14 @@ class Project:
     def run_pipes(self, names: list[str] | None = None, *, force: bool = False) -> list[PipeRun]:
         return self.pipes.run(names, force=force)
 
-    def sync_flow(self, name: str, *, dry_run: bool = False, force: bool = False) -> FlowResult:
-        """One flow's whole push: plan, the shop sink, the SuperOffice sink, commit."""
-        return self.runner(name).run(dry_run=dry_run, force=force)
+    def sync_flow(self, name: str, *, dry_run: bool = False, force: bool = False, full: bool = False) -> FlowResult:
+        """One flow's whole push: plan (every pair when ``full``), the shop sink, the SuperOffice sink, commit."""
+        return self.runner(name, full=full).run(dry_run=dry_run, force=force)
 
-    def plan_flow(self, name: str, *, dry_run: bool = False, force: bool = False) -> FlowResult:
-        """Reconcile and check the breakers; the plan waits on disk for ``push_sink`` and ``commit_flow``."""
-        return self.runner(name).start(dry_run=dry_run, force=force)
+    def plan_flow(self, name: str, *, dry_run: bool = False, force: bool = False, full: bool = False) -> FlowResult:
+        """Reconcile (every pair when ``full``) and check the breakers; the plan waits on disk for ``push_sink``
+        and ``commit_flow``."""
+        return self.runner(name, full=full).start(dry_run=dry_run, force=force)
 
     def push_sink(self, name: str, target: str) -> SinkResult:
         """Send the planned changes of one sink (``"b"``: the shop, ``"a"``: SuperOffice)."""
@@ -339,7 +342,7 @@ class Project:
                 if set(FLOW_SOURCES[name]) & set(report.pull_errors):
                     report.skipped_flows.append(name)  # its data is stale: pushing it could undo newer edits
                 else:
-                    report.flows.append(self.sync_flow(name, dry_run=dry_run, force=force))
+                    report.flows.append(self.sync_flow(name, dry_run=dry_run, force=force, full=full or deep))
         report.finished = datetime.now(UTC).isoformat(timespec="seconds")
         return report
 

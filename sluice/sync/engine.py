@@ -3,7 +3,9 @@
 Rule: every run recomputes its plan from the datasets, the links and the agreed state, so a
 run that died half-way or a failed push is simply retried by the next run; a dead letter's
 change is held back (never lost) until it differs, its back-off has passed, or a retry is asked.
-The agreed state of a pair advances only for fields whose push the target confirmed.
+The agreed state of a pair advances only for fields whose push the target confirmed. A plan
+covers the pairs that moved since the committed cursor plus pending work (``changes.py``),
+read by id through the flow's index (``index.py``, ``scope.py``); ``finish`` commits the cursor last.
 """
 
 from __future__ import annotations
@@ -13,17 +15,18 @@ import os
 import pickle
 import time
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sluice.datasets import DatasetStore
 from sluice.errors import CircuitBreakerTripped, SluiceError
+from sluice.sync.changes import Cursor, load_cursor, moved_since, observe, save_cursor, touched
+from sluice.sync.compare import unsettled_ids
 from sluice.sync.dataflow import Dataflow
-from sluice.sync.merge import flatten
 from sluice.sync.model import DELETED_IN_A, Change, Link, Plan, PushOutcome, SideRecord, SinkResult
 from sluice.sync.pull import PULL
 from sluice.sync.reconcile import reconcile
+from sluice.sync.scope import load_scope, side_record
 from sluice.sync.sinks import OnConfirmed, Sink, summarize
 from sluice.sync.state import (
     DeadLetter,
@@ -35,7 +38,6 @@ from sluice.sync.state import (
     replace_dead_letters,
     retry_delay,
 )
-from sluice.systems.superoffice.watermark import parse_timestamp
 
 log = logging.getLogger("sluice.sync")
 
@@ -59,6 +61,8 @@ class FlowResult:
     conflicts: int = 0
     new_conflicts: int = 0
     dead_letters: int = 0
+    reconciled: int = 0
+    """Pairs the plan looked at: those that moved and pending work, or every pair on a full reconcile."""
     sinks: list[SinkResult] = field(default_factory=list)
     ambiguities: list[dict[str, Any]] = field(default_factory=list)
     stranded: list[dict[str, Any]] = field(default_factory=list)
@@ -85,26 +89,11 @@ class FlowResult:
 
 
 def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
-    """A mapped dataset's current rows as records: ``_id`` the side's id; ``sync_updated``, ``sync_version`` and
-    ``sync_deleted`` the facts the conflict policy, the concurrency checks and the delete policy need; every other
-    payload column a (flattened) field.
-
-    The metadata are payload columns, not ``_`` ones, on purpose: they are hashed, so a record whose only
-    change is its timestamp still gets a fresh version, and a write-back never holds a stale version."""
+    """Every current row of a mapped dataset as a record (see ``scope.side_record``): a full read, for
+    inspection and tests; a run reads the rows it reconciles through the flow's index."""
     if not store.exists(dataset):
         return {}
-    records = {}
-    for row in store.current_arrow(dataset).to_pylist():
-        fields = flatten({k: v for k, v in row.items() if not k.startswith(("_", "sync_"))})
-        updated = row.get("sync_updated")
-        records[str(row["_id"])] = SideRecord(
-            id=str(row["_id"]),
-            fields=fields,
-            updated=updated if isinstance(updated, datetime) else parse_timestamp(updated),
-            version=None if row.get("sync_version") is None else str(row["sync_version"]),
-            deleted=bool(row.get("sync_deleted")),
-        )
-    return records
+    return {str(row["_id"]): side_record(row) for row in store.current_arrow(dataset).to_pylist()}
 
 
 def _set_aside(store: DatasetStore, source: str | None) -> set[str]:
@@ -170,6 +159,8 @@ class FlowRunner:
         sink_b: Sink,
         state_dir: Path,
         b_source: str | None = None,
+        *,
+        full: bool = False,
     ) -> None:
         """``b_source``: the pulled dataset behind side b, whose set-aside records keep their links open."""
         self.store = store
@@ -178,17 +169,43 @@ class FlowRunner:
         self.sinks = {"a": sink_a, "b": sink_b}
         self.state_dir = state_dir
         self.b_source = b_source
+        self.full = full
+        """Reconcile every pair, not only those that moved since the last commit (``--full``)."""
+        self.reconciled = 0
+        """Pairs the last plan looked at (all of them on a full reconcile)."""
         self.loaded = 0
         """Records the last ``plan()`` loaded (both sides): the reconcile step's rows."""
 
     def plan(self) -> Plan:
-        a = load_side(self.store, self.flow.a_dataset)
-        b = load_side(self.store, self.flow.b_dataset)
-        links = list(self.state.links.values())
-        missing = {link.b_id for link in links if link.status == "active" and link.b_id not in b}
+        return self._reconcile()[0]
+
+    def _reconcile(self) -> tuple[Plan, Cursor]:
+        """The plan for the pairs to reconcile, and the cursor its commit writes (the offsets seen first)."""
+        seen = observe(self.store, self.flow)
+        self.state.index.catch_up()
+        ids, compared = self._to_reconcile(load_cursor(self._cursor_path(), self.flow))
+        scope = load_scope(self.state.index, self.flow, ids)
+        self.reconciled = len(scope.a.keys() | {link.a_id for link in scope.links})
+        missing = {link.b_id for link in scope.links if link.status == "active" and link.b_id not in scope.b}
         unread = missing & _set_aside(self.store, self.b_source) if missing else set()
-        self.loaded = len(a) + len(b)
-        return reconcile(self.flow, a, b, links, self.state.agreed, b_unread=unread)
+        self.loaded = max(compared, len(scope.a) + len(scope.b))
+        plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed, b_unread=unread)
+        waiting = {link.a_id for link in scope.links if link.status == "active" and link.b_id in unread}
+        return plan, replace(seen, pending=tuple(sorted(touched(plan) | waiting)))
+
+    def _to_reconcile(self, cursor: Cursor | None) -> tuple[set[str], int]:
+        """What moved since the committed cursor plus its pending pairs, dead letters and create intents; on a
+        full reconcile (or without a usable cursor) every pair the vectorised comparison cannot prove settled.
+        Also the records the comparison went through (both sides; none on an incremental run)."""
+        moved = None if self.full or cursor is None else moved_since(self.store, self.flow, self.state.index, cursor)
+        if moved is None:
+            index = self.state.index
+            unsettled = unsettled_ids(self.store, self.flow)
+            ids = unsettled if unsettled is not None else set(index.ids("a")) | set(index.link_ids())
+            return ids, index.count("a") + index.count("b")
+        assert cursor is not None
+        letters = {d.a_id for d in load_dead_letters(self.store, self.flow.name)}
+        return moved | set(cursor.pending) | letters | self.state.pending_intents(), 0
 
     def run(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
         """All three steps in one go (the CLI and ``Project.sync``)."""
@@ -202,8 +219,9 @@ class FlowRunner:
     def start(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
         """Plan, stop at a breaker before anything is sent, make matches and create intents durable, keep the plan."""
         started = time.monotonic()
-        plan = self._hold_back(self.plan())
-        active = sum(1 for link in self.state.links.values() if link.status == "active")
+        plan, cursor = self._reconcile()
+        plan = self._hold_back(plan)
+        active = self.state.active_links()
         check_breakers(self.flow, plan, active, force)
         seconds = time.monotonic() - started
         result = FlowResult(
@@ -220,6 +238,7 @@ class FlowRunner:
             stranded_edits=len(plan.stranded),
             ambiguous=len(plan.ambiguous),
             conflicts=len(plan.conflicts),
+            reconciled=self.reconciled,
             ambiguities=[asdict(a) for a in plan.ambiguous],
             stranded=[asdict(s) for s in plan.stranded],
             sinks=[SinkResult(self.sinks["b"].name), SinkResult(self.sinks["a"].name)],
@@ -239,6 +258,7 @@ class FlowRunner:
         plan.conflicts = []  # recorded; the rest of the plan waits for the sinks
         for target in self.sinks:
             self._path("outcomes", target).unlink(missing_ok=True)
+        _dump(self._path("cursor"), cursor)  # before the plan: a plan on disk always has its cursor
         _dump(self._path("plan"), plan)
         return result
 
@@ -267,9 +287,20 @@ class FlowRunner:
         self.state.save(closed + reopened, self._confirmed_agreed(plan, outcomes + held))
         letters = self._dead_letters(outcomes, plan.held)
         replace_dead_letters(self.store, self.flow.name, letters, scope=None)
+        self._commit_cursor()
         for path in (self._path("plan"), self._path("outcomes", "a"), self._path("outcomes", "b")):
             path.unlink(missing_ok=True)
         return len(letters)
+
+    def _cursor_path(self) -> Path:
+        return self.state_dir / f"{self.flow.name}.cursor.json"
+
+    def _commit_cursor(self) -> None:
+        """The last step of a commit: the next run starts from the offsets this plan saw, plus its pending pairs."""
+        planned = self._path("cursor")
+        if planned.exists():
+            save_cursor(self._cursor_path(), _load(planned))
+            planned.unlink()
 
     def _path(self, kind: str, target: str = "") -> Path:
         return self.state_dir / f"{self.flow.name}.{kind}{'.' + target if target else ''}.pickle"
@@ -304,13 +335,13 @@ class FlowRunner:
             if not o.ok:
                 failed.setdefault(o.change.a_id, set()).update(o.change.fields)
         failed_creates = {o.change.a_id for o in outcomes if not o.ok and o.change.op == "create"}
+        created = {o.change.a_id for o in outcomes if o.ok and o.change.op == "create"}
+        links, olds = self.state.links.many(plan.agreed), self.state.agreed.many(plan.agreed)
         agreed = {}
         for a_id, state in plan.agreed.items():
-            if a_id not in self.state.links and not any(
-                o.ok and o.change.a_id == a_id and o.change.op == "create" for o in outcomes
-            ):
+            if a_id not in links and a_id not in created:
                 continue
-            old = self.state.agreed.get(a_id)
+            old = olds.get(a_id)
             bad = failed.get(a_id, set())
             if a_id in failed_creates or (old is None and bad):
                 continue  # no new pair yet (a fresh one, or a recreate): the next run merges or creates again

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 
 from sluice.datasets import DatasetStore
 from sluice.sync.dataflow import Dataflow
+from sluice.sync.index import PairIndex
 from sluice.sync.journal import Journal
 from sluice.sync.merge import MISSING, Conflict
 from sluice.sync.model import Link
@@ -126,25 +127,25 @@ class DeadLetter:
 
 
 class FlowState:
-    """Links and agreed state of one flow, loaded once per run and saved at its end."""
+    """Links and agreed state of one flow, read by id through the flow's index (never all at once), with
+    what this process wrote on top; saved at the end of a run."""
 
     def __init__(self, store: DatasetStore, flow: Dataflow, state_dir: Path) -> None:
         self.store = store
         self.flow = flow
         self.journal = Journal(state_dir / f"{flow.name}.journal.jsonl")
+        self.index = PairIndex(store, flow, state_dir / f"{flow.name}.index.sqlite")
         self.fold_journal()
-        self.links: dict[str, Link] = {
-            row["_id"]: Link(row["a_id"], row["b_id"], row["how"], row["status"], row.get("note") or "")
-            for row in self._rows(flow.link_dataset)
-        }
-        self.agreed: dict[str, dict[str, Any]] = {
-            row["_id"]: json.loads(row["state"]) for row in self._rows(flow.agreed_dataset)
-        }
+        self.index.catch_up()
+        self.links: Overlay[Link] = Overlay(self.index.links, self.index.link_ids)
+        self.agreed: Overlay[dict[str, Any]] = Overlay(self._agreed, self.index.agreed_ids)
 
-    def _rows(self, name: str) -> list[dict[str, Any]]:
-        if not self.store.exists(name):
-            return []
-        return self.store.current_arrow(name).to_pylist()
+    def _agreed(self, a_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {a_id: json.loads(row["state"]) for a_id, row in self.index.rows("agreed", a_ids).items()}
+
+    def active_links(self) -> int:
+        """Active links as the datasets hold them (a breaker's denominator)."""
+        return self.index.active_links()
 
     # -- links ------------------------------------------------------------------------------
 
@@ -157,8 +158,9 @@ class FlowState:
     def pending_intents(self) -> set[str]:
         """SuperOffice ids whose create was sent by a run that died before the link was folded (a recreate's
         SuperOffice id still has its closed link, so only active links resolve an intent)."""
-        active = {a_id for a_id, link in self.links.items() if link.status == "active"}
-        return {e["a_id"] for e in self.journal.read() if e.get("kind") == "intent"} - active
+        intents = {e["a_id"] for e in self.journal.read() if e.get("kind") == "intent"}
+        links = self.links.many(intents)
+        return {a_id for a_id in intents if a_id not in links or links[a_id].status != "active"}
 
     def record_link(self, link: Link, agreed: dict[str, Any] | None = None) -> None:
         """Durable at once (journal, fsynced); folded into the link dataset at the end of the run."""
@@ -171,9 +173,9 @@ class FlowState:
             [{"kind": "link", "a_id": k.a_id, "b_id": k.b_id, "how": k.how, "agreed": agreed} for k, agreed in links]
         )
         for link, agreed in links:
-            self.links[link.a_id] = link
+            self.links.put(link.a_id, link)
             if agreed is not None:
-                self.agreed[link.a_id] = agreed
+                self.agreed.put(link.a_id, agreed)
 
     def fold_journal(self) -> None:
         """Write the journal's links (and their agreed state) into the datasets, then clear it."""
@@ -201,15 +203,48 @@ class FlowState:
             stamp = now().isoformat()
             self.store.write(self.flow.link_dataset, [_link_row(link, stamp) for link in links])
             for link in links:
-                self.links[link.a_id] = link
+                self.links.put(link.a_id, link)
+        known, old = self.links.many(agreed), self.agreed.many(agreed)
         rows = [
-            _agreed_row(a_id, self.links[a_id].b_id, state)
+            _agreed_row(a_id, known[a_id].b_id, state)
             for a_id, state in agreed.items()
-            if a_id in self.links and state != self.agreed.get(a_id)
+            if a_id in known and state != old.get(a_id)
         ]
         if rows:
             self.store.write(self.flow.agreed_dataset, rows)
-            self.agreed.update({r["_id"]: json.loads(r["state"]) for r in rows})
+            for row in rows:
+                self.agreed.put(row["_id"], json.loads(row["state"]))
+
+
+V = TypeVar("V")
+
+
+class Overlay(Mapping[str, V]):
+    """A read-only mapping by id over an index look-up, with this process's own writes on top (the index
+    catches up with the datasets when the next run opens it). ``many`` is the batch look-up to use."""
+
+    def __init__(self, fetch: Callable[[Iterable[str]], dict[str, V]], ids: Callable[[], list[str]]) -> None:
+        self._fetch = fetch
+        self._ids = ids
+        self._own: dict[str, V] = {}
+
+    def put(self, key: str, value: V) -> None:
+        self._own[key] = value
+
+    def many(self, keys: Iterable[str]) -> dict[str, V]:
+        keys = set(keys)
+        found = self._fetch(keys - self._own.keys())
+        found.update({k: v for k, v in self._own.items() if k in keys})
+        return found
+
+    def __getitem__(self, key: str) -> V:
+        return self.many([key])[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(set(self._ids()) | self._own.keys()))
+
+    def __len__(self) -> int:
+        return len(set(self._ids()) | self._own.keys())
 
 
 def _link_row(link: Link, stamp: str) -> dict[str, Any]:

@@ -1,0 +1,242 @@
+"""Indexed look-ups for one flow: the current rows of its four datasets by id, in a SQLite file.
+
+Rule: the index is a derived cache of the datasets, like the store's own current-state index. It
+records the offset it covers per dataset and catches up from the datasets' changes-since-offset
+reads, so its cost follows the edits, not the tenant; a missing, stale or damaged file is rebuilt
+from the datasets, which are the truth. Rows are kept as the store returns them (pickled Python
+values), so an incremental plan sees exactly what a full read would.
+
+    a, b, agreed  -> rows(role, id, data)      the mapped rows and the agreed state, by id
+    link          -> links(a_id, b_id, ...)    with an index on b_id (who links a shop record)
+    b match keys  -> keys(key, value, id)      normalized first-sync keys of the shop rows
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from sluice.datasets import DatasetStore
+from sluice.sync.dataflow import Dataflow, MatchKey
+from sluice.sync.merge import flatten
+from sluice.sync.model import Link
+
+SCHEMA_VERSION = 1
+BATCH = 20_000
+"""Rows converted and written at a time while catching up (bounds memory on a first build)."""
+CHUNK = 500
+"""Ids per ``IN (...)`` look-up (SQLite's bound-parameter limit is far above; keeps statements small)."""
+
+DDL = """
+CREATE TABLE IF NOT EXISTS covered (role TEXT PRIMARY KEY, dataset TEXT NOT NULL, "offset" INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS rows (role TEXT NOT NULL, id TEXT NOT NULL, data BLOB NOT NULL,
+                                 PRIMARY KEY (role, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS links (a_id TEXT PRIMARY KEY, b_id TEXT NOT NULL, how TEXT NOT NULL,
+                                  status TEXT NOT NULL, note TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS links_by_b ON links (b_id, status);
+CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL,
+                                 PRIMARY KEY (key, value, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keys_by_id ON keys (id);
+"""
+
+
+def flow_datasets(flow: Dataflow) -> dict[str, str]:
+    """A flow's datasets by role: ``a`` and ``b`` the mapped sides, then its links and agreed state."""
+    return {"a": flow.a_dataset, "b": flow.b_dataset, "link": flow.link_dataset, "agreed": flow.agreed_dataset}
+
+
+def side_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A mapped row's payload as flat fields (the metadata ``_*`` and ``sync_*`` columns left out)."""
+    return flatten({k: v for k, v in row.items() if not k.startswith(("_", "sync_"))})
+
+
+def key_name(key: MatchKey) -> str:
+    """A match key's name in the ``keys`` table (one field may be matched case-sensitively and not)."""
+    return f"{key.field}:{'casefold' if key.casefold else 'exact'}"
+
+
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+class PairIndex:
+    """The current rows of a flow's datasets (roles ``a``, ``b``, ``link``, ``agreed``), looked up by id."""
+
+    def __init__(self, store: DatasetStore, flow: Dataflow, path: Path) -> None:
+        self.store = store
+        self.flow = flow
+        self.path = path
+        self.datasets = flow_datasets(flow)
+        self.con = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = self._connect()
+        except sqlite3.DatabaseError:  # a damaged cache: start again from the datasets
+            for path in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+                path.unlink(missing_ok=True)
+            con = self._connect()
+        return con
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        con.execute("PRAGMA journal_mode = WAL")
+        con.execute("PRAGMA synchronous = NORMAL")
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            for table in ("covered", "rows", "links", "keys"):
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+            con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        con.executescript(DDL)
+        return con
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- catching up -------------------------------------------------------------------------
+
+    def catch_up(self) -> None:
+        """Apply every dataset's versions beyond the covered offset (a dataset replaced or renamed: rebuilt)."""
+        for role, dataset in self.datasets.items():
+            self._catch_up(role, dataset)
+
+    def _tag(self, role: str, dataset: str) -> str:
+        """What a role's rows were built from: the dataset, and for the shop side the flow's match keys too."""
+        return dataset if role != "b" else f"{dataset}|{','.join(key_name(k) for k in self.flow.match_keys)}"
+
+    def _catch_up(self, role: str, dataset: str) -> None:
+        row = self.con.execute('SELECT dataset, "offset" FROM covered WHERE role = ?', (role,)).fetchone()
+        tag = self._tag(role, dataset)
+        covered = row[1] if row and row[0] == tag else -1
+        last = self.store.last_offset(dataset) if self.store.exists(dataset) else -1
+        if last == covered:
+            return
+        with self._transaction():
+            fresh = last < covered or covered < 0  # (another tag: covered is -1)
+            if fresh:  # first build, or the dataset was replaced: start over
+                self._clear(role)
+                covered = -1
+            if last >= 0:
+                changes = self.store.changes(dataset, covered, latest_only=True)
+                for batch in changes.to_batches(BATCH):
+                    self._apply(role, pa.Table.from_batches([batch]).to_pylist(), fresh)
+            self.con.execute(
+                'INSERT OR REPLACE INTO covered (role, dataset, "offset") VALUES (?, ?, ?)', (role, tag, last)
+            )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def _clear(self, role: str) -> None:
+        if role == "link":
+            self.con.execute("DELETE FROM links")
+            return
+        self.con.execute("DELETE FROM rows WHERE role = ?", (role,))
+        if role == "b":
+            self.con.execute("DELETE FROM keys")
+
+    def _apply(self, role: str, versions: list[dict[str, Any]], fresh: bool) -> None:
+        """The latest version per id: a tombstone removes the id, any other version replaces it (``fresh``: the
+        role is empty, nothing to replace)."""
+        gone = [(v["_id"],) for v in versions if v["_deleted"]]
+        live = [v for v in versions if not v["_deleted"]]
+        if role == "link":
+            self.con.executemany("DELETE FROM links WHERE a_id = ?", gone)
+            self.con.executemany(
+                "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?)",
+                [(v["_id"], v["b_id"], v["how"], v["status"], v.get("note") or "") for v in live],
+            )
+            return
+        data = [{k: v for k, v in row.items() if k not in ("_hash", "_ts", "_deleted", "_offset")} for row in live]
+        self.con.executemany("DELETE FROM rows WHERE role = ? AND id = ?", [(role, i) for (i,) in gone])
+        self.con.executemany(
+            "INSERT OR REPLACE INTO rows VALUES (?, ?, ?)",
+            [(role, row["_id"], pickle.dumps(row, protocol=5)) for row in data],
+        )
+        if role == "b":
+            self._index_keys([] if fresh else [i for (i,) in gone] + [row["_id"] for row in data], data)
+
+    def _index_keys(self, touched: list[str], rows: list[dict[str, Any]]) -> None:
+        self.con.executemany("DELETE FROM keys WHERE id = ?", [(i,) for i in touched])
+        keys = []
+        for row in rows:
+            fields = side_fields(row)
+            for key in self.flow.match_keys:
+                value = key.normalize(fields.get(key.field))
+                if value is not None:
+                    keys.append((key_name(key), value, row["_id"]))
+        self.con.executemany("INSERT OR IGNORE INTO keys VALUES (?, ?, ?)", keys)
+
+    # -- look-ups ----------------------------------------------------------------------------
+
+    def rows(self, role: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The current rows (as the store returns them) of these ids; absent ids are left out."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT id, data FROM rows WHERE role = ? AND id IN ({marks})"
+            for id_, data in self.con.execute(query, (role, *chunk)):
+                found[id_] = pickle.loads(data)
+        return found
+
+    def links(self, a_ids: Iterable[str]) -> dict[str, Link]:
+        found: dict[str, Link] = {}
+        for chunk in _chunks(sorted(set(a_ids))):
+            marks = ",".join("?" * len(chunk))
+            for row in self.con.execute(f"SELECT * FROM links WHERE a_id IN ({marks})", chunk):
+                found[row[0]] = Link(*row)
+        return found
+
+    def links_to(self, b_ids: Iterable[str], status: str | None = None) -> list[Link]:
+        """Every link (of ``status``, or any) whose shop record is one of ``b_ids``."""
+        found = []
+        for chunk in _chunks(sorted(set(b_ids))):
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT * FROM links WHERE b_id IN ({marks})" + (" AND status = ?" if status else "")
+            found += [Link(*row) for row in self.con.execute(query, (*chunk, *([status] if status else [])))]
+        return found
+
+    def link_ids(self) -> list[str]:
+        return [a_id for (a_id,) in self.con.execute("SELECT a_id FROM links ORDER BY a_id")]
+
+    def active_links(self) -> int:
+        return self.con.execute("SELECT count(*) FROM links WHERE status = 'active'").fetchone()[0]
+
+    def ids(self, role: str) -> list[str]:
+        """Every id of a row role (``a``, ``b``, ``agreed``): for a full reconcile and for tests, not per run."""
+        return [id_ for (id_,) in self.con.execute("SELECT id FROM rows WHERE role = ? ORDER BY id", (role,))]
+
+    def count(self, role: str) -> int:
+        return self.con.execute("SELECT count(*) FROM rows WHERE role = ?", (role,)).fetchone()[0]
+
+    def agreed_ids(self) -> list[str]:
+        return self.ids("agreed")
+
+    def match_candidates(self, values: dict[str, set[str]]) -> set[str]:
+        """Shop ids not actively linked whose normalized ``key`` (``key_name``) is one of ``values[key]``: the only
+        shop records a first-sync match of those values can touch."""
+        found: set[str] = set()
+        for key, wanted in values.items():
+            for chunk in _chunks(sorted(wanted)):
+                marks = ",".join("?" * len(chunk))
+                query = (
+                    f"SELECT k.id FROM keys k WHERE k.key = ? AND k.value IN ({marks}) AND NOT EXISTS "
+                    "(SELECT 1 FROM links l WHERE l.b_id = k.id AND l.status = 'active')"
+                )
+                found.update(id_ for (id_,) in self.con.execute(query, (key, *chunk)))
+        return found
