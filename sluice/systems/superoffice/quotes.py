@@ -25,7 +25,7 @@ from .watermark import Watermark
 if TYPE_CHECKING:
     from sluice.systems.http import Progress
 
-    from .client import SuperOfficeClient
+    from .transport import SuperOfficeTransport
 
 AGENT = "Agents/Quote"
 Record = dict[str, Any]
@@ -45,7 +45,7 @@ class QuoteTree:
 class QuoteAgent:
     """Reads and writes of quote objects for one client (``client.quotes``)."""
 
-    def __init__(self, client: SuperOfficeClient) -> None:
+    def __init__(self, client: SuperOfficeTransport) -> None:
         self.client = client
 
     def call(self, method: str, body: Any = None) -> Any:
