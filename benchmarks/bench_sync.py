@@ -97,7 +97,7 @@ def open_project(servers: Servers, root: Path) -> Project:
     retry = RetryPolicy(attempts=5, base=0.01, cap=0.1)
     so = SuperOfficeClient(servers.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=retry)
     shop = CustomwebshopClient(servers.shop, DEMO_API_KEY, retry=retry)
-    return Project(load_config(REPO, datasets=root), superoffice_client=so, customwebshop_client=shop)
+    return Project(load_config(REPO, datasets=root), clients={"superoffice": so, "customwebshop": shop})
 
 
 class IntervalStats(RequestStats):
@@ -136,7 +136,7 @@ class Run:
 
 def measured_sync(project: Project, servers: Servers) -> Run:
     """One ``Project.sync()``: wall time, client HTTP time (summed, and covered), requests answered, writes."""
-    clients = (project.superoffice, project.customwebshop)
+    clients = (project.client("superoffice"), project.client("customwebshop"))
     stats = [IntervalStats() for _ in clients]
     for client, fresh in zip(clients, stats, strict=True):
         client.stats = fresh

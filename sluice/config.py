@@ -30,13 +30,15 @@ class SystemConfig:
 
 @dataclass(frozen=True)
 class FlowConfig:
-    """Per-flow policies: which side wins ties, and the sinks' circuit breakers."""
+    """Per-flow policies: which side wins ties, and the sinks' circuit breakers; ``options`` holds the
+    settings a flow declares for itself (its registry checks them)."""
 
     enabled: bool = True
     tie_winner: str = "superoffice"
     max_update_share: float = 0.5
     max_deactivate_share: float = 0.2
     min_target: int = 20
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def load_config(project_dir: str | Path = ".", datasets: str | Path | None = Non
         if env_url:
             base = SystemConfig(env_url, base.auth, base.rate_limit, base.concurrency)
         systems[name] = base
-    flows = {name: _build(FlowConfig, values, f"flows.{name}") for name, values in raw.get("flows", {}).items()}
+    flows = {name: _flow(values) for name, values in raw.get("flows", {}).items()}
     return Config(
         project_dir=project,
         datasets=_resolve(project, root),
@@ -108,6 +110,12 @@ def _resolve(project: Path, value: str | Path) -> Path:
 
 def _system(name: str, values: dict[str, Any]) -> SystemConfig:
     return _build(SystemConfig, values, f"systems.{name}")
+
+
+def _flow(values: dict[str, Any]) -> FlowConfig:
+    """The common policies; every other key is the flow's own option (checked against its declaration)."""
+    common = {k: v for k, v in values.items() if k in FlowConfig.__dataclass_fields__ and k != "options"}
+    return FlowConfig(**common, options={k: v for k, v in values.items() if k not in common})
 
 
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:

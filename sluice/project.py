@@ -2,20 +2,20 @@
 
 Rule: the CLI, the Prefect flows and the notebooks each make one call here and render the
 dataclass it returns. A project owns its store, pipe engine, clients and state (no global
-state), so two projects in one process never see each other.
+state), so two projects in one process never see each other. It names no system and no flow:
+systems come from ``systems/registry.py``, flows from ``pipes/<flow>/flow.py`` (``sync/registry.py``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 
@@ -24,19 +24,15 @@ from sluice.datasets import DatasetStore
 from sluice.datasets.lock import write_lock
 from sluice.errors import ConfigError, DatasetLockedError, SluiceError
 from sluice.pipes.engine import PipeEngine, PipeRun
-from sluice.secrets import secret_from_env
-from sluice.sync.dataflow import Dataflow, SinkLimits
-from sluice.sync.dataflows import DATAFLOWS
-from sluice.sync.dataflows.contact_customer import Lookups, apply_to_contact
+from sluice.sync.dataflow import Dataflow
 from sluice.sync.engine import FlowResult, FlowRunner
-from sluice.sync.merge import ConflictPolicy
 from sluice.sync.model import SinkResult
 from sluice.sync.pull import PullResult, Source, Watermarks, pull
+from sluice.sync.registry import FlowRegistry, load_flows
 from sluice.sync.state import CONFLICTS, DeadLetter, FlowState, load_dead_letters
-from sluice.sync.targets import CustomwebshopSink, SuperOfficeSink
-from sluice.systems import customwebshop, superoffice
-from sluice.systems.customwebshop import CustomwebshopClient
-from sluice.systems.superoffice import SuperOfficeClient, SuperOfficeSettings
+from sluice.sync.targets import sink_for
+from sluice.systems.registry import STREAMS, SYSTEMS
+from sluice.systems.streams import Stream
 
 log = logging.getLogger("sluice.project")
 
@@ -45,8 +41,13 @@ class SyncBusyError(SluiceError):
     """Another sync of the same dataset root holds the sync lock."""
 
 
-FLOW_SOURCES = {"contact_customer": ("superoffice_contact", "customwebshop_customer")}
-"""The raw datasets each flow pulls before its pipes run."""
+@dataclass(frozen=True)
+class Step:
+    """One step of a sync run, in the order ``Project.steps`` gives: pull a dataset, run some pipes,
+    or push a flow (plan, a push per sink, commit). ``Project.sync`` and the Prefect flow both walk them."""
+
+    kind: Literal["pull", "pipes", "flow"]
+    names: tuple[str, ...]
 
 
 @dataclass
@@ -88,23 +89,14 @@ class SyncReport:
 class Project:
     """A Sluice project: config, datasets, pipes, systems and flows."""
 
-    def __init__(
-        self,
-        config: Config,
-        *,
-        superoffice_client: SuperOfficeClient | None = None,
-        customwebshop_client: CustomwebshopClient | None = None,
-    ) -> None:
+    def __init__(self, config: Config, *, clients: Mapping[str, Any] | None = None) -> None:
         self.config = config
-        self._clients: dict[str, Any] = {}
-        if superoffice_client is not None:
-            self._clients["superoffice"] = superoffice_client
-        if customwebshop_client is not None:
-            self._clients["customwebshop"] = customwebshop_client
+        self._clients: dict[str, Any] = dict(clients or {})
+        self.flows: FlowRegistry = load_flows(config.pipes, config.flows)
 
     @classmethod
-    def open(cls, path: str | Path = ".", *, datasets: str | Path | None = None, **clients: Any) -> Project:
-        return cls(load_config(path, datasets), **clients)
+    def open(cls, path: str | Path = ".", *, datasets: str | Path | None = None, **kwargs: Any) -> Project:
+        return cls(load_config(path, datasets), **kwargs)
 
     # -- parts --------------------------------------------------------------------------------
 
@@ -124,28 +116,13 @@ class Project:
     def watermarks(self) -> Watermarks:
         return Watermarks(self.state_dir / "watermarks.json")
 
-    @property
-    def superoffice(self) -> SuperOfficeClient:
-        if "superoffice" not in self._clients:
-            cfg = self.config.system("superoffice")
-            environ = dict(os.environ)  # the environment wins; sluice.toml fills what it leaves out
-            for name, value in (("URL", cfg.url), ("AUTH", cfg.auth)):
-                if value and not environ.get(f"SLUICE_SUPEROFFICE_{name}"):
-                    environ[f"SLUICE_SUPEROFFICE_{name}"] = value
-            settings = SuperOfficeSettings.from_env(environ)
-            self._clients["superoffice"] = SuperOfficeClient.from_settings(settings, rate_limit=cfg.rate_limit)
-        return self._clients["superoffice"]
-
-    @property
-    def customwebshop(self) -> CustomwebshopClient:
-        if "customwebshop" not in self._clients:
-            cfg = self.config.system("customwebshop")
-            if not cfg.url:
-                raise ConfigError("the shop's URL is not set: SLUICE_CUSTOMWEBSHOP_URL or [systems.customwebshop] url")
-            key = secret_from_env("SLUICE_CUSTOMWEBSHOP_API_KEY")
-            assert key is not None
-            self._clients["customwebshop"] = CustomwebshopClient(cfg.url, key, rate_limit=cfg.rate_limit)
-        return self._clients["customwebshop"]
+    def client(self, system: str) -> Any:
+        """The client of one system, connected on first use from ``[systems.<name>]`` and the environment."""
+        if system not in self._clients:
+            if system not in SYSTEMS:
+                raise ConfigError(f"unknown system {system!r}; known: {sorted(SYSTEMS)}")
+            self._clients[system] = SYSTEMS[system].connect(self.config.system(system))
+        return self._clients[system]
 
     @contextmanager
     def sync_lock(self, timeout: float = 1800.0) -> Iterator[None]:
@@ -178,59 +155,50 @@ class Project:
 
     def sources(self, progress: Callable[[int], None] | None = None) -> dict[str, Source]:
         """Every pullable dataset, by name; ``progress(n)`` is called as each page of records arrives."""
-        return {
-            "superoffice_contact": Source(
-                "superoffice", "contact", "superoffice_contact", "ContactId", "superoffice-contact",
-                lambda since: self.superoffice.read(
-                    "contact", superoffice.Watermark.parse(since) if since else None, progress=progress
-                ),
-            ),
-            "customwebshop_customer": Source(
-                "customwebshop", "customers", "customwebshop_customer", "id", "customwebshop-customer",
-                lambda since: self.customwebshop.read(
-                    "customers", customwebshop.Watermark.parse(since) if since else None, progress=progress
-                ),
-            ),
-        }  # fmt: skip
+        return {s.dataset: self._source(s, progress) for s in STREAMS.values()}
+
+    def _source(self, stream: Stream, progress: Callable[[int], None] | None) -> Source:
+        parse = SYSTEMS[stream.system].watermark
+
+        def read(since: str | None) -> Any:
+            return self.client(stream.system).read(stream.entity, parse(since) if since else None, progress=progress)
+
+        return Source(stream.system, stream.entity, stream.dataset, stream.key, stream.id_prefix, read)
 
     def flow(self, name: str) -> Dataflow:
-        if name not in DATAFLOWS:
-            raise ConfigError(f"unknown dataflow {name!r}; known: {sorted(DATAFLOWS)}")
-        flow = DATAFLOWS[name]
-        settings = self.config.flow(name)
-        return replace(
-            flow,
-            policy=ConflictPolicy(tie_winner="a" if settings.tie_winner == "superoffice" else "b"),
-            limits=SinkLimits(settings.max_update_share, settings.max_deactivate_share, settings.min_target),
-        )
+        if name not in self.flows.flows:
+            raise ConfigError(f"unknown dataflow {name!r}; known: {self.flows.names}")
+        return self.flows.flows[name]
 
     def flow_names(self, flows: list[str] | None = None) -> list[str]:
-        names = flows or [n for n in DATAFLOWS if self.config.flow(n).enabled]
-        for name in names:
+        """The named flows (default: the enabled ones), in run order."""
+        for name in flows or []:
             self.flow(name)
-        return names
+        return self.flows.ordered(flows or [n for n in self.flows.names if self.config.flow(n).enabled])
 
     def runner(self, name: str) -> FlowRunner:
         flow = self.flow(name)
-        lookups = Lookups(self._categories())
-        sink_a = SuperOfficeSink(
-            self.superoffice, flow.a_entity, lambda carrier, changes: apply_to_contact(carrier, changes, lookups),
-            concurrency=self.config.system("superoffice").concurrency,
-        )  # fmt: skip
+        sink_a, sink_b = (self._sink(flow, system) for system in (flow.a_system, flow.b_system))
         state = FlowState(self.store, flow, self.state_dir)
-        sink_b = CustomwebshopSink(
-            self.customwebshop, flow.b_entity, "superoffice_contact_id",
-            concurrency=self.config.system("customwebshop").concurrency,
-        )  # fmt: skip
         return FlowRunner(self.store, flow, state, sink_a, sink_b, self.state_dir)
 
-    def _categories(self) -> dict[str, int]:
-        if not self.store.exists("superoffice_contact"):
-            return {}
-        rows = self.store.current("superoffice_contact").query(
-            "c", 'SELECT DISTINCT "Category"."Value" AS v, "Category"."Id" AS id FROM c WHERE "Category" IS NOT NULL'
-        )
-        return {v: int(i) for v, i in rows.fetchall() if v and i}
+    def _sink(self, flow: Dataflow, system: str) -> Any:
+        return sink_for(flow, system, self.client(system), self.store, self.config.system(system).concurrency)
+
+    def steps(self, names: list[str]) -> list[Step]:
+        """A run of ``names``: every pull they need, then flow by flow (references first) its pipes and its push,
+        then the pipes no flow needs. A flow's pipes run after the flows it references committed their links."""
+        flows = [self.flow(n) for n in names]
+        steps = [Step("pull", (d,)) for d in dict.fromkeys(d for f in flows for d in f.sources)]
+        ran: set[str] = set()
+        for flow in flows:
+            pipes = tuple(p for p in flow.pipes if p not in ran)
+            ran.update(pipes)
+            steps += [Step("pipes", pipes)] if pipes else []
+            steps.append(Step("flow", (flow.name,)))
+        every = self.pipes.pipes() if self.config.pipes.is_dir() else []
+        rest = tuple(p.name for p in every if p.name not in ran)
+        return [*steps, Step("pipes", rest)] if rest else steps
 
     # -- the operations every front end calls --------------------------------------------------
 
@@ -271,11 +239,13 @@ class Project:
 
     def _sync(self, names: list[str], *, full: bool, dry_run: bool, force: bool) -> SyncReport:
         report = SyncReport(datetime.now(UTC).isoformat(timespec="seconds"), full, dry_run)
-        for dataset in dict.fromkeys(d for n in names for d in FLOW_SOURCES[n]):
-            report.pulls.append(self.pull(dataset, full=full, force=force))
-        report.pipes = self.run_pipes()
-        for name in names:
-            report.flows.append(self.sync_flow(name, dry_run=dry_run, force=force))
+        for step in self.steps(names):
+            if step.kind == "pull":
+                report.pulls.append(self.pull(step.names[0], full=full, force=force))
+            elif step.kind == "pipes":
+                report.pipes += self.run_pipes(list(step.names))
+            else:
+                report.flows.append(self.sync_flow(step.names[0], dry_run=dry_run, force=force))
         report.finished = datetime.now(UTC).isoformat(timespec="seconds")
         return report
 

@@ -1,7 +1,7 @@
 """The concrete sinks: how a change in the common (shop) vocabulary becomes a request.
 
-Rule: a sink only shapes requests and reads answers; the loop, concurrency, retries and
-dead letters are ``Sink.push``'s. Creates carry an idempotency key derived from the
+Rule: a sink only shapes requests and reads answers (``SINKS`` gives each system its sink); the
+loop, concurrency, retries and dead letters are ``Sink.push``'s. Creates carry an idempotency key derived from the
 SuperOffice id, and a create whose earlier attempt may have landed looks the record up by
 its external reference first, so a retry never makes a duplicate.
 """
@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sluice.errors import NotFoundError, PreconditionFailed
+from sluice.datasets import DatasetStore
+from sluice.errors import ConfigError, NotFoundError, PreconditionFailed
+from sluice.sync.dataflow import Dataflow
 from sluice.sync.merge import unflatten
 from sluice.sync.model import Change
 from sluice.sync.sinks import Sink
@@ -98,3 +100,32 @@ class SuperOfficeSink(Sink):
 
     def describe(self, change: Change) -> dict[str, Any]:
         return {"method": "PUT", "path": f"/api/v1/{self.entity.capitalize()}/{change.a_id}", "changes": change.fields}
+
+
+def superoffice_sink(flow: Dataflow, client: SuperOfficeClient, store: DatasetStore, concurrency: int) -> Sink:
+    """Side a: the flow's setters write shop-side changes into the carrier (lookups built once per run)."""
+    decl = flow.declaration
+    if decl is None or decl.write_back is None:
+        raise ConfigError(f"flow {flow.name}: declares no write_back for {flow.a_system}.{flow.a_entity}")
+    write_back, lookups = decl.write_back, decl.lookups(store, flow.settings) if decl.lookups else None
+    return SuperOfficeSink(
+        client, flow.a_entity, lambda carrier, changes: write_back(carrier, changes, lookups), concurrency=concurrency
+    )
+
+
+def customwebshop_sink(flow: Dataflow, client: CustomwebshopClient, store: DatasetStore, concurrency: int) -> Sink:
+    """Side b: one shop resource; creates carry the external reference to side a."""
+    return CustomwebshopSink(client, flow.b_entity, flow.ref_key, concurrency=concurrency)
+
+
+SINKS: dict[str, Callable[[Dataflow, Any, DatasetStore, int], Sink]] = {
+    "superoffice": superoffice_sink,
+    "customwebshop": customwebshop_sink,
+}
+"""How each system takes a flow's changes, by system name."""
+
+
+def sink_for(flow: Dataflow, system: str, client: Any, store: DatasetStore, concurrency: int) -> Sink:
+    if system not in SINKS:
+        raise ConfigError(f"flow {flow.name}: Sluice cannot write to {system!r}; known: {sorted(SINKS)}")
+    return SINKS[system](flow, client, store, concurrency)
