@@ -33,9 +33,9 @@ def deploy(
     from prefect.exceptions import PrefectException
     from prefect.settings import PREFECT_API_URL
 
-    register = _deployments(project_dir).register
     console = Console()
     schedules = _schedules(project_dir)
+    register = _deployments(project_dir).register
     api = PREFECT_API_URL.value()
     if not api:
         _fail(
@@ -60,8 +60,8 @@ def serve(
     project_dir: Path = PROJECT,
 ) -> None:
     """Run the scheduled sync deployments from this process until Ctrl-C (Prefect's serve)."""
-    serve_deployments = _deployments(project_dir).serve
     _schedules(project_dir)
+    serve_deployments = _deployments(project_dir).serve
     serve_deployments(project_dir, limit)
 
 
