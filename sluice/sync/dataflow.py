@@ -66,6 +66,8 @@ class Declaration:
     """The flow's own ``[flows.<name>]`` settings and their defaults (e.g. ``price_list``)."""
     examples: Mapping[str, Any] = field(default_factory=dict)
     """Values the setters accept for fields with a closed vocabulary (the round-trip test writes them)."""
+    scope: Callable[[DatasetStore, Mapping[str, Any]], str] | None = None
+    """``scope(store, settings)``: the ``sync_scope`` side a is limited to (one price list); ConfigError if none."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class Dataflow:
     """The pipes to run before this flow plans (its side pipes and their upstream), in run order."""
     settings: Mapping[str, Any] = field(default_factory=dict)
     """The declaration's options as ``sluice.toml`` sets them."""
+    scope: str | None = None
+    """When set, only side-a records whose ``sync_scope`` equals it take part (resolved once per run)."""
 
     @property
     def link_dataset(self) -> str:

@@ -59,8 +59,8 @@ class FlowResult:
 
 def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
     """A mapped dataset's current rows as records: ``_id`` the side's id; ``sync_updated``, ``sync_version`` and
-    ``sync_deleted`` the facts the conflict policy, the concurrency checks and the delete policy need; every other
-    payload column a (flattened) field.
+    ``sync_deleted`` the facts the conflict policy, the concurrency checks and the delete policy need
+    (``sync_scope`` and ``sync_invalid`` where a pipe has them); every other payload column a (flattened) field.
 
     The metadata are payload columns, not ``_`` ones, on purpose: they are hashed, so a record whose only
     change is its timestamp still gets a fresh version, and a write-back never holds a stale version."""
@@ -76,6 +76,8 @@ def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
             updated=updated if isinstance(updated, datetime) else parse_timestamp(updated),
             version=None if row.get("sync_version") is None else str(row["sync_version"]),
             deleted=bool(row.get("sync_deleted")),
+            scope=None if row.get("sync_scope") is None else str(row["sync_scope"]),
+            invalid=row.get("sync_invalid") or None,
         )
     return records
 
@@ -138,6 +140,8 @@ class FlowRunner:
 
     def plan(self) -> Plan:
         a = load_side(self.store, self.flow.a_dataset)
+        if self.flow.scope is not None:  # one price list of many: the others are not this flow's records
+            a = {k: r for k, r in a.items() if r.scope == self.flow.scope}
         b = load_side(self.store, self.flow.b_dataset)
         return reconcile(self.flow, a, b, list(self.state.links.values()), self.state.agreed)
 
@@ -205,7 +209,7 @@ class FlowRunner:
             if o.ok and o.change.op == "deactivate"
         ]
         self.state.save(closed, self._confirmed_agreed(plan, outcomes))
-        letters = self._dead_letters(outcomes)
+        letters = self._dead_letters(outcomes) + self._invalid_letters(plan)
         replace_dead_letters(self.store, self.flow.name, letters, scope=None)
         for path in (self._path("plan"), self._path("outcomes", "a"), self._path("outcomes", "b")):
             path.unlink(missing_ok=True)
@@ -255,6 +259,26 @@ class FlowRunner:
                 continue  # a fresh pair with a failed push: no base yet, the next run merges it again
             agreed[a_id] = {k: (old.get(k) if k in bad and old is not None else v) for k, v in state.items()}
         return agreed
+
+    def _invalid_letters(self, plan: Plan) -> list[DeadLetter]:
+        """A record whose data cannot be synced is skipped (nothing written either way) and listed until fixed."""
+        previous = {d.key: d for d in load_dead_letters(self.store, self.flow.name)}
+        stamp = now().isoformat()
+        letters = []
+        for side, rec in plan.invalid:
+            key = f"{side}:invalid:{rec.id}"
+            before = previous.get(key)
+            dataset = self.flow.a_dataset if side == "a" else self.flow.b_dataset
+            letters.append(
+                DeadLetter(
+                    flow=self.flow.name, key=key, target=self.sinks[side].name, op="skip",
+                    a_id=rec.id if side == "a" else "", b_id=rec.id if side == "b" else None,
+                    request={"dataset": dataset, "_id": rec.id}, status=None, response="", reason=rec.invalid or "",
+                    first_failed=before.first_failed if before else stamp, last_failed=stamp,
+                    attempts=(before.attempts + 1) if before else 1,
+                )
+            )  # fmt: skip
+        return letters
 
     def _dead_letters(self, outcomes: list[PushOutcome]) -> list[DeadLetter]:
         previous = {d.key: d for d in load_dead_letters(self.store, self.flow.name)}

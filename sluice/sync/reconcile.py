@@ -23,6 +23,8 @@ def reconcile(
 ) -> Plan:
     """Decide every create, update and deactivation for one flow, and the conflicts and ambiguities seen."""
     plan = Plan()
+    a_records, b_records = _valid(plan, "a", a_records), _valid(plan, "b", b_records)
+    skipped = {r.id for side, r in plan.invalid if side == "a"}, {r.id for side, r in plan.invalid if side == "b"}
     active = {link.a_id: link for link in links if link.status == "active"}
     known_a = {link.a_id for link in links}
     linked_b = {link.b_id for link in links if link.status == "active"}
@@ -42,6 +44,8 @@ def reconcile(
 
     for a_id, link in sorted(active.items()):
         a_rec, b_rec = a_records.get(a_id), b_records.get(link.b_id)
+        if a_id in skipped[0] or link.b_id in skipped[1]:
+            continue  # bad data on a side is not a delete: the pair waits until it is fixed
         if b_rec is None or b_rec.deleted:
             plan.closed_links.append(Link(a_id, link.b_id, link.how, "closed", "deleted in the shop"))
         elif a_rec is None or a_rec.deleted:
@@ -49,6 +53,12 @@ def reconcile(
         else:
             _merge_linked(flow, plan, link, a_rec, b_rec, agreed.get(a_id))
     return plan
+
+
+def _valid(plan: Plan, side: str, records: dict[str, SideRecord]) -> dict[str, SideRecord]:
+    """The records that can be synced; the others go to ``plan.invalid`` (reported, never written)."""
+    plan.invalid += [(side, r) for _, r in sorted(records.items()) if r.invalid and not r.deleted]
+    return {k: r for k, r in records.items() if not r.invalid or r.deleted}
 
 
 def _match(flow: Dataflow, a_side: list[SideRecord], b_side: list[SideRecord]) -> dict[str, str | Ambiguity]:
