@@ -11,9 +11,13 @@ Cases (each paired with a baseline from the same run):
 * ``incremental``: after ``edits`` user edits (half in SuperOffice, half in the shop): requests vs edits and
   vs the full sync, wall vs the full sync, and the HTTP share of its wall time. These show the incremental
   run scales with the edits, not with the data.
+* ``rate-limited full sync``: what a user gets. A first full sync of 1,000 contacts with the rate limits of
+  the shipped ``sluice.toml`` vs the floor those limits impose (each system's requests / its limit), with the
+  same sync unthrottled and the wall time extrapolated to 10,000 contacts in the note.
 
-The simulators run in a child process, so their work does not share this process's GIL. The clients are
-built without the rate limits of ``sluice.toml``: the engine is measured, not the throttle.
+The simulators run in a child process, so their work does not share this process's GIL. Except in the
+rate-limited case, the clients are built without the rate limits of ``sluice.toml``: the engine is measured,
+not the throttle. ``python -m benchmarks.bench_sync --limited`` runs the rate-limited case alone.
 """
 
 from __future__ import annotations
@@ -70,7 +74,12 @@ class Servers:
         return f"{self.so}/{self.tenant}"
 
     def requests_answered(self) -> int:
-        return sum(requests.get(f"{url}/_admin/stats").json()["requests"] for url in (self.so, self.shop))
+        return sum(self.requests_by_system())
+
+    def requests_by_system(self) -> tuple[int, int]:
+        """Requests answered since the last reset: (SuperOffice, shop)."""
+        so, shop = (requests.get(f"{url}/_admin/stats").json()["requests"] for url in (self.so, self.shop))
+        return so, shop
 
     def reset_stats(self) -> None:
         for url in (self.so, self.shop):
@@ -93,10 +102,15 @@ def simulators(contacts: int) -> Iterator[Servers]:
         proc.wait(timeout=60)
 
 
-def open_project(servers: Servers, root: Path) -> Project:
+def open_project(servers: Servers, root: Path, limits: dict[str, float | None] | None = None) -> Project:
+    """A project on the benchmark's simulators; ``limits``: requests per second per system (default: none)."""
     retry = RetryPolicy(attempts=5, base=0.01, cap=0.1)
-    so = SuperOfficeClient(servers.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=retry)
-    shop = CustomwebshopClient(servers.shop, DEMO_API_KEY, retry=retry)
+    limits = limits or {}
+    so = SuperOfficeClient(
+        servers.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=retry,
+        rate_limit=limits.get("superoffice"),
+    )  # fmt: skip
+    shop = CustomwebshopClient(servers.shop, DEMO_API_KEY, retry=retry, rate_limit=limits.get("customwebshop"))
     return Project(load_config(REPO, datasets=root), clients={"superoffice": so, "customwebshop": shop})
 
 
@@ -132,6 +146,8 @@ class Run:
     in_flight: float
     requests: int
     writes: int
+    by_system: tuple[int, int] = (0, 0)
+    """Requests answered by (SuperOffice, the shop)."""
 
 
 def measured_sync(project: Project, servers: Servers) -> Run:
@@ -145,7 +161,8 @@ def measured_sync(project: Project, servers: Servers) -> Run:
         report = project.sync()
     http = sum(s.seconds for s in stats)
     in_flight = covered([i for s in stats for i in s.intervals])
-    return Run(elapsed(), http, in_flight, servers.requests_answered(), report.writes)
+    by_system = servers.requests_by_system()
+    return Run(elapsed(), http, in_flight, sum(by_system), report.writes, by_system)
 
 
 def make_edits(servers: Servers, project: Project, edits: int) -> None:
@@ -177,7 +194,42 @@ def run(quick: bool) -> list[Result]:
         settle = measured_sync(project, servers)
         make_edits(servers, project, edits)
         incremental = measured_sync(project, servers)
-    return results(contacts, edits, full, settle, incremental)
+    return results(contacts, edits, full, settle, incremental) + run_limited(quick)
+
+
+def first_full_sync(contacts: int, limits: dict[str, float | None] | None = None) -> Run:
+    """A first full sync of ``contacts`` seeded contacts on fresh simulators and a fresh dataset root."""
+    with (
+        simulators(contacts) as servers,
+        tempfile.TemporaryDirectory() as tmp,
+        open_project(servers, Path(tmp) / "datasets", limits) as project,
+    ):
+        return measured_sync(project, servers)
+
+
+def throttle_floor(requests_sent: int, rate: float | None) -> float:
+    """The least time ``requests_sent`` take through the clients' token bucket (its burst is one second's worth)."""
+    if not rate:
+        return 0.0
+    return max(0, requests_sent - max(1, int(rate))) / rate
+
+
+def run_limited(quick: bool) -> list[Result]:
+    """The first full sync as a user runs it: the shipped ``sluice.toml`` rate limits, and the same unthrottled."""
+    contacts = 100 if quick else 1_000
+    config = load_config(REPO)
+    limits = {name: config.system(name).rate_limit for name in ("superoffice", "customwebshop")}
+    free = first_full_sync(contacts)
+    limited = first_full_sync(contacts, limits)
+    floor = sum(throttle_floor(n, rate) for n, rate in zip(limited.by_system, limits.values(), strict=True))
+    per_10k = limited.wall * 10_000 / contacts / 60
+    shown = ", ".join(f"{name} {rate:g}/s" for name, rate in limits.items())
+    return [
+        Result(BENCH, f"rate-limited full sync, {contacts} contacts ({shown})", limited.wall, "s", floor,
+               "the limits' floor (requests / rate, per system)",
+               f"{limited.by_system[0]} + {limited.by_system[1]} requests; unthrottled {free.wall:.1f} s; "
+               f"10,000 contacts: ~{per_10k:.0f} min (linear)"),
+    ]  # fmt: skip
 
 
 def results(contacts: int, edits: int, full: Run, settle: Run, incremental: Run) -> list[Result]:
@@ -202,7 +254,8 @@ def results(contacts: int, edits: int, full: Run, settle: Run, incremental: Run)
 
 
 def main(argv: list[str]) -> dict[str, Any]:
-    rows = run(quick="--quick" in argv)
+    quick = "--quick" in argv
+    rows = run_limited(quick) if "--limited" in argv else run(quick)
     return {"results": [r.as_dict() for r in rows]}
 
 

@@ -94,6 +94,9 @@ def plan_flow(project_dir: str | None, flow_name: str, dry_run: bool, force: boo
     )  # fmt: skip
     if result.ambiguous:
         logger.warning("%s: %d ambiguous first-sync matches were not linked", flow_name, result.ambiguous)
+    if result.stranded:
+        logger.warning("%s: %d edits went nowhere, their link is closed: %s", flow_name, result.stranded_edits,
+                       ", ".join(s["a_id"] for s in result.stranded))  # fmt: skip
     return result.as_dict()
 
 
@@ -210,13 +213,27 @@ def publish_artifacts(summary: dict[str, Any]) -> None:
     """Per-run artifacts (keyed, so the UI shows their history): counts per dataset and per sink,
     and a markdown summary of conflicts, ambiguous matches and dead letters."""
     datasets, sinks = summary_rows(summary)
-    create_table_artifact(datasets, key="sync-dataset-counts", description="Rows new / changed / deleted per dataset")
-    create_table_artifact(sinks, key="sync-sink-counts", description="Writes per sink (dry run: none sent)")
-    create_markdown_artifact(render_summary(summary), key="sync-summary", description="Conflicts and dead letters")
+    mode = run_mode(summary)
+    sent = "per sink (none sent)" if summary["dry_run"] else "sent per sink"
+    create_table_artifact(
+        datasets, key="sync-dataset-counts", description=f"{mode}: rows new / changed / deleted per dataset"
+    )
+    create_table_artifact(sinks, key="sync-sink-counts", description=f"{mode}: writes {sent}")
+    create_markdown_artifact(
+        render_summary(summary), key="sync-summary", description=f"{mode}: conflicts and dead letters"
+    )
+
+
+def run_mode(summary: dict[str, Any]) -> str:
+    """The run's mode as an operator scanning the artifact history needs it: "Incremental sync" or
+    "Full sync", and "dry run" only when nothing was sent."""
+    mode = "Full sync" if summary["full"] else "Incremental sync"
+    return f"{mode}, dry run" if summary["dry_run"] else mode
 
 
 def render_summary(summary: dict[str, Any]) -> str:
-    lines = [f"# Sync {'(dry run) ' if summary['dry_run'] else ''}{'full' if summary['full'] else 'incremental'}", ""]
+    sent = "Dry run: every delta was computed, no write was sent." if summary["dry_run"] else "The writes were sent."
+    lines = [f"# {run_mode(summary)}", "", sent, ""]
     for f in summary["flows"]:
         lines += [
             f"## {f['flow']}",
@@ -227,6 +244,9 @@ def render_summary(summary: dict[str, Any]) -> str:
             "`sluice datasets show sync_conflicts`",
             f"- dead letters {f['dead_letters']}: `sluice deadletters list`, replay with `sluice deadletters retry`",
             f"- ambiguous first-sync matches {f['ambiguous']} (not linked; fix the data or link by hand)",
+            f"- links reopened {f.get('reopened_links', 0)} (records back from deletion), records recreated "
+            f"{f.get('recreates', 0)}, edits that went nowhere (link closed) {f.get('stranded_edits', 0)}",
+            *_stranded_lines(f),
             "",
         ]
     issues = summary.get("issues") or {}
@@ -237,10 +257,18 @@ def render_summary(summary: dict[str, Any]) -> str:
     )  # fmt: skip
     lines += _issue_table(
         "Dead letters", issues.get("dead_letters", []), issues.get("dead_letters_total", 0),
-        ["flow", "target", "op", "a_id", "b_id", "status", "attempts", "reason"],
+        ["flow", "target", "op", "a_id", "b_id", "status", "attempts", "first_failed", "next_retry", "reason"],
         "`sluice deadletters list`; replay with `sluice deadletters retry`",
     )  # fmt: skip
     return "\n".join(lines)
+
+
+def _stranded_lines(flow: dict[str, Any]) -> list[str]:
+    """The flow's edits that went nowhere because their link is closed, one per line (the first ``ISSUE_ROWS``)."""
+    return [
+        f"  - SuperOffice {s['a_id']} (shop {s['b_id']}; fields: {', '.join(s['fields']) or 'none'}): {s['reason']}"
+        for s in flow.get("stranded", [])[:ISSUE_ROWS]
+    ]
 
 
 def _issue_table(title: str, rows: list[dict[str, Any]], total: int, columns: list[str], command: str) -> list[str]:

@@ -11,7 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sluice.errors import ConfigError
 
@@ -28,16 +28,21 @@ class SystemConfig:
     concurrency: int = 4
 
 
+ON_TARGET_DELETED = ("close", "recreate")
+
+
 @dataclass(frozen=True)
 class FlowConfig:
-    """Per-flow policies: which side wins ties, and the sinks' circuit breakers; ``options`` holds the
-    settings a flow declares for itself (its registry checks them)."""
+    """Per-flow policies: which side wins ties, the sinks' circuit breakers, and what a SuperOffice edit does
+    after its shop record was deleted (``close``: reported and dropped; ``recreate``: a new shop record).
+    ``options`` holds the settings a flow declares for itself (the flow registry checks them)."""
 
     enabled: bool = True
     tie_winner: str = "superoffice"
     max_update_share: float = 0.5
     max_deactivate_share: float = 0.2
     min_target: int = 20
+    on_target_deleted: Literal["close", "recreate"] = "close"
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -83,7 +88,7 @@ def load_config(project_dir: str | Path = ".", datasets: str | Path | None = Non
         if env_url:
             base = SystemConfig(env_url, base.auth, base.rate_limit, base.concurrency)
         systems[name] = base
-    flows = {name: _flow(values) for name, values in raw.get("flows", {}).items()}
+    flows = {name: _flow(name, values) for name, values in raw.get("flows", {}).items()}
     return Config(
         project_dir=project,
         datasets=_resolve(project, root),
@@ -112,10 +117,16 @@ def _system(name: str, values: dict[str, Any]) -> SystemConfig:
     return _build(SystemConfig, values, f"systems.{name}")
 
 
-def _flow(values: dict[str, Any]) -> FlowConfig:
+def _flow(name: str, values: dict[str, Any]) -> FlowConfig:
     """The common policies; every other key is the flow's own option (checked against its declaration)."""
     common = {k: v for k, v in values.items() if k in FlowConfig.__dataclass_fields__ and k != "options"}
-    return FlowConfig(**common, options={k: v for k, v in values.items() if k not in common})
+    flow = FlowConfig(**common, options={k: v for k, v in values.items() if k not in common})
+    if flow.on_target_deleted not in ON_TARGET_DELETED:
+        raise ConfigError(
+            f"{CONFIG_FILE} [flows.{name}]: on_target_deleted must be one of {list(ON_TARGET_DELETED)}, "
+            f"not {flow.on_target_deleted!r}"
+        )
+    return flow
 
 
 def _build(cls: type, values: dict[str, Any], where: str) -> Any:

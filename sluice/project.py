@@ -29,7 +29,7 @@ from sluice.sync.engine import FlowResult, FlowRunner
 from sluice.sync.model import SinkResult
 from sluice.sync.pull import PullResult, Source, Watermarks, pull
 from sluice.sync.registry import FlowRegistry, load_flows
-from sluice.sync.state import CONFLICTS, DeadLetter, FlowState, load_dead_letters
+from sluice.sync.state import CONFLICTS, DeadLetter, FlowState, load_dead_letters, release_dead_letters
 from sluice.sync.targets import sink_for
 from sluice.systems.registry import STREAMS, SYSTEMS
 from sluice.systems.streams import Stream
@@ -250,13 +250,14 @@ class Project:
         return report
 
     def retry_dead_letters(self, flow: str | None = None) -> list[FlowResult]:
-        """Replay the flows that hold dead letters now: pull what changed (a fix made at the source since),
-        run the pipes, and push again; each dead-lettered change is recomputed from today's data, and those
-        that now succeed leave the list."""
-        names = sorted({d.flow for d in self.dead_letters(flow)})
-        if not names:
-            return []
-        return self.sync(flows=names).flows
+        """Replay the flows that hold dead letters now, back-off or not: pull what changed (a fix made at the
+        source since), run the pipes, and push again; each dead-lettered change is recomputed from today's
+        data, and those that now succeed leave the list."""
+        with self.sync_lock():
+            names = release_dead_letters(self.store, flow)
+            if not names:
+                return []
+            return self._sync(self.flow_names(names), full=False, dry_run=False, force=False).flows
 
     # -- inspection ---------------------------------------------------------------------------
 

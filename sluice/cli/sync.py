@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,11 @@ def render_rows(
         console.print(
             f"[bold]{f['flow']}[/bold]: matched {f['matched']}, conflicts {f['conflicts']} ({f['new_conflicts']} new), "
             f"ambiguous {f['ambiguous']}, dead letters {f['dead_letters']}, closed links {f['closed_links']}"
+            f", reopened {f.get('reopened_links', 0)}, recreated {f.get('recreates', 0)}"
         )
+        if f.get("stranded"):
+            ids = ", ".join(f"superoffice {s['a_id']} (shop {s['b_id']}: {s['reason']})" for s in f["stranded"])
+            console.print(f"{f['flow']}: {len(f['stranded'])} edits went nowhere, their link is closed: {ids}")
 
 
 @deadletters_app.command("list")
@@ -110,16 +115,38 @@ def list_dead_letters(
     root: Path | None = ROOT,
     as_json: bool = AS_JSON,
 ) -> None:
-    """Every live dead letter: the change, the request, the answer and the reason."""
+    """Every live dead letter: the change, the answer and the reason, how old it is, how often it was sent,
+    and when a sync sends it again unchanged (sooner if its source is edited, or on ``deadletters retry``)."""
     with project(project_dir, root) as proj:
         letters = proj.dead_letters(flow)
     if as_json:
         typer.echo(json.dumps([asdict(d) for d in letters], indent=2, default=str))
         return
-    table = Table("flow", "target", "op", "superoffice id", "shop id", "status", "attempts", "reason")
+    at = datetime.now(UTC)
+    table = Table("flow", "target", "op", "superoffice id", "shop id", "status", "attempts", "age", "next retry",
+                  "reason")  # fmt: skip
     for d in letters:
-        table.add_row(d.flow, d.target, d.op, d.a_id, d.b_id or "", str(d.status or ""), str(d.attempts), d.reason)
+        table.add_row(
+            d.flow, d.target, d.op, d.a_id, d.b_id or "", str(d.status or ""), str(d.attempts),
+            duration(at - datetime.fromisoformat(d.first_failed)), next_retry(d.next_retry, at), d.reason,
+        )  # fmt: skip
     Console().print(table if letters else "no dead letters")
+
+
+def duration(span: timedelta) -> str:
+    """A span as an operator reads it: ``0m``, ``45m``, ``3h 5m``, ``2d 4h``."""
+    minutes = max(0, int(span.total_seconds() // 60))
+    days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {mins}m" if hours else f"{mins}m"
+
+
+def next_retry(stamp: str, at: datetime) -> str:
+    """When the next sync sends a dead letter again unchanged: ``next sync`` once due, else ``in 4m``."""
+    if not stamp or datetime.fromisoformat(stamp) <= at:
+        return "next sync"
+    return f"in {duration(datetime.fromisoformat(stamp) - at)}"
 
 
 @deadletters_app.command("retry")

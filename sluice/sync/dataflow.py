@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sluice.datasets import DatasetStore
 from sluice.sync.merge import ConflictPolicy, FieldRule
@@ -82,6 +82,10 @@ class Dataflow:
     fields: tuple[FieldRule, ...]
     match_keys: tuple[MatchKey, ...] = ()
     deactivate_fields: dict[str, Any] = field(default_factory=lambda: {"active": False})
+    reactivate_fields: dict[str, Any] = field(default_factory=lambda: {"active": True})
+    """Set on the shop record when its SuperOffice record comes back (restored, back in assortment)."""
+    on_target_deleted: Literal["close", "recreate"] = "close"
+    """A SuperOffice edit after its shop record was deleted: reported and dropped, or a new shop record."""
     policy: ConflictPolicy = field(default_factory=ConflictPolicy)
     limits: SinkLimits = field(default_factory=SinkLimits)
     a_system: str = "superoffice"

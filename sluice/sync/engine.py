@@ -1,7 +1,8 @@
 """Run one flow's sync: reconcile, check the breakers, push to both sides, advance the state.
 
 Rule: every run recomputes its plan from the datasets, the links and the agreed state, so a
-run that died half-way, a failed push or a dead letter is simply retried by the next run.
+run that died half-way or a failed push is simply retried by the next run; a dead letter's
+change is held back (never lost) until it differs, its back-off has passed, or a retry is asked.
 The agreed state of a pair advances only for fields whose push the target confirmed.
 """
 
@@ -19,10 +20,19 @@ from sluice.datasets import DatasetStore
 from sluice.errors import CircuitBreakerTripped, SluiceError
 from sluice.sync.dataflow import Dataflow
 from sluice.sync.merge import flatten
-from sluice.sync.model import Change, Link, Plan, PushOutcome, SideRecord, SinkResult
+from sluice.sync.model import DELETED_IN_A, Change, Link, Plan, PushOutcome, SideRecord, SinkResult
 from sluice.sync.reconcile import reconcile
 from sluice.sync.sinks import OnConfirmed, Sink, summarize
-from sluice.sync.state import DeadLetter, FlowState, load_dead_letters, now, record_conflicts, replace_dead_letters
+from sluice.sync.state import (
+    DeadLetter,
+    FlowState,
+    fingerprint,
+    load_dead_letters,
+    now,
+    record_conflicts,
+    replace_dead_letters,
+    retry_delay,
+)
 from sluice.systems.superoffice.watermark import parse_timestamp
 
 log = logging.getLogger("sluice.sync")
@@ -40,12 +50,17 @@ class FlowResult:
     deactivations: int = 0
     matched: int = 0
     closed_links: int = 0
+    reopened_links: int = 0
+    recreates: int = 0
+    stranded_edits: int = 0
     ambiguous: int = 0
     conflicts: int = 0
     new_conflicts: int = 0
     dead_letters: int = 0
     sinks: list[SinkResult] = field(default_factory=list)
     ambiguities: list[dict[str, Any]] = field(default_factory=list)
+    stranded: list[dict[str, Any]] = field(default_factory=list)
+    """Edits that went nowhere because their link is closed (``a_id``, ``b_id``, ``fields``, ``reason``)."""
 
     @property
     def writes(self) -> int:
@@ -156,7 +171,7 @@ class FlowRunner:
 
     def start(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
         """Plan, stop at a breaker before anything is sent, make matches and create intents durable, keep the plan."""
-        plan = self.plan()
+        plan = self._hold_back(self.plan())
         active = sum(1 for link in self.state.links.values() if link.status == "active")
         check_breakers(self.flow, plan, active, force)
         result = FlowResult(
@@ -168,9 +183,13 @@ class FlowRunner:
             deactivations=len(plan.of("b", "deactivate")),
             matched=len(plan.new_links),
             closed_links=len(plan.closed_links),
+            reopened_links=len(plan.reopened_links),
+            recreates=sum(1 for c in plan.of("b", "create") if c.replaces),
+            stranded_edits=len(plan.stranded),
             ambiguous=len(plan.ambiguous),
             conflicts=len(plan.conflicts),
             ambiguities=[asdict(a) for a in plan.ambiguous],
+            stranded=[asdict(s) for s in plan.stranded],
             sinks=[SinkResult(self.sinks["b"].name), SinkResult(self.sinks["a"].name)],
         )
         if dry_run:
@@ -199,17 +218,20 @@ class FlowRunner:
         return summarize(sink.name, outcomes)
 
     def finish(self) -> int:
-        """Advance the agreed state for confirmed pushes, close links, replace the flow's dead letters."""
+        """Advance the agreed state for confirmed pushes, close and reopen links, replace the flow's dead letters."""
         plan = self._plan()
         outcomes_b, outcomes_a = self._outcomes(plan, "b"), self._outcomes(plan, "a")
         outcomes = outcomes_b + outcomes_a
         closed = plan.closed_links + [
-            Link(o.change.a_id, o.change.b_id or "", status="closed", note="deleted in SuperOffice")
+            Link(o.change.a_id, o.change.b_id or "", status="closed", note=DELETED_IN_A)
             for o in outcomes_b
             if o.ok and o.change.op == "deactivate"
         ]
-        self.state.save(closed, self._confirmed_agreed(plan, outcomes))
-        letters = self._dead_letters(outcomes) + self._invalid_letters(plan)
+        unconfirmed = {o.change.a_id for o in outcomes_b if not o.ok}
+        reopened = [link for link in plan.reopened_links if link.a_id not in unconfirmed]  # else: the next run
+        held = [PushOutcome(c, ok=False, error="held back by its dead letter") for c in plan.held]
+        self.state.save(closed + reopened, self._confirmed_agreed(plan, outcomes + held))
+        letters = self._dead_letters(outcomes, plan.held) + self._invalid_letters(plan)
         replace_dead_letters(self.store, self.flow.name, letters, scope=None)
         for path in (self._path("plan"), self._path("outcomes", "a"), self._path("outcomes", "b")):
             path.unlink(missing_ok=True)
@@ -247,6 +269,7 @@ class FlowRunner:
         for o in outcomes:
             if not o.ok:
                 failed.setdefault(o.change.a_id, set()).update(o.change.fields)
+        failed_creates = {o.change.a_id for o in outcomes if not o.ok and o.change.op == "create"}
         agreed = {}
         for a_id, state in plan.agreed.items():
             if a_id not in self.state.links and not any(
@@ -255,8 +278,8 @@ class FlowRunner:
                 continue
             old = self.state.agreed.get(a_id)
             bad = failed.get(a_id, set())
-            if old is None and bad:
-                continue  # a fresh pair with a failed push: no base yet, the next run merges it again
+            if a_id in failed_creates or (old is None and bad):
+                continue  # no new pair yet (a fresh one, or a recreate): the next run merges or creates again
             agreed[a_id] = {k: (old.get(k) if k in bad and old is not None else v) for k, v in state.items()}
         return agreed
 
@@ -280,31 +303,51 @@ class FlowRunner:
             )  # fmt: skip
         return letters
 
-    def _dead_letters(self, outcomes: list[PushOutcome]) -> list[DeadLetter]:
+    def _hold_back(self, plan: Plan) -> Plan:
+        """Move the changes their dead letter still holds back into ``plan.held``: the same change the target
+        refused, planned again before its back-off has passed. A change that differs (its source was edited)
+        goes out at once; a held one is planned again by every run, so nothing waits for ever unseen."""
+        letters = {d.key: d for d in load_dead_letters(self.store, self.flow.name)}
+        at = now()
+        held = {c.key for c in plan.changes if c.key in letters and letters[c.key].holds_back(_fingerprint(c), at)}
+        if held:
+            plan.held = [c for c in plan.changes if c.key in held]
+            plan.changes = [c for c in plan.changes if c.key not in held]
+            log.info("flow %s: %d dead-lettered changes held back until their next retry", self.flow.name, len(held))
+        return plan
+
+    def _dead_letters(self, outcomes: list[PushOutcome], held: list[Change]) -> list[DeadLetter]:
+        """The flow's live dead letters after a run: every refused change (one more attempt, a longer back-off),
+        the held-back ones as they were, and those whose retry failed only transiently. The others were pushed
+        fine, or are no longer planned (deleted or edited to agree at the source), and leave the list."""
         previous = {d.key: d for d in load_dead_letters(self.store, self.flow.name)}
-        stamp = now().isoformat()
-        letters = []
-        for o in outcomes:
-            if not o.permanent:
-                continue
-            change: Change = o.change
-            sink = self.sinks[change.target]
-            before = previous.get(change.key)
-            letters.append(
-                DeadLetter(
-                    flow=self.flow.name,
-                    key=change.key,
-                    target=sink.name,
-                    op=change.op,
-                    a_id=change.a_id,
-                    b_id=change.b_id,
-                    request=sink.describe(change),
-                    status=o.status,
-                    response=o.response[:2000],
-                    reason=o.error[:1000],
-                    first_failed=before.first_failed if before else stamp,
-                    last_failed=stamp,
-                    attempts=(before.attempts + 1) if before else 1,
-                )
-            )
-        return letters
+        kept = [previous[c.key] for c in held if c.key in previous]
+        kept += [previous[o.change.key] for o in outcomes if not o.ok and not o.permanent and o.change.key in previous]
+        return kept + [self._dead_letter(o, previous.get(o.change.key)) for o in outcomes if o.permanent]
+
+    def _dead_letter(self, outcome: PushOutcome, before: DeadLetter | None) -> DeadLetter:
+        change: Change = outcome.change
+        sink = self.sinks[change.target]
+        failed = now()
+        attempts = before.attempts + 1 if before else 1
+        return DeadLetter(
+            flow=self.flow.name,
+            key=change.key,
+            target=sink.name,
+            op=change.op,
+            a_id=change.a_id,
+            b_id=change.b_id,
+            request=sink.describe(change),
+            status=outcome.status,
+            response=outcome.response[:2000],
+            reason=outcome.error[:1000],
+            first_failed=before.first_failed if before else failed.isoformat(),
+            last_failed=failed.isoformat(),
+            attempts=attempts,
+            fingerprint=_fingerprint(change),
+            next_retry=(failed + retry_delay(attempts)).isoformat(),
+        )
+
+
+def _fingerprint(change: Change) -> str:
+    return fingerprint(change.target, change.op, change.fields)

@@ -14,6 +14,11 @@ from sluice.sync.merge import Conflict
 
 Op = Literal["create", "update", "deactivate"]
 
+DELETED_IN_A = "deleted in SuperOffice"
+"""The note of a link closed because its SuperOffice record went: it reopens when the record comes back."""
+DELETED_IN_B = "deleted in the shop"
+"""The note of a link closed because its shop record went: later edits go by ``on_target_deleted``."""
+
 
 @dataclass(frozen=True)
 class SideRecord:
@@ -60,6 +65,9 @@ class Change:
     version: str | None = None
     lookup_first: bool = False
     """A create an earlier run may have sent already (its answer was lost): look it up before creating."""
+    replaces: str | None = None
+    """A create that replaces this deleted shop record (``on_target_deleted = "recreate"``): part of its
+    idempotency key, so it never replays the create that made the deleted one."""
 
     @property
     def key(self) -> str:
@@ -78,6 +86,16 @@ class Ambiguity:
     """Other SuperOffice records that matched the same single shop record."""
 
 
+@dataclass(frozen=True)
+class Stranded:
+    """A SuperOffice record edited (or restored) after its shop record was deleted: the change went nowhere."""
+
+    a_id: str
+    b_id: str
+    fields: tuple[str, ...]
+    reason: str
+
+
 @dataclass
 class Plan:
     """Everything one flow's reconciliation decided, before anything is sent."""
@@ -85,12 +103,18 @@ class Plan:
     changes: list[Change] = field(default_factory=list)
     new_links: list[Link] = field(default_factory=list)
     closed_links: list[Link] = field(default_factory=list)
+    reopened_links: list[Link] = field(default_factory=list)
+    """Links closed when their SuperOffice record went, whose record is back: active once the shop confirms."""
+    stranded: list[Stranded] = field(default_factory=list)
+    """Edits that went nowhere because their link is closed (``on_target_deleted = "close"``), each reported once."""
     conflicts: list[tuple[str, str, Conflict]] = field(default_factory=list)
     ambiguous: list[Ambiguity] = field(default_factory=list)
     agreed: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The new last-agreed state per ``a_id``, valid once every change of that pair is confirmed."""
     invalid: list[tuple[str, SideRecord]] = field(default_factory=list)
     """Records skipped because their data cannot be synced (side, record): reported as dead letters."""
+    held: list[Change] = field(default_factory=list)
+    """Changes a dead letter holds back (refused before, unchanged, inside their back-off): not sent this run."""
 
     def of(self, target: str, op: Op) -> list[Change]:
         return [c for c in self.changes if c.target == target and c.op == op]

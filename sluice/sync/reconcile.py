@@ -2,16 +2,26 @@
 
 Rule: the plan is computed from the current state of the two mapped datasets, the links and
 the last-agreed state alone, so a run that died half-way simply recomputes what is still to do.
+
+A closed link is looked at again each run: closed because its SuperOffice record went, it reopens
+when the record is back (``sync_deleted`` flipped back: a restored contact, a product back in
+assortment) and the shop record is reactivated, never duplicated; closed because its shop record
+went, a later SuperOffice edit is reported once as stranded, or recreated (``on_target_deleted``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from sluice.sync.dataflow import Dataflow
-from sluice.sync.merge import is_empty, merge_pair
-from sluice.sync.model import Ambiguity, Change, Link, Plan, SideRecord
+from sluice.sync.merge import is_empty, merge_pair, same
+from sluice.sync.model import DELETED_IN_A, DELETED_IN_B, Ambiguity, Change, Link, Plan, SideRecord, Stranded
+
+LINKED_ELSEWHERE = "shop record linked to another SuperOffice record"
+WHY = {DELETED_IN_B: "its shop record was deleted", LINKED_ELSEWHERE: "its shop record is linked to another record"}
+"""Why a closed link's change went nowhere, by the link's note (for reports)."""
 
 
 def reconcile(
@@ -47,11 +57,17 @@ def reconcile(
         if a_id in skipped[0] or link.b_id in skipped[1]:
             continue  # bad data on a side is not a delete: the pair waits until it is fixed
         if b_rec is None or b_rec.deleted:
-            plan.closed_links.append(Link(a_id, link.b_id, link.how, "closed", "deleted in the shop"))
+            plan.closed_links.append(Link(a_id, link.b_id, link.how, "closed", DELETED_IN_B))
         elif a_rec is None or a_rec.deleted:
             _plan_deactivate(flow, plan, link, b_rec)
         else:
             _merge_linked(flow, plan, link, a_rec, b_rec, agreed.get(a_id))
+
+    claimed = linked_b | {link.b_id for link in plan.new_links}
+    for link in sorted((link for link in links if link.status == "closed"), key=lambda link: link.a_id):
+        a_rec = a_records.get(link.a_id)
+        if a_rec is not None and not a_rec.deleted:
+            _plan_closed(flow, plan, link, a_rec, b_records.get(link.b_id), agreed.get(link.a_id), claimed)
     return plan
 
 
@@ -59,6 +75,54 @@ def _valid(plan: Plan, side: str, records: dict[str, SideRecord]) -> dict[str, S
     """The records that can be synced; the others go to ``plan.invalid`` (reported, never written)."""
     plan.invalid += [(side, r) for _, r in sorted(records.items()) if r.invalid and not r.deleted]
     return {k: r for k, r in records.items() if not r.invalid or r.deleted}
+
+
+def _plan_closed(
+    flow: Dataflow,
+    plan: Plan,
+    link: Link,
+    a_rec: SideRecord,
+    b_rec: SideRecord | None,
+    base: dict[str, Any] | None,
+    claimed: set[str],
+) -> None:
+    """A closed link whose SuperOffice record is live: reopen it, or deal with the change that has no target."""
+    b_live = b_rec is not None and not b_rec.deleted
+    if link.note == DELETED_IN_A:
+        if b_live and link.b_id not in claimed:
+            assert b_rec is not None
+            reopened = replace(link, status="active", note="")
+            plan.reopened_links.append(reopened)
+            _merge_linked(flow, plan, reopened, a_rec, b_rec, base, reactivate=True)
+            return
+        note = DELETED_IN_B if not b_live else LINKED_ELSEWHERE
+        _target_gone(flow, plan, link, a_rec, _edited(flow, a_rec, base), f"restored, but {WHY[note]}", note)
+        return
+    edited = _edited(flow, a_rec, base)
+    if edited:
+        why = WHY.get(link.note, link.note or WHY[DELETED_IN_B])
+        _target_gone(flow, plan, link, a_rec, edited, f"edited, but {why}", link.note)
+
+
+def _edited(flow: Dataflow, a_rec: SideRecord, base: dict[str, Any] | None) -> tuple[str, ...]:
+    """The fields bound for the shop whose SuperOffice value moved off the last agreed one (none without a base)."""
+    if base is None:
+        return ()
+    return tuple(f.name for f in flow.fields if f.to_b and not same(a_rec.fields.get(f.name), base.get(f.name)))
+
+
+def _target_gone(
+    flow: Dataflow, plan: Plan, link: Link, a_rec: SideRecord, fields: tuple[str, ...], reason: str, note: str
+) -> None:
+    """A change for a shop record that is gone: a new shop record (``recreate``), or reported once (``close``):
+    the agreed state takes the SuperOffice values, so the same edit is not reported again, a later one is."""
+    if flow.on_target_deleted == "recreate":
+        _plan_create(flow, plan, a_rec, replaces=link.b_id)
+        return
+    plan.stranded.append(Stranded(link.a_id, link.b_id, fields, reason))
+    plan.agreed[link.a_id] = {f.name: a_rec.fields.get(f.name) for f in flow.fields}
+    if note != link.note:
+        plan.closed_links.append(replace(link, note=note))
 
 
 def _match(flow: Dataflow, a_side: list[SideRecord], b_side: list[SideRecord]) -> dict[str, str | Ambiguity]:
@@ -92,9 +156,9 @@ def _match(flow: Dataflow, a_side: list[SideRecord], b_side: list[SideRecord]) -
     return result
 
 
-def _plan_create(flow: Dataflow, plan: Plan, rec: SideRecord) -> None:
+def _plan_create(flow: Dataflow, plan: Plan, rec: SideRecord, replaces: str | None = None) -> None:
     body = {f.name: rec.fields.get(f.name) for f in flow.fields if f.to_b and not is_empty(rec.fields.get(f.name))}
-    plan.changes.append(Change("create", "b", rec.id, None, body))
+    plan.changes.append(Change("create", "b", rec.id, None, body, replaces=replaces))
     plan.agreed[rec.id] = {f.name: rec.fields.get(f.name) for f in flow.fields}
 
 
@@ -103,12 +167,19 @@ def _plan_deactivate(flow: Dataflow, plan: Plan, link: Link, b_rec: SideRecord) 
     if pending:
         plan.changes.append(Change("deactivate", "b", link.a_id, link.b_id, pending, b_rec.version))
     else:
-        plan.closed_links.append(Link(link.a_id, link.b_id, link.how, "closed", "deleted in SuperOffice"))
+        plan.closed_links.append(Link(link.a_id, link.b_id, link.how, "closed", DELETED_IN_A))
 
 
 def _merge_linked(
-    flow: Dataflow, plan: Plan, link: Link, a_rec: SideRecord, b_rec: SideRecord, base: dict[str, Any] | None
+    flow: Dataflow,
+    plan: Plan,
+    link: Link,
+    a_rec: SideRecord,
+    b_rec: SideRecord,
+    base: dict[str, Any] | None,
+    reactivate: bool = False,
 ) -> None:
+    """Merge a linked pair; a reopened pair also gets the flow's reactivation values, whatever the merge said."""
     merged = merge_pair(
         a_rec.fields,
         b_rec.fields,
@@ -118,6 +189,13 @@ def _merge_linked(
         b_updated=b_rec.updated,
         policy=flow.policy,
     )
+    if reactivate:
+        for name, value in flow.reactivate_fields.items():
+            merged.to_a.pop(name, None)
+            if name in merged.agreed:
+                merged.agreed[name] = value
+            if not same(b_rec.fields.get(name), value):
+                merged.to_b[name] = value
     plan.agreed[link.a_id] = merged.agreed
     plan.conflicts.extend((link.a_id, link.b_id, c) for c in merged.conflicts)
     if merged.to_b:

@@ -110,6 +110,7 @@ def _resolve(
         deactivate_fields=dict(decl.deactivate_fields),
         policy=ConflictPolicy(tie_winner="a" if cfg.tie_winner == a.system else "b"),
         limits=SinkLimits(cfg.max_update_share, cfg.max_deactivate_share, cfg.min_target),
+        on_target_deleted=cfg.on_target_deleted,
         a_system=a.system,
         b_system=b.system,
         declaration=decl,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from sluice.sync.model import Link
 
 CONFLICTS = "sync_conflicts"
 DEADLETTERS = "sync_deadletters"
+RETRY_FIRST, RETRY_CAP = timedelta(minutes=5), timedelta(days=1)
+"""An unchanged dead letter is sent again 5 min after its first refusal, then 10, 20, 40 min ... at most a day."""
 
 
 def _json(value: Any) -> str:
@@ -33,9 +35,24 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """The back-off after the ``attempts``-th refusal of the same change: doubling from 5 minutes, capped at a day."""
+    return min(RETRY_FIRST * 2 ** min(max(attempts - 1, 0), 20), RETRY_CAP)
+
+
+def fingerprint(target: str, op: str, fields: dict[str, Any]) -> str:
+    """What a change would send, in short: a plan whose change has another fingerprint is sent again at once."""
+    text = _json({"target": target, "op": op, "fields": fields})
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class DeadLetter:
-    """A change the target refused for good: the request, the response and the reason (never a secret)."""
+    """A change the target refused for good: the request, the response and the reason (never a secret).
+
+    The same change is held back until ``next_retry`` (see ``retry_delay``); a change that differs from the
+    refused one (its ``fingerprint``: the source was edited) or ``sluice deadletters retry`` sends it sooner.
+    """
 
     flow: str
     key: str
@@ -50,10 +67,19 @@ class DeadLetter:
     first_failed: str
     last_failed: str
     attempts: int
+    fingerprint: str = ""
+    next_retry: str = ""
+    """ISO time; empty: due now (also letters written before back-off existed)."""
 
     @property
     def id(self) -> str:
         return f"{self.flow}:{self.key}"
+
+    def holds_back(self, change_fingerprint: str, at: datetime) -> bool:
+        """True while the same refused change waits for its back-off."""
+        if not self.next_retry or change_fingerprint != self.fingerprint:
+            return False
+        return at < datetime.fromisoformat(self.next_retry)
 
     def row(self) -> dict[str, Any]:
         return {
@@ -71,6 +97,8 @@ class DeadLetter:
             "first_failed": self.first_failed,
             "last_failed": self.last_failed,
             "attempts": self.attempts,
+            "fingerprint": self.fingerprint,
+            "next_retry": self.next_retry,
         }
 
     @classmethod
@@ -89,6 +117,8 @@ class DeadLetter:
             first_failed=row["first_failed"],
             last_failed=row["last_failed"],
             attempts=int(row.get("attempts") or 1),
+            fingerprint=row.get("fingerprint") or "",
+            next_retry=row.get("next_retry") or "",
         )
 
 
@@ -122,8 +152,10 @@ class FlowState:
         self.journal.append_many([{"kind": "intent", "a_id": a_id} for a_id in a_ids])
 
     def pending_intents(self) -> set[str]:
-        """SuperOffice ids whose create was sent by a run that died before the link was folded."""
-        return {e["a_id"] for e in self.journal.read() if e.get("kind") == "intent"} - set(self.links)
+        """SuperOffice ids whose create was sent by a run that died before the link was folded (a recreate's
+        SuperOffice id still has its closed link, so only active links resolve an intent)."""
+        active = {a_id for a_id, link in self.links.items() if link.status == "active"}
+        return {e["a_id"] for e in self.journal.read() if e.get("kind") == "intent"} - active
 
     def record_link(self, link: Link, agreed: dict[str, Any] | None = None) -> None:
         """Durable at once (journal, fsynced); folded into the link dataset at the end of the run."""
@@ -151,13 +183,13 @@ class FlowState:
         self.journal.clear()
         self.record_intents(list(unresolved))  # still unresolved: keep each once, for the lookup
 
-    def save(self, closed: list[Link], agreed: dict[str, dict[str, Any]]) -> None:
-        """End of run: closed links and the confirmed agreed state become datasets."""
+    def save(self, links: list[Link], agreed: dict[str, dict[str, Any]]) -> None:
+        """End of run: closed and reopened links and the confirmed agreed state become datasets."""
         self.fold_journal()
-        if closed:
+        if links:
             stamp = now().isoformat()
-            self.store.write(self.flow.link_dataset, [_link_row(link, stamp) for link in closed])
-            for link in closed:
+            self.store.write(self.flow.link_dataset, [_link_row(link, stamp) for link in links])
+            for link in links:
                 self.links[link.a_id] = link
         rows = [
             _agreed_row(a_id, self.links[a_id].b_id, state)
@@ -232,3 +264,12 @@ def replace_dead_letters(store: DatasetStore, flow: str, current: list[DeadLette
     rows = [d.row() for d in keep + current]
     if rows or store.exists(DEADLETTERS):
         store.write(DEADLETTERS, rows, full=True, force=True)
+
+
+def release_dead_letters(store: DatasetStore, flow: str | None = None) -> list[str]:
+    """Make every dead letter (of ``flow``) due now, for ``sluice deadletters retry``; returns their flows."""
+    letters = load_dead_letters(store)
+    released = [replace(d, next_retry="") if flow in (None, d.flow) else d for d in letters]
+    if released != letters:
+        store.write(DEADLETTERS, [d.row() for d in released], full=True, force=True)
+    return sorted({d.flow for d in letters if flow in (None, d.flow)})

@@ -52,7 +52,8 @@ class CustomwebshopSink(Sink):
         return self.client.update(self.resource, int(change.b_id), body, if_match=if_match)
 
     def idempotency_key(self, change: Change) -> str:
-        return f"sluice:{self.resource}:{self.ref_key}:{change.a_id}"
+        key = f"sluice:{self.resource}:{self.ref_key}:{change.a_id}"
+        return f"{key}:replaces:{change.replaces}" if change.replaces else key
 
     def new_id(self, change: Change, record: dict[str, Any]) -> str | None:
         return str(record["id"]) if change.op == "create" else change.b_id

@@ -95,6 +95,10 @@ def test_a_sync_run_publishes_counts_summary_and_progress(prefect_server: str, s
     assert shop_sink["created"] == summary["flows"][0]["creates"] > 0
     assert "sluice datasets show sync_conflicts" in found["sync-summary"].data
     assert "sluice deadletters list" in found["sync-summary"].data
+    # a real run says so, and never "dry run" (issue 12, bug 11)
+    assert found["sync-summary"].data.startswith("# Incremental sync\n\nThe writes were sent.")
+    assert found["sync-sink-counts"].description == "Incremental sync: writes sent per sink"
+    assert all("dry run" not in (a.description or "").lower() for a in found.values())
 
     progress = artifacts(key="pull-superoffice-contact")
     assert progress and all(a.type == "progress" for a in progress)
@@ -132,12 +136,16 @@ def test_dry_run_reports_every_delta_and_sends_no_write(
     creates = summary["flows"][0]["creates"]
     assert creates > 0
     found = {a.key: a for a in artifacts(run_id)}
-    assert found["sync-summary"].data.startswith("# Sync (dry run)")
+    assert found["sync-summary"].data.startswith("# Incremental sync, dry run\n")
+    assert found["sync-sink-counts"].description == "Incremental sync, dry run: writes per sink (none sent)"
     assert f"creates {creates}," in found["sync-summary"].data
     assert all(row["created"] == 0 for row in rows(found["sync-sink-counts"]))  # nothing was sent
 
-    run_sync()  # the same run for real does write: the check above could have failed
+    run_id, _ = run_sync(full=True)  # the same run for real does write: the check above could have failed
     assert writes(*basic_auth_systems)[1] >= creates
+    found = {a.key: a for a in artifacts(run_id)}
+    assert found["sync-summary"].data.startswith("# Full sync\n")
+    assert found["sync-sink-counts"].description == "Full sync: writes sent per sink"
 
 
 def task_names(flow_run_id: UUID) -> list[str]:

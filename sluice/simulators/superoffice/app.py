@@ -4,7 +4,8 @@ Rule: a ``SuperOfficeSimulator`` owns everything of one instance (store, faults,
 location); nothing is global, so tests run many simulators in one process. The tenant can be relocated
 (``PUT /_admin/tenant``): the old base URL then answers 421 and ``/api/state/{ctx}`` names the new one.
 429/503/latency/drops come from ``faults.py`` and are SIMULATOR FEATURES (SuperOffice documents no 429).
-``POST /_admin/purge`` runs the 14-day hard purge of soft-deleted contacts and persons (``purge.py``).
+``POST /_admin/purge`` runs the 14-day hard purge of soft-deleted contacts and persons (``purge.py``);
+``POST /_admin/restore`` (or ``restore_contact``) takes a contact out of the recycle bin (``restore.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sluice.simulators.superoffice.purge import purge_router
 from sluice.simulators.superoffice.quote import quote_router
 from sluice.simulators.superoffice.responses import SoError, error_body, error_json, handle_so_error
 from sluice.simulators.superoffice.rest import rest_routers
+from sluice.simulators.superoffice.restore import Restored, restore_contact, restore_router
 from sluice.simulators.superoffice.store import Store
 
 INTERNAL = "/_tenant"
@@ -60,6 +62,10 @@ class SuperOfficeSimulator:
         self.location = f"/{tenant}"
         self.old_locations: list[str] = []
         self.app = create_app(self)
+
+    def restore_contact(self, contact_id: int) -> Restored:
+        """Take a soft-deleted contact and its persons out of the recycle bin, as a user does in the UI."""
+        return restore_contact(self.store, contact_id)
 
     def relocate(self, subdomain: str) -> str:
         """Move the tenant to ``/{subdomain}/{tenant}`` (a numbered-subdomain move); returns the new location."""
@@ -162,6 +168,7 @@ def create_app(sim: SuperOfficeSimulator) -> FastAPI:
     app.include_router(login_router(sim.auth, sim.tenant))
     app.include_router(_state_router(sim))
     app.include_router(purge_router(sim.store))
+    app.include_router(restore_router(sim.store))
     app.add_middleware(TenantRouting, sim=sim)
     fault_injection.install(app, sim.faults, error_body)
     return app
