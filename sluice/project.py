@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -178,6 +178,9 @@ class Project:
 
     def runner(self, name: str) -> FlowRunner:
         flow = self.flow(name)
+        decl = flow.declaration
+        if decl is not None and decl.scope is not None:  # e.g. the price list, as the datasets know it now
+            flow = replace(flow, scope=decl.scope(self.store, flow.settings))
         sink_a, sink_b = (self._sink(flow, system) for system in (flow.a_system, flow.b_system))
         state = FlowState(self.store, flow, self.state_dir)
         return FlowRunner(self.store, flow, state, sink_a, sink_b, self.state_dir)
@@ -239,14 +242,21 @@ class Project:
 
     def _sync(self, names: list[str], *, full: bool, dry_run: bool, force: bool) -> SyncReport:
         report = SyncReport(datetime.now(UTC).isoformat(timespec="seconds"), full, dry_run)
+        refused: list[str] = []
         for step in self.steps(names):
             if step.kind == "pull":
                 report.pulls.append(self.pull(step.names[0], full=full, force=force))
             elif step.kind == "pipes":
                 report.pipes += self.run_pipes(list(step.names))
             else:
-                report.flows.append(self.sync_flow(step.names[0], dry_run=dry_run, force=force))
+                try:
+                    report.flows.append(self.sync_flow(step.names[0], dry_run=dry_run, force=force))
+                except ConfigError as exc:  # one flow's settings (a price list the tenant lacks): the others run
+                    log.error("%s", exc)
+                    refused.append(str(exc))
         report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+        if refused:
+            raise ConfigError("; ".join(refused) + (" (the other flows ran)" if report.flows else ""))
         return report
 
     def retry_dead_letters(self, flow: str | None = None) -> list[FlowResult]:

@@ -68,6 +68,9 @@ class Declaration:
     """Values the setters accept for fields with a closed vocabulary (the round-trip test writes them)."""
     scope: Callable[[DatasetStore, Mapping[str, Any]], str] | None = None
     """``scope(store, settings)``: the ``sync_scope`` side a is limited to (one price list); ConfigError if none."""
+    guard: tuple[str, ...] = ()
+    """Side-a carrier fields re-read and compared with the pulled record before a write-back, for entities with
+    no timestamp to guard the write (SuperOffice products): a moved one refuses it. No blind PUT."""
 
 
 @dataclass(frozen=True)

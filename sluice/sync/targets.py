@@ -8,6 +8,7 @@ its external reference first, so a retry never makes a duplicate.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,9 @@ from sluice.sync.merge import unflatten
 from sluice.sync.model import Change
 from sluice.sync.sinks import Sink
 from sluice.systems.customwebshop import CustomwebshopClient
+from sluice.systems.registry import stream
 from sluice.systems.superoffice import SuperOfficeClient
+from sluice.systems.superoffice.entities import entity
 from sluice.systems.superoffice.watermark import parse_timestamp
 
 
@@ -78,15 +81,21 @@ class SuperOfficeSink(Sink):
         write_back: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
         *,
         concurrency: int = 4,
+        guard: tuple[str, ...] = (),
+        pulled: Callable[[int], dict[str, Any] | None] | None = None,
     ) -> None:
         super().__init__(concurrency)
         self.name = f"superoffice.{entity}"
         self.client = client
         self.entity = entity
         self.write_back = write_back
+        self.guard = guard
+        self.pulled = pulled
 
     def apply(self, change: Change) -> dict[str, Any]:
         key = int(change.a_id)
+        if self.guard:
+            return self._compare_and_set(key, change)
         carrier = self.client.get_carrier(self.entity, key)
         if carrier is None:
             raise NotFoundError(f"SuperOffice {self.entity} {key} no longer exists", status=404)
@@ -99,6 +108,18 @@ class SuperOfficeSink(Sink):
         updated = self.write_back(carrier, change.fields)
         return self.client.replace(self.entity, updated, unmodified_since=seen or current)
 
+    def _compare_and_set(self, key: int, change: Change) -> dict[str, Any]:
+        """No timestamp to guard the PUT: the setters write into the record as pulled, and the client re-reads
+        the product and refuses (412 semantics) when a ``guard`` field moved since; else it PUTs the changes."""
+        assert self.pulled is not None
+        pulled = self.pulled(key)
+        if pulled is None:
+            raise NotFoundError(f"SuperOffice {self.entity} {key} is not in the pulled dataset", status=404)
+        updated = self.write_back(pulled, change.fields)
+        changes = {k: v for k, v in updated.items() if k not in pulled or pulled[k] != v}
+        expected = {k: pulled.get(k) for k in self.guard}
+        return self.client.update_product_if_unchanged(key, expected, changes)
+
     def describe(self, change: Change) -> dict[str, Any]:
         return {"method": "PUT", "path": f"/api/v1/{self.entity.capitalize()}/{change.a_id}", "changes": change.fields}
 
@@ -109,9 +130,33 @@ def superoffice_sink(flow: Dataflow, client: SuperOfficeClient, store: DatasetSt
     if decl is None or decl.write_back is None:
         raise ConfigError(f"flow {flow.name}: declares no write_back for {flow.a_system}.{flow.a_entity}")
     write_back, lookups = decl.write_back, decl.lookups(store, flow.settings) if decl.lookups else None
+    if entity(flow.a_entity).carrier_updated is None and not decl.guard:
+        raise ConfigError(
+            f"flow {flow.name}: SuperOffice {flow.a_entity} has no timestamps; declare guard (the fields to "
+            "compare before a write-back), or its write-back would be a blind PUT"
+        )
+    pulled = _pulled(store, stream(decl.a).dataset) if decl.guard else None
     return SuperOfficeSink(
-        client, flow.a_entity, lambda carrier, changes: write_back(carrier, changes, lookups), concurrency=concurrency
-    )
+        client, flow.a_entity, lambda carrier, changes: write_back(carrier, changes, lookups),
+        concurrency=concurrency, guard=decl.guard, pulled=pulled,
+    )  # fmt: skip
+
+
+def _pulled(store: DatasetStore, dataset: str) -> Callable[[int], dict[str, Any] | None]:
+    """The records of side a as the last pull stored them, by key (read once, on the first write-back)."""
+    rows: dict[int, dict[str, Any]] = {}
+    lock = threading.Lock()
+
+    def pulled(key: int) -> dict[str, Any] | None:
+        with lock:  # the sink writes concurrently
+            if not rows and store.exists(dataset):
+                for row in store.current_arrow(dataset).to_pylist():
+                    rows[int(str(row["_id"]).rsplit(":", 1)[-1])] = {
+                        k: v for k, v in row.items() if not k.startswith("_")
+                    }
+        return rows.get(key)
+
+    return pulled
 
 
 def customwebshop_sink(flow: Dataflow, client: CustomwebshopClient, store: DatasetStore, concurrency: int) -> Sink:
