@@ -3,7 +3,8 @@ description: >
   Every live Customwebshop customer, projected to the same columns as contact_customer_superoffice so
   the sync compares like with like. Fields are read through JSON: the shop leaves unset fields out, and a
   young (or empty) customer dataset may lack columns altogether, yet this pipe must still bind.
-  Tombstones (deleted customers) are left out. Empty texts become NULL, as on the SuperOffice side.
+  Tombstones (deleted customers) are left out. Empty texts become NULL and texts stay untrimmed, as on the
+  SuperOffice side.
 columns:
   _id: The shop's customer id as text; the link key of the flow.
   sync_updated: When the shop last changed the customer (updated_at, UTC); the newer edit wins a conflict.

@@ -6,6 +6,10 @@ SQL pipe beside this file (``superoffice.sql``); this module holds only what SQL
 keys and the inverse, as one small setter per field. ``tests/sync/test_writeback.py`` runs the
 pipe over carriers these setters wrote, so the two can never drift into ping-pong.
 
+E-mails, phones and URLs: the shop sees the first element of SuperOffice's list (see
+``_first_element``); an edit replaces it, a clear empties it in place. Texts arrive here
+already trimmed: the merge sends the trimmed text to a side that holds surrounding whitespace.
+
 One-way fields (to the shop only): ``active`` (a deactivated shop customer never deletes a
 SuperOffice contact), ``shipping_address.country_code`` (SuperOffice keeps one country per
 contact; the billing country is the one written back) and the external reference.
@@ -63,24 +67,34 @@ def _set(path: str) -> Setter:
 
 
 def _first_element(list_name: str) -> Setter:
-    """E-mails, phones and URLs are lists of ``{Value, StrippedValue, Description}``; the shop has one."""
+    """E-mails, phones and URLs are lists of ``{Value, StrippedValue, Description}`` in SuperOffice's
+    order (rank); the shop has one, and it is always the **first element** (the pipe's ``[1]``).
+
+    An edit replaces that element's value and keeps its description. A clear empties that element's
+    value in place instead of removing it: the other numbers keep their ranks, so none of them
+    moves up into the shop's field (which would undo the clear and re-fill it with a number the
+    shop never showed). Empty elements at the end are dropped, so a single value clears to ``[]``.
+    """
 
     def setter(carrier: dict[str, Any], value: Any, lookups: Lookups) -> None:
         elements = [dict(e) for e in carrier.get(list_name) or []]
-        if is_empty(value):
-            carrier[list_name] = elements[1:]
-            return
+        text = "" if is_empty(value) else str(value)
         if elements:
-            elements[0].update({"Value": value, "StrippedValue": value})
-        else:
-            elements = [{"Value": value, "StrippedValue": value, "Description": ""}]
+            elements[0].update({"Value": text, "StrippedValue": text})
+        elif text:
+            elements = [{"Value": text, "StrippedValue": text, "Description": ""}]
+        while elements and is_empty(elements[-1].get("Value")):
+            elements.pop()
         carrier[list_name] = elements
 
     return setter
 
 
 def _country(carrier: dict[str, Any], value: Any, lookups: Lookups) -> None:
+    """A clear leaves the contact without a country (id 0): ignoring it would let the next sync
+    send the old country back to the shop, undoing the clear. The shipping country follows."""
     if is_empty(value):
+        carrier["Country"] = {"CountryId": 0, "TwoLetterISOCountry": ""}
         return
     code = str(value).upper()
     if code not in COUNTRY_IDS:

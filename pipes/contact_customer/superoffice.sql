@@ -2,7 +2,8 @@
 description: >
   Every SuperOffice contact (company) in the Customwebshop's vocabulary: the SuperOffice side of the
   Contact <-> Customer flow. Soft-deleted contacts stay, with active = false, so their shop customer is
-  deactivated rather than lost. Empty texts become NULL, as the shop leaves unset fields empty.
+  deactivated rather than lost. Empty texts become NULL, as the shop leaves unset fields empty; texts
+  are not trimmed here, so the sync sees surrounding whitespace and writes the trimmed text back.
 dataflow: {target: Customwebshop Customer}
 columns:
   _id: The SuperOffice ContactId as text; the link key of the flow.
@@ -12,9 +13,9 @@ columns:
   company_name: {type: string, description: The company as named in the CRM.}
   organization_number: {type: string, description: The second first-sync match key (after the e-mail).}
   department: {type: string, description: The department of the company.}
-  email: {type: string, description: The first e-mail address; the first-sync match key (case-insensitive).}
-  phone: {type: string, description: The first phone number.}
-  website: {type: string, description: The first URL.}
+  email: {type: string, description: The first e-mail address (by rank); the first-sync match key (case-insensitive).}
+  phone: {type: string, description: "The first phone number (by rank); a shop clear empties it in place, the others stay as they are."}
+  website: {type: string, description: The first URL (by rank).}
   billing_address.line1: {type: string, description: The postal address is the billing address.}
   billing_address.line2: {type: string}
   billing_address.postal_code: {type: string}

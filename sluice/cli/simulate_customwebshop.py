@@ -18,6 +18,7 @@ def command(
     api_key: str = typer.Option(DEMO_API_KEY, help="The API key clients must send (default: the demo key)"),
     customers: int = typer.Option(0, help="Seed this many customers (plus products and orders) into an empty shop"),
     seed: int = typer.Option(0, help="Seed of the demo data (same seed as the SuperOffice simulator = matches)"),
+    products: int | None = typer.Option(None, help="Seed this many products (some with SuperOffice codes as SKU)"),
     fail_rate_429: float = typer.Option(0.0, help="Share of requests answered 429 with Retry-After"),
     fail_rate_503: float = typer.Option(0.0, help="Share of requests answered 503 with Retry-After"),
     latency_ms: float = typer.Option(0.0, help="Added latency per request"),
@@ -34,7 +35,12 @@ def command(
         retry_after=1.0 if fail_rate_429 or fail_rate_503 else 0.0,
     )
     sim = CustomwebshopSimulator(
-        db_path=str(db) if db else None, api_key=api_key, customers=customers, seed=seed, faults=faults
+        db_path=str(db) if db else None,
+        api_key=api_key,
+        customers=customers,
+        seed=seed,
+        faults=faults,
+        products=products,
     )
     key_note = "the demo key" if api_key == DEMO_API_KEY else "the key given with --api-key"
     Console(stderr=True).print(

@@ -37,6 +37,7 @@ def command(
     db: Path | None = typer.Option(None, help="SQLite file (reused if it holds data); default: in memory."),
     seed: int = typer.Option(0, help="Seed of the generated demo data."),
     contacts: int = typer.Option(200, help="Number of companies to generate."),
+    products: int = typer.Option(10, help="Number of product codes, each in every price list (NOK, SEK, DKK, EUR)."),
     tenant: str = typer.Option(DEMO.tenant, help="Context identifier served under /TENANT/api/v1."),
     auth: str = typer.Option("oauth", help=f"Credentials required: {'|'.join(AUTH_MODES)}."),
     token_ttl: int = typer.Option(3600, help="Access token lifetime in seconds."),
@@ -57,7 +58,7 @@ def command(
         drop_rate=drop_rate,
         maintenance=maintenance,
     )
-    sim = SuperOfficeSimulator(db, seed, contacts, tenant, auth, token_ttl, faults)
+    sim = SuperOfficeSimulator(db, seed, contacts, tenant, auth, token_ttl, faults, products=products)
     typer.echo(f"SuperOffice simulator: http://127.0.0.1:{port}/{sim.tenant}/api/v1 (auth: {auth})")
     serve_forever(sim.app, port)
 

@@ -13,6 +13,11 @@ An empty value never overwrites a filled one unless the edit itself emptied the 
 winner's base was filled). A pair just matched on first sync has no base: neither value is an
 edit, so the system of record (SuperOffice, by default) wins, filled values filling empty ones.
 
+Texts compare trimmed, and the trimmed text is the value both sides should hold: a side
+whose text has surrounding whitespace (``"  Mellomrom AS  "``) is sent the trimmed one, even
+when the two sides agree on the meaning, so whitespace-only differences converge instead of
+lasting for ever (the shop refuses e-mails and URLs with surrounding whitespace anyway).
+
 Echo suppression falls out: after a push, the next pull reads the pushed value back equal to
 the agreed one, so nothing is pushed back.
 """
@@ -112,6 +117,16 @@ def same(x: Any, y: Any) -> bool:
     return normalize(x) == normalize(y)
 
 
+def untidy(value: Any) -> bool:
+    """A text with surrounding whitespace: the side holding it is sent the trimmed text."""
+    return isinstance(value, str) and value != value.strip()
+
+
+def tidy(value: Any) -> Any:
+    """The form a side should hold: a text trimmed (only whitespace: none at all); anything else as it is."""
+    return (value.strip() or None) if untidy(value) else value
+
+
 def merge_field(
     a: Any,
     b: Any,
@@ -125,29 +140,46 @@ def merge_field(
     """Merge one field. Pure, so hypothesis can throw a million cases at it."""
     rule = rule or FieldRule("field")
     if same(a, b):
-        return Decision(a if not is_empty(a) else b)
+        return _settle(a if not is_empty(a) else b, a, b, rule)
     if not rule.to_a:  # one-way field: SuperOffice (a) is the source of truth
-        return Decision(a, push_to_b=True, winner="a")
+        return _settle(a, a, b, rule, push_to_b=True, winner="a")
     if not rule.to_b:
-        return Decision(b, push_to_a=True, winner="b")
+        return _settle(b, a, b, rule, push_to_a=True, winner="b")
     known_base = base is not MISSING
     a_changed = not known_base or not same(a, base)
     b_changed = not known_base or not same(b, base)
     if a_changed and not b_changed:
-        return Decision(a, push_to_b=True, winner="a")
+        return _settle(a, a, b, rule, push_to_b=True, winner="a")
     if b_changed and not a_changed:
-        return Decision(b, push_to_a=True, winner="b")
+        return _settle(b, a, b, rule, push_to_a=True, winner="b")
     winner = _winner(a_updated, b_updated, policy) if known_base else policy.first_match_winner
     value, loser_value = (a, b) if winner == "a" else (b, a)
     if is_empty(value) and not is_empty(loser_value) and not (known_base and not is_empty(base)):
         # The winner holds an empty value its own edit did not make: never let it wipe a filled one.
         winner = "b" if winner == "a" else "a"
         value = loser_value
+    return _settle(
+        value, a, b, rule, push_to_a=winner == "b", push_to_b=winner == "a", conflict=known_base, winner=winner
+    )
+
+
+def _settle(
+    value: Any,
+    a: Any,
+    b: Any,
+    rule: FieldRule,
+    *,
+    push_to_a: bool = False,
+    push_to_b: bool = False,
+    conflict: bool = False,
+    winner: Side | None = None,
+) -> Decision:
+    """The decision for ``value``, trimmed, also sent to any side that holds it with surrounding whitespace."""
     return Decision(
-        value,
-        push_to_a=winner == "b",
-        push_to_b=winner == "a",
-        conflict=known_base,
+        tidy(value),
+        push_to_a=push_to_a or (rule.to_a and untidy(a)),
+        push_to_b=push_to_b or (rule.to_b and untidy(b)),
+        conflict=conflict,
         winner=winner,
     )
 

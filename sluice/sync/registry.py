@@ -14,6 +14,7 @@ import importlib.util
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from sluice.config import FlowConfig
@@ -69,8 +70,8 @@ def load_flows(pipes_dir: Path, settings: Mapping[str, FlowConfig]) -> FlowRegis
     return FlowRegistry({name: flows[name] for name in _run_order(flows)})
 
 
-def _declaration(path: Path) -> Declaration:
-    """Import ``flow.py`` by path (project content, not a package) and take its ``FLOW``."""
+def import_flow(path: Path) -> ModuleType:
+    """Import a ``flow.py`` by path (project content, not a package); ConfigError when it does not import."""
     shown = f"{path.parent.parent.name}/{path.parent.name}/{path.name}"
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]
     spec = importlib.util.spec_from_file_location(f"sluice_flow_{path.parent.name}_{digest}", path)
@@ -81,9 +82,16 @@ def _declaration(path: Path) -> Declaration:
         spec.loader.exec_module(module)
     except Exception as exc:  # a flow file that does not import is a configuration error, whatever it raised
         raise ConfigError(f"{shown}: {type(exc).__name__}: {exc}") from exc
-    declaration = getattr(module, "FLOW", None)
+    return module
+
+
+def _declaration(path: Path) -> Declaration:
+    """The ``FLOW = Declaration(...)`` of a flow's ``flow.py``."""
+    declaration = getattr(import_flow(path), "FLOW", None)
     if not isinstance(declaration, Declaration):
-        raise ConfigError(f"{shown}: declares no FLOW = Declaration(...)")
+        raise ConfigError(
+            f"{path.parent.parent.name}/{path.parent.name}/{path.name}: declares no FLOW = Declaration(...)"
+        )
     return declaration
 
 

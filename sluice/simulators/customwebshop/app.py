@@ -41,7 +41,8 @@ DESCRIPTION = f"""\
 The Customwebshop REST API (v1), served by Sluice's reference server. Auth: `Authorization: Bearer <api-key>`.
 
 * Errors are RFC 9457 problem details (`application/problem+json`); 422 carries `errors: [{{field, message}}]`.
-* Money, quantities and rates are decimal strings, never floats.
+* Money, quantities and rates are decimal strings, never floats, compared as numbers: a write that only
+  re-formats one (`"2.0"` -> `"2"`) is no change (no new `version`, the stored text is kept).
 * Change feeds: `GET /{{resource}}?updated_since=&include_deleted=&limit=&cursor=` are ordered by
   `(updated_at, id)`; the cursor is a position in that order and every write gets a strictly later
   `updated_at` (microseconds), so a record changed while a client pages shows up again later, never skipped.

@@ -3,7 +3,9 @@
 Rule: a pure function of (seed, n) apart from the store it fills. About 60 % of the customers are the
 SuperOffice simulator's companies of the same seed (same e-mail, sometimes in other letter case, and the
 same org number), so a first sync has real matches to find instead of duplicates to create; the rest are
-the shop's own customers. Products: the SuperOffice NOK catalogue's codes as SKUs plus shop-only items.
+the shop's own customers. Products: the SuperOffice NOK catalogue's codes as SKUs plus shop-only items, or
+for ``products=N`` N items of which about ``MATCH_SHARE`` carry a SuperOffice code (the first N codes of
+``superoffice.seed.product_lines``) as SKU and the rest shop-only SKUs ``WEB-00001``...
 """
 
 from __future__ import annotations
@@ -62,22 +64,26 @@ def customers(seed: int, n: int) -> Iterator[dict[str, Any]]:
             }
 
 
-def products() -> list[dict[str, Any]]:
-    """The SuperOffice NOK catalogue (``Code`` as SKU, to match on) and a few shop-only items."""
-    rows = [
-        {
-            "sku": p["code"],
-            "name": p["name"],
-            "price": _money(p["unit_list_price"]),
-            "cost": _money(p["unit_cost"]),
-            "vat_rate": _money(p["vat"]),
-            "currency": "NOK",
-            "unit": p["unit"],
-            "active": True,
-        }
-        for p in superoffice_seed.products()
-        if p["currency"] == "NOK"
-    ]
+def _matching(product: dict[str, Any]) -> dict[str, Any]:
+    """The shop's copy of a SuperOffice NOK product: its ``Code`` as SKU, prices as decimal strings."""
+    return {
+        "sku": product["code"],
+        "name": product["name"],
+        "price": _money(product["unit_list_price"]),
+        "cost": _money(product["unit_cost"]),
+        "vat_rate": _money(product["vat"]),
+        "currency": "NOK",
+        "unit": product["unit"],
+        "active": True,
+    }
+
+
+def products(seed: int = 0, n: int | None = None) -> list[dict[str, Any]]:
+    """The SuperOffice NOK catalogue (``Code`` as SKU, to match on) and a few shop-only items; with ``n``,
+    ``n`` items, about ``MATCH_SHARE`` of them matching SuperOffice codes (module docstring)."""
+    if n is not None:
+        return list(_many_products(seed, n))
+    rows = [_matching(p) for p in superoffice_seed.products() if p["currency"] == "NOK"]
     for sku, name, unit, price, vat in SHOP_ONLY_PRODUCTS:
         rows.append(
             {"sku": sku, "name": name, "price": price, "vat_rate": vat, "currency": "NOK", "unit": unit, "active": True}
@@ -85,12 +91,24 @@ def products() -> list[dict[str, Any]]:
     return rows
 
 
-def populate(service: ShopService, seed: int, n: int) -> None:
-    """Fill an empty shop: ``n`` customers, the catalogue, and about one order per two customers."""
+def _many_products(seed: int, n: int) -> Iterator[dict[str, Any]]:
+    rng = random.Random(f"customwebshop-products-{seed}")
+    for number, product in enumerate(superoffice_seed.products(n)[:n], start=1):
+        if rng.random() < MATCH_SHARE:
+            yield _matching(product)
+        else:
+            price = _money(float(rng.randrange(49, 5000)))
+            yield {"sku": f"WEB-{number:05d}", "name": f"Nettvare {number}", "price": price, "vat_rate": "25.00",
+                   "currency": "NOK", "unit": "stk", "active": True}  # fmt: skip
+
+
+def populate(service: ShopService, seed: int, n: int, catalogue: int | None = None) -> None:
+    """Fill an empty shop: ``n`` customers, the products (``catalogue`` of them, else the default catalogue),
+    and about one order per two customers."""
     rng = random.Random(f"customwebshop-orders-{seed}")
     with service.store.transaction():
         customer_ids = [service.create("customers", body).id for body in customers(seed, n)]
-        product_ids = [service.create("products", body).id for body in products()]
+        product_ids = [service.create("products", body).id for body in products(seed, catalogue)]
         for number in range(1, n // 2 + 1):
             lines = [
                 {"product_id": rng.choice(product_ids), "quantity": str(rng.randrange(1, 10)), "position": position}

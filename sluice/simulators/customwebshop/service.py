@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from sluice.simulators.customwebshop import cursor as cursors
 from sluice.simulators.customwebshop.clock import format_ts
+from sluice.simulators.customwebshop.decimals import keep_formatting
 from sluice.simulators.customwebshop.merge import merge_patch
 from sluice.simulators.customwebshop.models import REQUIRED, WRITE_MODELS, CustomerRecord, OrderRecord, ProductRecord
 from sluice.simulators.customwebshop.problems import ProblemError, field_error
@@ -138,6 +139,7 @@ class ShopService:
         current = self.get(resource, record_id)
         check_version(current, if_match)
         data = self._prepare(resource, merge_patch(current.data, fields), current=current)
+        data = keep_formatting(resource, current.data, data)  # "2.0" -> "2" is the same number: no change
         if data == current.data:
             return current  # a patch that changes nothing is not a change (no new version, no feed entry)
         return self.store.replace(resource, current, data, self._unique_key(resource, data))

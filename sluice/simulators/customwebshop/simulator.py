@@ -22,8 +22,9 @@ DEMO_API_KEY = "cws-demo-key-not-a-secret"
 class CustomwebshopSimulator:
     """The shop: ``app`` to serve (``ServerThread(sim.app)``), ``faults`` to switch faults on and off.
 
-    Seeding (``customers > 0``) happens only into an empty database, so reopening a ``db_path`` keeps
-    what is there.
+    Seeding (``customers > 0`` or ``products`` given) happens only into an empty database, so reopening a
+    ``db_path`` keeps what is there. ``products=N`` seeds N products instead of the default catalogue,
+    some of them with SuperOffice product codes as SKU (``seed.products``).
     """
 
     def __init__(
@@ -33,11 +34,12 @@ class CustomwebshopSimulator:
         customers: int = 0,
         seed: int = 0,
         faults: FaultConfig | None = None,
+        products: int | None = None,
     ) -> None:
         self.store = ShopStore(db_path)
         self.service = ShopService(self.store)
-        if customers > 0 and self._is_empty():
-            populate(self.service, seed, customers)
+        if (customers > 0 or products is not None) and self._is_empty():
+            populate(self.service, seed, customers, products)
         self.faults = FaultInjector(faults)
         self.app: FastAPI = build_app(self.service, api_key)
         install(self.app, self.faults, error_body)

@@ -24,6 +24,7 @@ from sluice.simulators import faults as fault_injection
 from sluice.simulators.superoffice.auth import Authenticator, Sessions, login_router
 from sluice.simulators.superoffice.credentials import DEMO
 from sluice.simulators.superoffice.populate import populate
+from sluice.simulators.superoffice.products import ProductRegister, price_list_products_router
 from sluice.simulators.superoffice.purge import purge_router
 from sluice.simulators.superoffice.quote import quote_router
 from sluice.simulators.superoffice.responses import SoError, error_body, error_json, handle_so_error
@@ -39,6 +40,7 @@ class SuperOfficeSimulator:
     """A seeded, in-process SuperOffice tenant; serve ``sim.app`` with ``ServerThread`` or uvicorn.
 
     ``db_path=None`` keeps the data in memory; an existing non-empty database file is reused, not reseeded.
+    ``products`` is the number of product codes, each in every seeded price list (benchmarks: 10,000).
     """
 
     def __init__(
@@ -50,11 +52,13 @@ class SuperOfficeSimulator:
         auth: str = "oauth",
         token_ttl: float = 3600,
         fault_config: fault_injection.FaultConfig | None = None,
+        products: int | None = None,
     ) -> None:
         self.tenant = tenant
         self.store = Store(db_path)
         if self.store.count("contact") == 0 and self.store.count("product") == 0:
-            populate(self.store, seed, contacts)
+            populate(self.store, seed, contacts, products)
+        self.products = ProductRegister(self.store)
         self.faults = fault_injection.FaultInjector(fault_config)
         self.sessions = Sessions(token_ttl)
         self.auth = Authenticator(auth, self.sessions, self.faults, DEMO)
@@ -162,7 +166,7 @@ def create_app(sim: SuperOfficeSimulator) -> FastAPI:
         sim.auth.check(request)
 
     tenant = APIRouter(prefix=INTERNAL, dependencies=[Depends(require_auth)])
-    for router in (*rest_routers(sim.store), quote_router(sim.store)):
+    for router in (*rest_routers(sim.store), price_list_products_router(sim.store), quote_router(sim.store)):
         tenant.include_router(router)
     app.include_router(tenant)
     app.include_router(login_router(sim.auth, sim.tenant))

@@ -1,8 +1,9 @@
-"""REST entities (Contact, Person, Sale, Product): read, create, replace, patch and delete carriers in the store.
+"""REST entities (Contact, Person, Sale, Product, Pricelist): read, create, replace, patch and delete carriers.
 
 Rule: the row's columns are the truth for server-owned fields (id, UpdatedDate, CreatedDate, Deleted), which
 are overlaid on every carrier that goes out and dropped from every body that comes in; every change sets
-``updated``; contacts and persons are soft-deleted, the rest hard-deleted.
+``updated``; contacts and persons are soft-deleted, the rest hard-deleted. Conditional headers are honoured
+only where the spec declares them (304 / 412): Product and Pricelist PUT and DELETE ignore them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Kind:
     patchable: bool
     soft_delete: bool
     provider: str  # archive provider behind GET /api/v1/{path}
+    conditional: frozenset[str] = frozenset({"GET", "PUT", "PATCH", "DELETE"})
+    """Methods whose If-Modified-Since (GET, 304) / If-Unmodified-Since (412) the spec declares."""
 
     @property
     def server_fields(self) -> tuple[str, ...]:
@@ -37,7 +40,11 @@ KINDS = {
     "contact": Kind("Contact", "contact", "ContactEntity", "ContactId", True, True, True, "SimpleContact"),
     "person": Kind("Person", "person", "PersonEntity", "PersonId", True, True, True, "Person"),
     "sale": Kind("Sale", "sale", "SaleEntity", "SaleId", True, True, False, "FindSale"),
-    "product": Kind("Product", "product", "Product", "ProductId", False, False, False, "Product"),
+    # No 304/412 on Product (no timestamps in its carrier); only Pricelist PATCH declares 412.
+    "product": Kind("Product", "product", "Product", "ProductId", False, False, False, "Product", frozenset()),
+    "pricelist": Kind(
+        "Pricelist", "pricelist", "PriceList", "PriceListId", True, True, False, "PriceList", frozenset({"PATCH"})
+    ),
 }
 
 
@@ -111,6 +118,8 @@ class Entities:
             self.row(kind, entity_id)
             if kind.table == "sale":
                 self._delete_quote_of_sale(entity_id)
+            if kind.table == "pricelist":  # its products are members of it (one product = one price list)
+                self.store.query("DELETE FROM product WHERE price_list_id = ?", (entity_id,))
             self.store.delete(kind.table, entity_id)
 
     def _delete_quote_of_sale(self, sale_id: int) -> None:

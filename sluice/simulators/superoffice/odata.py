@@ -250,5 +250,5 @@ def _display(column: Column, value: Any) -> Any:
     if kind == "int":
         return int(value or 0)
     if kind == "float":
-        return float(value or 0.0)
+        return value if isinstance(value, str) else float(value or 0.0)  # a raw non-number stays as stored
     return "" if value is None else value

@@ -34,19 +34,24 @@ __all__ = ["QUOTE_SHARE", "country_carrier", "populate"]
 BASE = ("id", "data", "registered", "updated")
 
 
-def populate(store: Store, seed_value: int, contacts: int) -> None:
-    """Seed ``store`` (assumed empty) deterministically for ``seed_value`` with ``contacts`` companies."""
+def populate(store: Store, seed_value: int, contacts: int, products: int | None = None) -> None:
+    """Seed ``store`` (assumed empty) deterministically for ``seed_value`` with ``contacts`` companies and
+    ``products`` product codes in every price list (default: the ten of ``seed.PRODUCT_LINES``).
+
+    Quote lines always draw from those first ten codes, so the quote trees do not depend on ``products``."""
     rng = random.Random(seed_value * 1_000_003 + 17)
-    products = seed.products()
+    catalogue = seed.products(products or len(seed.PRODUCT_LINES))
     by_currency: dict[str, list[dict[str, Any]]] = {}
-    for product in products:
-        by_currency.setdefault(product["currency"], []).append(product)
+    for product in catalogue:
+        quotable = by_currency.setdefault(product["currency"], [])
+        if len(quotable) < len(seed.PRODUCT_LINES):
+            quotable.append(product)
     companies: list[Company] = []
     first_person: dict[int, Person] = {}
     sales: list[SaleStub] = []
     with _collector_paused(), store.bulk_load() as load:
         load("pricelist", BASE, _price_list_rows())
-        load("product", (*BASE, "price_list_id", "erp_key"), _product_rows(products))
+        load("product", (*BASE, "price_list_id", "erp_key"), _product_rows(catalogue))
         load("contact", BASE, contact_rows(seed.companies(seed_value, contacts), companies))
         load("person", (*BASE, "contact_id"), person_rows(companies, rng, first_person))
         load("sale", (*BASE, "contact_id", "person_id"), sale_rows(companies, first_person, rng, sales))
@@ -112,6 +117,9 @@ def _product_rows(products: list[dict[str, Any]]) -> list[tuple[int, str, str, s
             "UnitMinimumPrice": p["unit_cost"],
             "UnitListPrice": p["unit_list_price"],
             "InAssortment": True,
+            "ProductCategoryKey": p["category"],
+            "InStock": p["in_stock"],
+            "Url": f"https://shop.example/p/{p['code'].lower()}",
         }
         rows.append((p["product_id"], json.dumps(data), stamp, stamp, p["price_list_id"], p["erp_product_key"]))
     return rows

@@ -212,22 +212,61 @@ def _sale_columns() -> dict[str, Column]:
     }
 
 
-def _product_columns() -> dict[str, Column]:
+_PRODUCT_SOURCE = "product t LEFT JOIN pricelist pl ON pl.id = t.price_list_id"
+
+
+def _price_list_columns(alias: str, prefix: str = "") -> dict[str, Column]:
+    """The ``PriceList`` archive's columns, also nested in ``Product`` as ``priceList/...``."""
     return {
-        "productId": Column("t.id", "int"),
-        "name": _s("Name"),
-        "code": _s("Code"),
-        "description": _s("Description"),
-        "erpProductKey": Column("coalesce(t.erp_key, '')", "str"),
-        "priceListId": Column("coalesce(t.price_list_id, 0)", "int"),
-        "priceUnit": _s("PriceUnit"),
-        "unitListPrice": _f("UnitListPrice"),
-        "unitCost": _f("UnitCost"),
-        "vat": _f("VAT"),
-        "inAssortment": Column(f"coalesce({_j('InAssortment')}, 0)", "bool"),
-        "registeredDate": Column("t.registered", "date"),
-        "updatedDate": Column("t.updated", "date"),
+        f"{prefix}priceListId": Column(f"coalesce({alias}.id, 0)", "int"),
+        f"{prefix}erpPriceListKey": _s("ERPPriceListKey", alias),
+        f"{prefix}name": _s("Name", alias),
+        f"{prefix}description": _s("Description", alias),
+        f"{prefix}quoteConnection": Column("''", "str"),
+        f"{prefix}currency": _s("Currency", alias),
+        f"{prefix}validFrom": Column(_j("ValidFrom", alias), "date"),
+        f"{prefix}validTo": Column(_j("ValidTo", alias), "date"),
+        f"{prefix}isERPCopy": Column(f"coalesce({_j('IsERPCopy', alias)}, 0)", "bool"),
+        f"{prefix}isActive": Column(f"coalesce({_j('IsActive', alias)}, 0)", "bool"),
+        f"{prefix}updatedBy": Column("''", "str"),
+        f"{prefix}updatedDate": Column(f"{alias}.updated", "date"),
+        f"{prefix}registeredBy": Column("''", "str"),
+        f"{prefix}registeredDate": Column(f"{alias}.registered", "date"),
     }
+
+
+def _product_columns() -> dict[str, Column]:
+    """The real ``Product`` archive's columns (docs: archive-providers/reference/product): prices are
+    ``listPrice``, ``cost`` and ``minimumPrice``; the price list's own columns sit under ``priceList/``."""
+    text = ("name", "description", "code", "quantityUnit", "priceUnit", "subscriptionUnit", "itemNumber", "url")
+    keys = ("productCategoryKey", "productFamilyKey", "productTypeKey", "supplier", "supplierCode")
+    extras = tuple(f"extraField{n}" for n in range(1, 6))
+    columns = {
+        "inAssortment": Column(f"coalesce({_j('InAssortment')}, 0)", "bool"),
+        "productId": Column("t.id", "int"),
+        "priceListId": Column("coalesce(t.price_list_id, 0)", "int"),
+        "erpProductKey": Column("coalesce(t.erp_key, '')", "str"),
+        **{name: _s(_pascal(name)) for name in (*text, *keys, *extras)},
+        "vatInfo": _s("VATInfo"),
+        "defaultSubscriptionQuantity": _f("DefaultSubscriptionQuantity"),
+        "isSubscription": Column(f"coalesce({_j('IsSubscription')}, 0)", "bool"),
+        "vat": _f("VAT"),
+        "cost": _f("UnitCost"),
+        "minimumPrice": _f("UnitMinimumPrice"),
+        "listPrice": _f("UnitListPrice"),
+        "thumbnail": Column("''", "str"),
+        "extraInfo": _s("RawExtraInfo"),
+        "updatedBy": Column("''", "str"),
+        "updatedDate": Column("t.updated", "date"),
+        "registeredBy": Column("''", "str"),
+        "registeredDate": Column("t.registered", "date"),
+    }
+    return {**columns, **_price_list_columns("pl", "priceList/")}
+
+
+def _pascal(column: str) -> str:
+    """Archive column -> carrier field (``quantityUnit`` -> ``QuantityUnit``, ``extraField1`` -> ``ExtraField1``)."""
+    return column[0].upper() + column[1:]
 
 
 def _person_columns() -> dict[str, Column]:
@@ -256,8 +295,10 @@ def _build() -> dict[str, Provider]:
                  "t.deleted_date IS NOT NULL"),
         Provider("FindSale", "sale", "sale t", "t.id", _sale_columns(),
                  ("saleId", "heading", "amount", "saleStatus", "contactId", "updatedDate"), "", SALE_EXPANSIONS),
-        Provider("Product", "product", "product t", "t.id", _product_columns(),
-                 ("productId", "name", "code", "erpProductKey", "updatedDate")),
+        Provider("Product", "productInAssortment", _PRODUCT_SOURCE, "t.id", _product_columns(),
+                 ("productId", "name", "code", "erpProductKey", "inAssortment")),
+        Provider("PriceList", "pricelist", "pricelist t", "t.id", _price_list_columns("t"),
+                 ("priceListId", "name", "currency", "isActive")),
         Provider("QuoteLine", "quoteline", _LINE_SOURCE, "t.id", line,
                  ("quoteLineId", "quoteAlternativeId", "erpProductKey", "quantity", "totalPrice", "updatedDate")),
     ]  # fmt: skip
@@ -312,6 +353,20 @@ DYNAMIC_TABLES: dict[str, tuple[str, dict[str, Column]]] = {
             "product_id": Column("t.id", "int"),
             "name": _s("Name"),
             "erpproductkey": Column("coalesce(t.erp_key, '')", "str"),
+            "code": _s("Code"),
+            "pricelistid": Column("coalesce(t.price_list_id, 0)", "int"),
+            "inassortment": Column(f"coalesce({_j('InAssortment')}, 0)", "bool"),
+            "updated": Column("t.updated", "datetime"),
+            "registered": Column("t.registered", "datetime"),
+        },
+    ),
+    "pricelist": (
+        "pricelist",
+        {
+            "pricelist_id": Column("t.id", "int"),
+            "erppricelistkey": _s("ERPPriceListKey"),
+            "name": _s("Name"),
+            "isactive": Column(f"coalesce({_j('IsActive')}, 0)", "bool"),
             "updated": Column("t.updated", "datetime"),
             "registered": Column("t.registered", "datetime"),
         },

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from sluice.simulators.superoffice.carriers import BodyError, check, complete, select
 from sluice.simulators.superoffice.entities import KINDS, Entities
+from sluice.simulators.superoffice.products import toggle_in_assortment
 from sluice.simulators.superoffice.quote_carriers import (
     alternative_carrier,
     line_carrier,
@@ -365,9 +366,13 @@ def get_product(store: Store, body: dict[str, Any], request: Request) -> Any:
 
 
 def find_product(store: Store, body: dict[str, Any], request: Request) -> Any:
-    text = str(body.get("UserInput") or "")
-    rows = store.find("product", "json_extract(data, '$.Name') LIKE ? OR erp_key LIKE ?", (f"%{text}%", f"%{text}%"))
-    return [product_carrier(row) for row in rows[:100]]
+    """Search by name or key within ``PriceListKey`` (when given); out-of-assortment products are not found."""
+    text, price_list = f"%{body.get('UserInput') or ''}%", str(body.get("PriceListKey") or "")
+    where = "(json_extract(data, '$.Name') LIKE ? OR erp_key LIKE ?) AND json_extract(data, '$.InAssortment')"
+    params: tuple[str, ...] = (text, text)
+    if price_list:
+        where, params = f"{where} AND json_extract(data, '$.ERPPriceListKey') = ?", (*params, price_list)
+    return [product_carrier(row) for row in store.find("product", where, params)[:100]]
 
 
 def save_product(store: Store, body: dict[str, Any], request: Request) -> Any:
@@ -431,6 +436,7 @@ QUOTE_METHODS: dict[str, Handler] = {
     "SaveProduct": save_product,
     "DeleteProduct": delete_product,
     "CreateDefaultProduct": create_default_product,
+    "ToggleProductInAssortment": toggle_in_assortment,
 }
 
 

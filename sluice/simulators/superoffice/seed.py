@@ -16,7 +16,7 @@ from typing import Any
 from sluice.simulators.superoffice.draws import below, pick, weighted
 from sluice.simulators.superoffice.stamps import ANCHOR, ANCHOR_SECONDS, iso_seconds
 
-__all__ = ["ANCHOR", "COUNTRIES", "companies", "price_lists", "products", "slug"]
+__all__ = ["ANCHOR", "COUNTRIES", "companies", "price_lists", "product_lines", "products", "slug"]
 
 
 @dataclass(frozen=True)
@@ -225,6 +225,12 @@ PRODUCT_LINES = (
     ("Frakt", "FRT", "stk", 450.0, 25.0),
     ("Matvarer kurv", "FOOD-B", "stk", 799.0, 15.0),
 )
+CATEGORY_BY_PREFIX = {
+    "HOUR": "Tjenester", "PM": "Tjenester", "LIC": "Programvare", "SUP": "Programvare", "TRN": "Opplæring",
+    "HW": "Maskinvare", "FRT": "Frakt", "FOOD": "Mat", "ART": "Utstyr",
+}  # fmt: skip
+ARTICLES = ("Kabel", "Adapter", "Lampe", "Bryter", "Sensor", "Pumpe", "Ventil", "Hylle", "Stol", "Verktøy")
+VARIANTS = ("mini", "standard", "pro", "XL", "eco")
 VAT_BY_COUNTRY = {"NOK": 25.0, "SEK": 25.0, "DKK": 25.0, "EUR": 25.5}
 RATE_FROM_NOK = {"NOK": 1.0, "SEK": 1.0, "DKK": 0.65, "EUR": 0.087}
 
@@ -237,14 +243,29 @@ def price_lists() -> list[dict[str, Any]]:
     ]
 
 
-def products() -> list[dict[str, Any]]:
-    """Every product line in every price list; ``erp_product_key`` is unique (``{code}-{currency}``)."""
+def product_lines(codes: int = len(PRODUCT_LINES)) -> list[tuple[str, str, str, float, float]]:
+    """``codes`` catalogue lines (name, code, unit, NOK price, VAT): ``PRODUCT_LINES`` first, then generated
+    articles ``ART-00011``... whose price is a fixed scramble of their number (same list on every call)."""
+    lines = list(PRODUCT_LINES[:codes])
+    for number in range(len(PRODUCT_LINES) + 1, codes + 1):
+        name = f"{ARTICLES[number % len(ARTICLES)]} {VARIANTS[number // len(ARTICLES) % len(VARIANTS)]} {number}"
+        lines.append((name, f"ART-{number:05d}", "stk", float(49 + number * 7919 % 9950), 25.0))
+    return lines
+
+
+def products(codes: int = len(PRODUCT_LINES)) -> list[dict[str, Any]]:
+    """Every catalogue line in every price list; ``erp_product_key`` is unique (``{code}-{currency}``).
+
+    Ids run price list by price list (all NOK products first). Hardware and articles have stock, services none.
+    """
     rows = []
+    catalogue = product_lines(codes)
     for plist in price_lists():
         currency = plist["currency"]
-        for name, code, unit, nok_price, vat in PRODUCT_LINES:
+        for number, (name, code, unit, nok_price, vat) in enumerate(catalogue, start=1):
             vat = VAT_BY_COUNTRY[currency] if vat == 25.0 else vat
             price = round(nok_price * RATE_FROM_NOK[currency], 2)
+            prefix = code.split("-")[0]
             rows.append(
                 {
                     "product_id": len(rows) + 1,
@@ -257,6 +278,8 @@ def products() -> list[dict[str, Any]]:
                     "unit_list_price": price,
                     "unit_cost": round(price * 0.6, 2),
                     "vat": vat,
+                    "category": CATEGORY_BY_PREFIX[prefix],
+                    "in_stock": float(number * 37 % 200) if prefix in ("HW", "ART", "FOOD") else 0.0,
                 }
             )
     return rows

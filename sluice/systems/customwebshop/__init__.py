@@ -1,7 +1,15 @@
 """The Customwebshop client: reads change feeds with watermarks, writes idempotently, batches."""
 
 from sluice.systems.customwebshop.batch import BatchItemResult
-from sluice.systems.customwebshop.client import CustomwebshopClient, derive_key
+from sluice.systems.customwebshop.client import CustomwebshopClient, derive_key, existing_id, wire
 from sluice.systems.customwebshop.feed import ReadResult, Watermark
 
-__all__ = ["BatchItemResult", "CustomwebshopClient", "ReadResult", "Watermark", "derive_key"]
+__all__ = [
+    "BatchItemResult",
+    "CustomwebshopClient",
+    "ReadResult",
+    "Watermark",
+    "derive_key",
+    "existing_id",
+    "wire",
+]

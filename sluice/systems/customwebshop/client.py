@@ -2,20 +2,23 @@
 
 Rule: every write is safe to retry. Creates always carry an ``Idempotency-Key`` (derived from the caller's
 key when given, so a retry in a later process reuses it; random otherwise, still reused by the retry loop),
-and so do updates and deletes, so a write whose answer was lost is replayed, never done twice.
+and so do updates and deletes, so a write whose answer was lost is replayed, never done twice. Bodies may
+hold ``Decimal`` values (what a pipe's ``DECIMAL`` columns become): they go out as the shop's decimal strings.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import uuid
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 import requests
 
-from sluice.errors import ConfigError, PermanentError
+from sluice.errors import ConfigError, ConflictError, PermanentError
 from sluice.secrets import Secret, secret_from_env
 from sluice.systems.customwebshop.batch import BatchItemResult, chunks, problem_message
 from sluice.systems.customwebshop.feed import Page, ReadResult, Watermark
@@ -39,6 +42,30 @@ class BearerKey(requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         return "BearerKey('***')"
+
+
+def wire(value: Any) -> Any:
+    """A body with every ``Decimal`` as a plain decimal string (``Decimal("1E+3")`` -> ``"1000"``); a NaN or
+    infinite one is a ValueError naming it, before anything is sent."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a number the shop can store")
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {k: wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [wire(v) for v in value]
+    return value
+
+
+def existing_id(error: ConflictError) -> int | None:
+    """The record a 409 names as already holding the unique value (a product's ``sku``), if the problem says."""
+    try:
+        problem = json.loads(error.body or "")
+    except ValueError:
+        return None
+    found = problem.get("existing_id") if isinstance(problem, dict) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) else None
 
 
 def derive_key(resource: str, caller_key: str | None) -> str:
@@ -160,7 +187,7 @@ class CustomwebshopClient(HttpClient):
         """
         _check(resource)
         key = derive_key(resource, idempotency_key)
-        response = self.request("POST", resource, json=body, headers={"Idempotency-Key": key}, accept=(422,))
+        response = self.request("POST", resource, json=wire(body), headers={"Idempotency-Key": key}, accept=(422,))
         if response.status_code == 422:
             problem = _problem(response)
             if problem.get("title") == REUSED_KEY_TITLE and isinstance(problem.get("existing_id"), int):
@@ -176,7 +203,7 @@ class CustomwebshopClient(HttpClient):
         headers = {"Idempotency-Key": derive_key(resource, None)}
         if if_match is not None:
             headers["If-Match"] = f'"{int(if_match)}"'
-        return self.request("PATCH", f"{resource}/{int(record_id)}", json=patch, headers=headers).json()
+        return self.request("PATCH", f"{resource}/{int(record_id)}", json=wire(patch), headers=headers).json()
 
     def delete(self, resource: str, record_id: int, if_match: int | None = None) -> None:
         """Soft delete (the feed then shows a tombstone)."""
@@ -222,8 +249,8 @@ def _check(resource: str) -> None:
 
 def _batch_item(resource: str, item: dict[str, Any]) -> dict[str, Any]:
     if item.get("idempotency_key") is None:
-        return item
-    return {**item, "idempotency_key": derive_key(resource, str(item["idempotency_key"]))}
+        return wire(item)
+    return wire({**item, "idempotency_key": derive_key(resource, str(item["idempotency_key"]))})
 
 
 def _problem(response: requests.Response) -> dict[str, Any]:

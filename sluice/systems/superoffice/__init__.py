@@ -1,8 +1,8 @@
-"""The SuperOffice CRM WebAPI client: settings, auth, paged reads, watermarks, writes, quotes."""
+"""The SuperOffice CRM WebAPI client: settings, auth, paged reads, watermarks, writes, quotes, products."""
 
 from .auth import BasicAuth, OAuthRefreshAuth, SystemUserAuth, TicketAuth, build_auth
 from .client import SuperOfficeClient
-from .entities import CONTACT, ENTITIES, PRODUCT, SALE, Entity
+from .entities import CONTACT, ENTITIES, PRICELIST, PRODUCT, SALE, Entity
 from .quotes import QuoteAgent, QuoteTree
 from .settings import SuperOfficeSettings
 from .watermark import ReadResult, Watermark
@@ -10,6 +10,7 @@ from .watermark import ReadResult, Watermark
 __all__ = [
     "CONTACT",
     "ENTITIES",
+    "PRICELIST",
     "PRODUCT",
     "SALE",
     "BasicAuth",

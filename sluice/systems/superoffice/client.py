@@ -16,7 +16,7 @@ import requests
 
 from sluice.systems.http import HttpClient, Progress
 
-from . import reads, writes
+from . import products, reads, writes
 from .auth import build_auth
 from .entities import Entity, entity
 from .quotes import QuoteAgent, QuoteTree
@@ -58,6 +58,25 @@ class SuperOfficeClient(SuperOfficeTransport):
     ) -> ReadResult:
         """All records (``since=None``) or those updated at/after ``since``; see ``reads.read``."""
         return reads.read(self, entity(name), since, progress)
+
+    def read_products(
+        self,
+        price_list_id: int | None = None,
+        since: Watermark | datetime | str | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> ReadResult:
+        """Product carriers of one price list (all price lists when None), full or since a watermark."""
+        scoped = products.in_price_list(price_list_id) if price_list_id is not None else entity("product")
+        return reads.read(self, scoped, since, progress)
+
+    def price_lists(self) -> list[dict[str, Any]]:
+        """Every price list's carrier (``Currency`` is its ISO code)."""
+        return list(products.price_lists(self))
+
+    def find_price_list(self, wanted: int | str) -> dict[str, Any]:
+        """The price list named by id, ERP key, name or currency; ConfigError naming the known ones if none."""
+        return products.find_price_list(self, wanted)
 
     def deleted_contacts(self, since: Watermark | datetime | str | None = None) -> set[int]:
         """Ids of soft-deleted contacts (deleted at/after ``since`` when given)."""

@@ -33,6 +33,10 @@ class Entity:
     """Carrier timestamp (UTC) used to drop boundary-day repeats and for If-Unmodified-Since."""
     patchable: bool = True
     """PATCH with a merge patch is allowed (else read-modify-PUT)."""
+    list_filter: str | None = None
+    """A restriction every list read adds (``priceListId eq 1``: one price list's products)."""
+    dynamic_filter: str | None = None
+    """The same restriction on ``dynamic_table`` for ``Archive/Dynamic`` reads (``product.PriceListId eq 1``)."""
 
     @property
     def dynamic_key_column(self) -> str:
@@ -72,11 +76,21 @@ PRODUCT = Entity(
     updated_column="updatedDate",
     dynamic_table="product",
     dynamic_key="product_id",
-    carrier_updated=None,  # the Product carrier has no timestamps
+    carrier_updated=None,  # the Product carrier has no timestamps (and PUT declares no 412)
     patchable=False,  # PUT only (no PATCH on /Product/{id})
 )
+PRICELIST = Entity(
+    name="pricelist",
+    path="Pricelist",
+    list_key="priceListId",
+    carrier_key="PriceListId",
+    updated_column="updatedDate",
+    dynamic_table="pricelist",
+    dynamic_key="pricelist_id",
+    carrier_updated=None,  # PriceList carries ValidFrom/ValidTo, no change timestamp
+)
 
-ENTITIES = {e.name: e for e in (CONTACT, SALE, PRODUCT)}
+ENTITIES = {e.name: e for e in (CONTACT, SALE, PRODUCT, PRICELIST)}
 
 
 def entity(name_or_entity: str | Entity) -> Entity:

@@ -186,6 +186,11 @@ class QuoteAgent:
     def default_product(self) -> Record:
         return self._record(self.call("CreateDefaultProduct"), "product")
 
+    def toggle_product_in_assortment(self, product_id: int) -> None:
+        """``ToggleProductInAssortment`` ``{"ProductId"}`` (204): flips ``InAssortment``. Not idempotent, so
+        callers that want a state use ``products.set_in_assortment`` (read, toggle, verify)."""
+        self.call("ToggleProductInAssortment", {"ProductId": int(product_id)})
+
     @staticmethod
     def _record(value: Any, what: str) -> Record:
         if not isinstance(value, dict):

@@ -66,7 +66,7 @@ def _clock(result: ReadResult) -> Any:
 
 
 def _full(client: SuperOfficeTransport, e: Entity, result: ReadResult, progress: Progress | None) -> Iterator[dict]:
-    rows = client.list_rows(e.path, e.list_key, (e.list_key,), on_response=_clock(result))
+    rows = client.list_rows(e.path, e.list_key, (e.list_key,), filter=e.list_filter, on_response=_clock(result))
     yield from client.carriers(e, (row_key(r, e.list_key) for r in rows), progress)
 
 
@@ -91,7 +91,7 @@ def _dynamic_keys(
         DYNAMIC,
         e.dynamic_key_column,
         (e.dynamic_key_column, e.dynamic_updated_column),
-        filter=time_after(e.dynamic_updated_column, since.updated),
+        filter=all_of(time_after(e.dynamic_updated_column, since.updated), e.dynamic_filter),
         on_response=_clock(result),
     )
     try:
@@ -121,7 +121,7 @@ def _date_keys(client: SuperOfficeTransport, e: Entity, since: Watermark, result
         e.path,
         e.list_key,
         (e.list_key, e.updated_column),
-        filter=date_after(e.updated_column, day_before),
+        filter=all_of(date_after(e.updated_column, day_before), e.list_filter),
         on_response=_clock(result),
     )
     for row in rows:

@@ -22,7 +22,7 @@ from sluice.errors import ApiError
 from sluice.systems.http import HttpClient, Progress, RetryPolicy
 
 from .entities import Entity, entity, strip_noise
-from .paging import ListQuery, OnResponse, iter_rows, row_key
+from .paging import ListQuery, OnResponse, all_of, iter_rows, row_key
 from .settings import api_url, context_identifier
 from .settings import login_root as login_url
 
@@ -122,7 +122,7 @@ class SuperOfficeTransport(HttpClient):
     def iter_ids(self, name: str | Entity, *, filter: str | None = None) -> Iterator[int]:
         """Every primary key of an entity's list, ascending, page by page."""
         e = entity(name)
-        for row in self.list_rows(e.path, e.list_key, (e.list_key,), filter=filter):
+        for row in self.list_rows(e.path, e.list_key, (e.list_key,), filter=all_of(filter, e.list_filter)):
             yield row_key(row, e.list_key)
 
     def ids(self, name: str | Entity) -> set[int]:

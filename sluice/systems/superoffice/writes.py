@@ -3,6 +3,9 @@
 Rule: updates are optimistic. They send ``If-Unmodified-Since`` (the ``UpdatedDate`` the
 caller read, or the one read just before a PUT), so a record someone else changed in
 between is never overwritten: the server answers 412 and ``PreconditionFailed`` is raised.
+Entities without a carrier timestamp (Product, Pricelist) have no such guard: asking for one
+is a ``ValueError``, not a header the service silently ignores (``products.update_if_unchanged``
+is their compare-and-set).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ def update(
     method: str | None = None,
 ) -> dict[str, Any]:
     """Apply ``changes`` (a merge patch) to one record; PATCH where allowed, else GET-modify-PUT."""
+    _guardable(e, unmodified_since)
     method = (method or ("PATCH" if e.patchable else "PUT")).upper()
     if method == "PATCH":
         if not e.patchable:
@@ -59,6 +63,7 @@ def replace(
     client: SuperOfficeTransport, e: Entity, record: dict[str, Any], *, unmodified_since: datetime | None = None
 ) -> dict[str, Any]:
     """``PUT {path}/{id}``: the whole record replaces what is stored."""
+    _guardable(e, unmodified_since)
     key = record.get(e.carrier_key)
     if not key:
         raise ValueError(f"a {e.name} to replace needs its {e.carrier_key}")
@@ -68,6 +73,7 @@ def replace(
 
 def delete(client: SuperOfficeTransport, e: Entity, key: int, *, unmodified_since: datetime | None = None) -> bool:
     """``DELETE {path}/{id}``; False when it was already gone (deletes are idempotent)."""
+    _guardable(e, unmodified_since)
     response = client.request("DELETE", e.carrier_path(key), headers=_precondition(unmodified_since), accept=(404,))
     return response.status_code != 404
 
@@ -82,6 +88,14 @@ def merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         else:
             result[name] = value
     return result
+
+
+def _guardable(e: Entity, unmodified_since: datetime | None) -> None:
+    if unmodified_since is not None and not e.carrier_updated:
+        raise ValueError(
+            f"SuperOffice {e.name} has no timestamps and its writes declare no 412: If-Unmodified-Since would be "
+            "ignored; re-read and compare instead (products.update_if_unchanged)"
+        )
 
 
 def _precondition(unmodified_since: datetime | None) -> dict[str, str]:

@@ -1,46 +1,13 @@
-"""Every operation's response validates against the official Swagger definitions (jsonschema, draft 4).
-
-Swagger 2 quirk handled here: the real service returns null for unset nested carriers and strings, which the
-spec does not mark ``x-nullable``; so every property also admits null. Types are otherwise enforced.
-"""
+"""Every operation's response validates against the official Swagger definitions (``validate``, conftest)."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-import jsonschema
-import pytest
 import requests
 
 DEFS = "SuperOffice.CRM.Services."
 CARRIERS = "SuperOffice.WebApi.v1.Carriers."
-
-
-def _nullable(schema: Any) -> Any:
-    if isinstance(schema, dict):
-        out = {k: _nullable(v) for k, v in schema.items()}
-        if "properties" in out:
-            out["properties"] = {k: {"anyOf": [v, {"type": "null"}]} for k, v in out["properties"].items()}
-        return out
-    if isinstance(schema, list):
-        return [_nullable(v) for v in schema]
-    return schema
-
-
-@pytest.fixture(scope="module")
-def validate(spec: dict):
-    definitions = _nullable(copy.deepcopy(spec["definitions"]))
-    # Quirk: slim row values are declared {"type": "object"} upstream but are display values (string, number...).
-    slim = definitions["SuperOffice.Services.WebApi.OData.ODataSlimResponse"]["properties"]["value"]["anyOf"][0]
-    slim["items"]["additionalProperties"] = {}
-
-    def check(body: Any, definition: str, many: bool = False) -> None:
-        ref = {"$ref": f"#/definitions/{definition}"}
-        schema = {"definitions": definitions, **({"type": "array", "items": ref} if many else ref)}
-        jsonschema.Draft4Validator(schema, format_checker=None).validate(body)
-
-    return check
 
 
 def _post(api: str, method: str, body: Any = None, **params: Any) -> requests.Response:
