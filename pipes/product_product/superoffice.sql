@@ -6,12 +6,12 @@ description: >
   A product taken out of assortment, or deleted, makes its shop product inactive; Sluice never deletes a shop
   product. Products are created from SuperOffice to the shop only: a product born in the shop is not created in
   SuperOffice. Decimals compare as numbers (money rounded to 2 places), so `2.0` and `"2"` agree.
-dataflow: {target: Customwebshop Product}
+dataflow: {source: SuperOffice Product, target: Customwebshop Product}
 columns:
   _id: The SuperOffice ProductId as text; the link key of the flow.
   sync_updated: SuperOffice products carry no timestamps (NULL), so a field edited on both sides goes to the shop's edit.
   sync_scope: The product's price list (ERPPriceListKey); the flow syncs one.
-  sync_invalid: Why the product cannot be synced as it is (a price, cost, VAT rate or stock that is not a number).
+  sync_invalid: Why the product cannot be synced as it is (a price, cost, VAT rate or stock that is no number, or none that fits 16 digits and 2 decimals).
   sku: {type: string, source: Code, description: The first-sync match key (exact) within the price list.}
   name: {type: string}
   description: {type: string}
@@ -29,7 +29,7 @@ columns:
     description: Out of assortment or deleted makes the shop product inactive; a shop deactivation changes nothing in SuperOffice.
   currency:
     type: string
-    source: price list Currency (via ERPPriceListKey)
+    source: "`Currency` of the product's price list (`ERPPriceListKey`)"
     direction: to shop only
     description: The currency of the product's price list.
   external_refs.superoffice_product_id: {type: string, direction: to shop only, description: Lets the shop find its CRM twin.}
@@ -40,23 +40,23 @@ SELECT
     NULLIF(p.ERPPriceListKey, '')                                               AS sync_scope,
     CASE
         WHEN TRY_CAST(p.UnitListPrice AS DECIMAL(18, 2)) IS NULL AND p.UnitListPrice IS NOT NULL
-            THEN 'UnitListPrice is not a number: ' || CAST(p.UnitListPrice AS VARCHAR)
+            THEN 'UnitListPrice is not a usable number: ' || CAST(p.UnitListPrice AS VARCHAR)
         WHEN TRY_CAST(p.UnitCost AS DECIMAL(18, 2)) IS NULL AND p.UnitCost IS NOT NULL
-            THEN 'UnitCost is not a number: ' || CAST(p.UnitCost AS VARCHAR)
+            THEN 'UnitCost is not a usable number: ' || CAST(p.UnitCost AS VARCHAR)
         WHEN TRY_CAST(p.VAT AS DECIMAL(18, 2)) IS NULL AND p.VAT IS NOT NULL
-            THEN 'VAT is not a number: ' || CAST(p.VAT AS VARCHAR)
+            THEN 'VAT is not a usable number: ' || CAST(p.VAT AS VARCHAR)
         WHEN TRY_CAST(p.InStock AS DECIMAL(18, 3)) IS NULL AND p.InStock IS NOT NULL
-            THEN 'InStock is not a number: ' || CAST(p.InStock AS VARCHAR)
+            THEN 'InStock is not a usable number: ' || CAST(p.InStock AS VARCHAR)
     END                                                                         AS sync_invalid,
     NULLIF(p.Code, '')                                                          AS sku,
     NULLIF(p.Name, '')                                                          AS name,
     NULLIF(p.Description, '')                                                   AS description,
-    TRY_CAST(p.UnitListPrice AS DECIMAL(18, 2))                                 AS price,
-    TRY_CAST(p.UnitCost AS DECIMAL(18, 2))                                      AS cost,
-    TRY_CAST(p.VAT AS DECIMAL(18, 2))                                           AS vat_rate,
+    CAST(TRY_CAST(p.UnitListPrice AS DECIMAL(18, 2)) AS DOUBLE)                 AS price,
+    CAST(TRY_CAST(p.UnitCost AS DECIMAL(18, 2)) AS DOUBLE)                      AS cost,
+    CAST(TRY_CAST(p.VAT AS DECIMAL(18, 2)) AS DOUBLE)                           AS vat_rate,
     NULLIF(p.QuantityUnit, '')                                                  AS unit,
     NULLIF(p.ProductCategoryKey, '')                                            AS category,
-    TRY_CAST(p.InStock AS DECIMAL(18, 3))                                       AS stock_quantity,
+    CAST(TRY_CAST(p.InStock AS DECIMAL(18, 3)) AS DOUBLE)                       AS stock_quantity,
     NULLIF(p.Url, '')                                                           AS url,
     coalesce(p.InAssortment, true)                                              AS active,
     NULLIF(upper(pl.Currency), '')                                              AS currency,

@@ -8,8 +8,10 @@ its external reference first, so a retry never makes a duplicate.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from sluice.datasets import DatasetStore
@@ -43,7 +45,7 @@ class CustomwebshopSink(Sink):
         self.ref_key = ref_key
 
     def apply(self, change: Change) -> dict[str, Any]:
-        body = unflatten(change.fields)
+        body = _decimals(unflatten(change.fields))
         if change.op == "create":
             if change.lookup_first:
                 found = self.client.find_by_external_ref(self.resource, self.ref_key, change.a_id)
@@ -64,6 +66,16 @@ class CustomwebshopSink(Sink):
     def describe(self, change: Change) -> dict[str, Any]:
         path = f"/api/v1/{self.resource}" + ("" if change.op == "create" else f"/{change.b_id}")
         return {"method": "POST" if change.op == "create" else "PATCH", "path": path, "body": unflatten(change.fields)}
+
+
+def _decimals(value: Any) -> Any:
+    """The shop's numbers are decimals kept as written: a float goes as its shortest decimal (``2.0`` -> ``2.0``,
+    never ``2.0000000001``), which the client sends as text."""
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(repr(value))
+    return value
 
 
 class SuperOfficeSink(Sink):

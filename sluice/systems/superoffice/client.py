@@ -120,3 +120,13 @@ class SuperOfficeClient(SuperOfficeTransport):
     def set_sale_status(self, sale_id: int, status: str, *, unmodified_since: datetime | None = None) -> dict[str, Any]:
         """PATCH a sale's ``Status`` (Open, Sold, Lost, Stalled)."""
         return writes.update(self, entity("sale"), sale_id, {"Status": status}, unmodified_since=unmodified_since)
+
+    def update_product_if_unchanged(
+        self, product_id: int, expected: dict[str, Any], changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Re-read, refuse (PreconditionFailed) if a field of ``expected`` moved, else PUT ``changes``."""
+        return products.update_if_unchanged(self, product_id, expected, changes)
+
+    def set_product_in_assortment(self, product_id: int, in_assortment: bool) -> dict[str, Any]:
+        """``InAssortment`` brought to the wanted state through the Quote agent's toggle (verified)."""
+        return products.set_in_assortment(self, self.quotes, product_id, in_assortment)
