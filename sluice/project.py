@@ -29,9 +29,16 @@ from sluice.sync.engine import FlowResult, FlowRunner
 from sluice.sync.model import SinkResult
 from sluice.sync.pull import PullResult, Source, Watermarks, pull
 from sluice.sync.registry import FlowRegistry, load_flows
-from sluice.sync.state import CONFLICTS, DeadLetter, FlowState, load_dead_letters, release_dead_letters
+from sluice.sync.state import (
+    CONFLICTS,
+    DeadLetter,
+    FlowState,
+    declared_schemas,
+    load_dead_letters,
+    release_dead_letters,
+)
 from sluice.sync.targets import sink_for
-from sluice.systems.registry import STREAMS, SYSTEMS
+from sluice.systems.registry import DATASET_SCHEMAS, STREAMS, SYSTEMS
 from sluice.systems.streams import Stream
 
 log = logging.getLogger("sluice.project")
@@ -106,7 +113,8 @@ class Project:
 
     @cached_property
     def pipes(self) -> PipeEngine:
-        return PipeEngine(self.config.pipes, self.store)
+        declared = DATASET_SCHEMAS | declared_schemas(self.flows.flows.values())
+        return PipeEngine(self.config.pipes, self.store, declared=declared)
 
     @property
     def state_dir(self) -> Path:
@@ -191,7 +199,7 @@ class Project:
     def steps(self, names: list[str]) -> list[Step]:
         """A run of ``names``: every pull they need, then flow by flow (references first) its pipes and its push,
         then the pipes no flow needs. A flow's pipes run after the flows it references committed their links."""
-        flows = [self.flow(n) for n in names]
+        flows = [self.flow(n) for n in self.flows.ordered(names)]
         steps = [Step("pull", (d,)) for d in dict.fromkeys(d for f in flows for d in f.sources)]
         ran: set[str] = set()
         for flow in flows:

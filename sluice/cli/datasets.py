@@ -1,8 +1,9 @@
 """``sluice datasets ...``: list, show, load and compact datasets.
 
-Rule: each command resolves the root, makes one ``DatasetStore`` call and renders the result as a
-rich table, or as JSON with ``--json``. A ``DatasetError`` or a tripped breaker exits non-zero with
-the reason.
+Rule: each command resolves the root (``--root``, ``$SLUICE_DATASETS``, ``sluice.toml [paths]``), makes
+one ``DatasetStore`` call and renders the result as a rich table, or as JSON with ``--json``. An error
+escapes to the root command (one line, exit code 1; a tripped breaker 3); with ``--json`` it is a JSON
+object instead, and exit code 1.
 """
 
 from __future__ import annotations
@@ -16,18 +17,21 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from sluice.datasets import DatasetStore, WriteStats, read_jsonl, resolve_root
-from sluice.errors import CircuitBreakerTripped, DatasetError
+from sluice.cli.console import console
+from sluice.cli.failures import log_exception, remember_root
+from sluice.config import load_config
+from sluice.datasets import DatasetStore, WriteStats, read_jsonl
+from sluice.errors import CircuitBreakerTripped, DatasetError, SluiceError
 
 app = typer.Typer(help="Inspect and load datasets (append-only entity logs in Parquet).", no_args_is_help=True)
 
 RootOption = Annotated[
-    str | None, typer.Option("--root", help="Dataset root (default: $SLUICE_DATASETS, else ./datasets).")
+    str | None, typer.Option("--root", help="Dataset root (default: $SLUICE_DATASETS, else sluice.toml [paths]).")
 ]
+ProjectOption = Annotated[Path, typer.Option("--project", envvar="SLUICE_PROJECT", help="Folder holding sluice.toml.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 DURATION_RE = re.compile(r"^(\d+)([smhdw]?)$")
 UNIT_SECONDS = {"": 86400, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -35,34 +39,37 @@ MAX_CELL = 60
 
 
 @contextmanager
-def _store(root: str | None, as_json: bool = False) -> Iterator[DatasetStore]:
-    """The store for ``root``; turns Sluice's dataset errors into a clear message and exit code 1."""
+def _store(root: str | None, project_dir: Path, as_json: bool = False) -> Iterator[DatasetStore]:
+    """The project's store (``--root`` overriding it); with ``--json`` a Sluice error becomes a JSON object."""
+    path = load_config(project_dir, root).datasets
+    remember_root(path)
     try:
-        with DatasetStore(resolve_root(root)) as store:
+        with DatasetStore(path) as store:
             yield store
-    except (DatasetError, CircuitBreakerTripped) as exc:
-        if as_json:
-            extra = {"counts": exc.counts} if isinstance(exc, CircuitBreakerTripped) else {}
-            typer.echo(json.dumps({"error": str(exc), "kind": type(exc).__name__, **extra}))
-        else:
-            Console(stderr=True, soft_wrap=True).print(f"[red]{type(exc).__name__}:[/red] {exc}", highlight=False)
+    except SluiceError as exc:
+        if not as_json:
+            raise
+        extra = {"counts": exc.counts} if isinstance(exc, CircuitBreakerTripped) else {}
+        log = str(log_exception(exc))
+        typer.echo(json.dumps({"error": str(exc), "kind": type(exc).__name__, **extra, "log": log}))
         raise typer.Exit(1) from exc
 
 
 @app.command("list")
-def list_datasets(root: RootOption = None, as_json: JsonOption = False) -> None:
+def list_datasets(root: RootOption = None, project_dir: ProjectOption = Path("."), as_json: JsonOption = False) -> None:
     """Every dataset: live entities, versions in the log, last offset, size on disk."""
-    with _store(root, as_json) as store:
+    with _store(root, project_dir, as_json) as store:
         infos = [store.info(name) for name in store.names()]
+        where = store.root
     if as_json:
         typer.echo(json.dumps([{k: v for k, v in i.as_dict().items() if k != "columns"} for i in infos]))
         return
-    table = Table(title=f"datasets in {resolve_root(root)}")
+    table = Table(title=f"datasets in {where}")
     for column in ("name", "live", "versions", "last offset", "size"):
         table.add_column(column, justify="left" if column == "name" else "right")
     for info in infos:
         table.add_row(info.name, f"{info.live:,}", f"{info.versions:,}", str(info.last_offset), _size(info.bytes))
-    Console().print(table)
+    console().print(table)
 
 
 @app.command("show")
@@ -72,10 +79,11 @@ def show(
     since: Annotated[int | None, typer.Option("--since", help="Show the changes after this offset.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many rows.")] = 20,
     root: RootOption = None,
+    project_dir: ProjectOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
     """The current state of NAME (or one entity's history, or the changes since an offset)."""
-    with _store(root, as_json) as store:
+    with _store(root, project_dir, as_json) as store:
         if id is not None:
             rows, title = store.history(name, id), f"{name}: history of {id}"
         elif since is not None:
@@ -87,11 +95,11 @@ def show(
         typer.echo(json.dumps(records, default=str, ensure_ascii=False))
         return
     title = f"{title} ({len(records)} of {rows.num_rows} rows shown)"
-    console = Console()
+    out = console()
     if id is not None or len(records) <= TRANSPOSE_UP_TO:
-        console.print(_versions_table(rows.column_names, records, title))
+        out.print(_versions_table(rows.column_names, records, title))
     else:
-        console.print(_rows_table(rows.column_names, records, title, console.width))
+        out.print(_rows_table(rows.column_names, records, title, out.width))
 
 
 def _versions_table(columns: list[str], records: list[dict[str, Any]], title: str) -> Table:
@@ -132,10 +140,11 @@ def load(
     id_prefix: Annotated[str | None, typer.Option("--id-prefix", help="Prefix ids as PREFIX:id.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Write even if the circuit breaker trips.")] = False,
     root: RootOption = None,
+    project_dir: ProjectOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
     """Write FILE into NAME: only new and changed entities are appended."""
-    with _store(root, as_json) as store:
+    with _store(root, project_dir, as_json) as store:
         if not file.is_file():
             raise DatasetError(f"no such file: {file}", name)
         rows: Any = file if file.suffix.lower() == ".parquet" else read_jsonl(file, name)
@@ -148,7 +157,7 @@ def load(
         table.add_column(column, justify="right")
     offsets = "-" if stats.first_offset is None else f"{stats.first_offset}..{stats.last_offset}"
     table.add_row(*(f"{v:,}" for v in list(_counts(stats).values())[:5]), offsets)
-    Console().print(table)
+    console().print(table)
 
 
 @app.command("compact")
@@ -156,15 +165,16 @@ def compact(
     name: str,
     retention: Annotated[str, typer.Option("--retention", help="Keep superseded versions this young: 7d, 12h.")] = "0",
     root: RootOption = None,
+    project_dir: ProjectOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
     """Drop versions of NAME superseded longer ago than the retention (current state unchanged)."""
-    with _store(root, as_json) as store:
+    with _store(root, project_dir, as_json) as store:
         stats = store.compact(name, parse_duration(retention))
     if as_json:
         typer.echo(json.dumps(stats.as_dict()))
         return
-    Console().print(
+    console().print(
         f"{name}: {stats.versions_before:,} -> {stats.versions_after:,} versions, "
         f"{stats.parts_before} -> {stats.parts_after} parts, {_size(stats.bytes_before)} -> {_size(stats.bytes_after)}"
     )

@@ -18,6 +18,7 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
+from sluice.cli.console import console
 from sluice.config import Schedules, load_config
 from sluice.errors import SluiceError
 
@@ -85,5 +86,5 @@ def _schedules(project_dir: Path) -> Schedules:
 
 
 def _fail(message: str) -> NoReturn:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
+    console(stderr=True).print(f"[red]error:[/red] {message}", highlight=False)
     raise typer.Exit(1)

@@ -1,7 +1,8 @@
 """``sluice pipes ...``: list, dag, preview, diff, run, test and lineage of the SQL pipes.
 
-Rule: each command makes one ``PipeEngine`` call and renders what it returns; errors become a red
-message and exit code 1, never a traceback.
+Rule: each command makes one ``PipeEngine`` call (the project's, so ``sluice.toml [paths]`` and the
+declared datasets apply) and renders what it returns; an error escapes to the root command, which
+prints it as one line.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,33 +20,40 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from sluice.datasets import DatasetStore, resolve_root
-from sluice.errors import SluiceError
+from sluice.cli.console import console
+from sluice.cli.failures import remember_root
+from sluice.config import load_config
 from sluice.pipes import PipeEngine, PipeRun, PipeTestResult, to_dot, to_mermaid
+from sluice.project import Project
 
 app = typer.Typer(help="Author and run SQL pipes (DuckDB queries that write derived datasets).", no_args_is_help=True)
 
-PIPES_DIR = typer.Option(Path("pipes"), "--pipes", envvar="SLUICE_PIPES", help="Folder holding the .sql pipes.")
-ROOT = typer.Option(None, "--root", help="Dataset root (default: $SLUICE_DATASETS, else ./datasets).")
+PIPES_DIR = typer.Option(
+    None, "--pipes", envvar="SLUICE_PIPES", help="Folder holding the .sql pipes (default: sluice.toml [paths] pipes)."
+)
+ROOT = typer.Option(None, "--root", help="Dataset root (default: $SLUICE_DATASETS, else sluice.toml [paths]).")
+PROJECT = typer.Option(Path("."), "--project", envvar="SLUICE_PROJECT", help="Folder holding sluice.toml.")
 AS_JSON = typer.Option(False, "--json", help="Print JSON instead of tables.")
+HOW_TO_PULL = "`sluice sync --dry-run` pulls the sources (and sends nothing to either system)"
 
 
 @contextmanager
-def engine(pipes_dir: Path, root: Path | None) -> Iterator[PipeEngine]:
-    """The engine for one command; a SluiceError becomes a one-line message and exit code 1."""
-    console = Console(stderr=True)
-    try:
-        with DatasetStore(resolve_root(root)) as store:
-            yield PipeEngine(pipes_dir, store)
-    except SluiceError as exc:
-        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
-        raise typer.Exit(1) from exc
+def engine(pipes_dir: Path | None, root: Path | None, project_dir: Path = Path(".")) -> Iterator[PipeEngine]:
+    """The project's engine for one command; ``--pipes`` and ``--root`` override ``sluice.toml [paths]``."""
+    config = load_config(project_dir, root)
+    if pipes_dir is not None:
+        config = replace(config, pipes=pipes_dir)
+    remember_root(config.datasets)
+    with Project(config) as project:
+        yield project.pipes
 
 
 @app.command("list")
-def list_pipes(pipes_dir: Path = PIPES_DIR, root: Path | None = ROOT, as_json: bool = AS_JSON) -> None:
+def list_pipes(
+    pipes_dir: Path | None = PIPES_DIR, root: Path | None = ROOT, project_dir: Path = PROJECT, as_json: bool = AS_JSON
+) -> None:
     """Every pipe in run order, its inputs and whether a run would skip it."""
-    with engine(pipes_dir, root) as eng:
+    with engine(pipes_dir, root, project_dir) as eng:
         infos = eng.list()
     if as_json:
         typer.echo(json.dumps([info.__dict__ for info in infos], indent=2, default=str))
@@ -52,19 +61,22 @@ def list_pipes(pipes_dir: Path = PIPES_DIR, root: Path | None = ROOT, as_json: b
     table = Table("output", "file", "inputs", "state", "description")
     for info in infos:
         state = "[green]up to date[/green]" if info.up_to_date else "[yellow]will run[/yellow]"
+        if info.absent:
+            state += f" [dim](not pulled yet: {', '.join(info.absent)})[/dim]"
         table.add_row(info.name, info.file, ", ".join(info.inputs), state, _short(info.description, 60))
-    Console().print(table)
+    console().print(table)
 
 
 @app.command()
 def dag(
-    pipes_dir: Path = PIPES_DIR,
+    pipes_dir: Path | None = PIPES_DIR,
     root: Path | None = ROOT,
+    project_dir: Path = PROJECT,
     mermaid: Path | None = typer.Option(None, "--mermaid", help="Also write a Mermaid flowchart to this file."),
     dot: Path | None = typer.Option(None, "--dot", help="Also write a Graphviz digraph to this file."),
 ) -> None:
     """The DAG as a tree: each pipe under the datasets it reads."""
-    with engine(pipes_dir, root) as eng:
+    with engine(pipes_dir, root, project_dir) as eng:
         graph = eng.dag()
     tree = Tree("[bold]pipes[/bold] (run order)")
     for pipe in graph.pipes:
@@ -72,38 +84,45 @@ def dag(
         for src in pipe.input_names:
             kind = "pipe" if src in graph.order else "dataset"
             node.add(f"{src} [dim]({kind})[/dim]")
-    Console().print(tree)
+    console().print(tree)
     for path, text in ((mermaid, to_mermaid(graph)), (dot, to_dot(graph))):
         if path is not None:
             path.write_text(text, encoding="utf-8")
-            Console(stderr=True).print(f"wrote {path}")
+            console(stderr=True).print(f"wrote {path}")
 
 
 @app.command()
 def preview(
     pipe: str,
     limit: int = typer.Option(20, "--limit", "-n", help="Rows to show."),
-    pipes_dir: Path = PIPES_DIR,
+    pipes_dir: Path | None = PIPES_DIR,
     root: Path | None = ROOT,
+    project_dir: Path = PROJECT,
     as_json: bool = AS_JSON,
 ) -> None:
     """Output rows of PIPE over the current inputs; writes nothing."""
-    with engine(pipes_dir, root) as eng:
+    with engine(pipes_dir, root, project_dir) as eng:
+        absent = eng.absent_inputs(pipe)
         rows = eng.preview(pipe, limit=limit)
-    _print_rows(rows, as_json, title=f"{pipe} (first {limit})")
+    _say_absent(absent)
+    if as_json or rows.num_rows or not absent:
+        _print_rows(rows, as_json, title=f"{pipe} (first {limit})")
 
 
 @app.command()
 def diff(
     pipe: str,
     limit: int = typer.Option(20, "--limit", "-n", help="Entities to show per kind."),
-    pipes_dir: Path = PIPES_DIR,
+    pipes_dir: Path | None = PIPES_DIR,
     root: Path | None = ROOT,
+    project_dir: Path = PROJECT,
     as_json: bool = AS_JSON,
 ) -> None:
     """What running PIPE would write: new, changed (with the changed columns) and deleted entities."""
-    with engine(pipes_dir, root) as eng:
+    with engine(pipes_dir, root, project_dir) as eng:
+        absent = eng.absent_inputs(pipe)
         result = eng.diff(pipe)
+    _say_absent(absent)
     if as_json:
         payload = {
             "counts": result.counts,
@@ -113,9 +132,9 @@ def diff(
         }
         typer.echo(json.dumps(payload, indent=2, default=str))
         return
-    console = Console()
+    out = console()
     counts = result.counts
-    console.print(
+    out.print(
         f"[bold]{result.pipe}[/bold]: [green]{counts['new']} new[/green], [yellow]{counts['changed']} changed"
         f"[/yellow], [red]{counts['deleted']} deleted[/red], {counts['unchanged']} unchanged"
     )
@@ -123,11 +142,11 @@ def diff(
         table = Table("_id", "column", "before", "after", title="changed")
         for row in result.changes.slice(0, limit * 5).to_pylist():
             table.add_row(row["_id"], row["column"], _short(row["before"]), _short(row["after"]))
-        console.print(table)
+        out.print(table)
     if result.new.num_rows:
         _print_rows(result.new.slice(0, limit), False, title="new")
     if result.deleted.num_rows:
-        console.print("[red]deleted:[/red] " + ", ".join(result.deleted.column("_id").slice(0, limit).to_pylist()))
+        out.print("[red]deleted:[/red] " + ", ".join(result.deleted.column("_id").slice(0, limit).to_pylist()))
 
 
 @app.command()
@@ -135,14 +154,15 @@ def run(
     pipes: list[str] = typer.Argument(None, help="Pipes to run (default: all, in DAG order)."),
     force: bool = typer.Option(False, "--force", help="Run even when inputs and SQL did not move."),
     force_write: bool = typer.Option(False, "--force-write", help="Override the output's circuit breaker."),
-    pipes_dir: Path = PIPES_DIR,
+    pipes_dir: Path | None = PIPES_DIR,
     root: Path | None = ROOT,
+    project_dir: Path = PROJECT,
     as_json: bool = AS_JSON,
 ) -> None:
     """Run pipes in DAG order, writing through the dataset store's change detection."""
-    console = Console()
-    progress = None if as_json else (lambda r: _progress(console, r))
-    with engine(pipes_dir, root) as eng:
+    out = console()
+    progress = None if as_json else (lambda r: _progress(out, r))
+    with engine(pipes_dir, root, project_dir) as eng:
         runs = eng.run(pipes or None, force=force, force_write=force_write, on_progress=progress)
     if as_json:
         typer.echo(json.dumps([_run_dict(r) for r in runs], indent=2))
@@ -151,26 +171,33 @@ def run(
 @app.command("test")
 def test_pipes(
     pipe: str | None = typer.Argument(None, help="One pipe (default: every pipe with a .test.yaml)."),
-    pipes_dir: Path = PIPES_DIR,
+    pipes_dir: Path | None = PIPES_DIR,
     root: Path | None = ROOT,
+    project_dir: Path = PROJECT,
 ) -> None:
     """Run the unit tests beside the pipes; a failure shows the differing rows."""
-    with engine(pipes_dir, root) as eng:
+    with engine(pipes_dir, root, project_dir) as eng:
         results = eng.test(pipe)
-    console = Console()
+    out = console()
     for result in results:
-        _print_test(console, result)
+        _print_test(out, result)
     failed = sum(not r.passed for r in results)
     colour = "red" if failed else "green"
-    console.print(f"[{colour}]{len(results) - failed} passed, {failed} failed[/{colour}]")
+    out.print(f"[{colour}]{len(results) - failed} passed, {failed} failed[/{colour}]")
     if failed or not results:
         raise typer.Exit(1)
 
 
 @app.command()
-def lineage(pipe: str, pipes_dir: Path = PIPES_DIR, root: Path | None = ROOT, as_json: bool = AS_JSON) -> None:
+def lineage(
+    pipe: str,
+    pipes_dir: Path | None = PIPES_DIR,
+    root: Path | None = ROOT,
+    project_dir: Path = PROJECT,
+    as_json: bool = AS_JSON,
+) -> None:
     """Column-level lineage: each output column and the input dataset columns it comes from."""
-    with engine(pipes_dir, root) as eng:
+    with engine(pipes_dir, root, project_dir) as eng:
         entries = eng.lineage(pipe)
     if as_json:
         typer.echo(json.dumps({e.column: [str(s) for s in e.sources] for e in entries}, indent=2))
@@ -178,10 +205,17 @@ def lineage(pipe: str, pipes_dir: Path = PIPES_DIR, root: Path | None = ROOT, as
     table = Table("output column", "from", "expression", title=pipe)
     for entry in entries:
         table.add_row(entry.column, "\n".join(str(s) for s in entry.sources) or "-", _short(entry.expression, 60))
-    Console().print(table)
+    console().print(table)
 
 
 # -- rendering helpers -----------------------------------------------------------------------------
+
+
+def _say_absent(absent: list[str]) -> None:
+    """One line on stderr when inputs are declared but not pulled yet (so the rows shown lack theirs)."""
+    if absent:
+        line = f"[yellow]not pulled yet:[/yellow] {', '.join(absent)}; {HOW_TO_PULL}"
+        console(stderr=True).print(line, highlight=False, soft_wrap=True)
 
 
 def _progress(console: Console, result: PipeRun) -> None:
@@ -229,7 +263,7 @@ def _print_rows(rows: pa.Table, as_json: bool, title: str) -> None:
     table = Table(*rows.column_names, title=title)
     for row in rows.to_pylist():
         table.add_row(*(_short(_json(v)) for v in row.values()))
-    Console().print(table)
+    console().print(table)
 
 
 def _json(value: Any) -> str:

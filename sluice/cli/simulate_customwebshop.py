@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
+from sluice.cli.console import console
 from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
 from sluice.simulators.faults import FaultConfig
 from sluice.simulators.runner import serve_forever
@@ -43,7 +43,7 @@ def command(
         products=products,
     )
     key_note = "the demo key" if api_key == DEMO_API_KEY else "the key given with --api-key"
-    Console(stderr=True).print(
+    console(stderr=True).print(
         f"Customwebshop on http://127.0.0.1:{port}/api/v1 (OpenAPI: /openapi.json), auth: Bearer {key_note}"
     )
     serve_forever(sim.app, port)

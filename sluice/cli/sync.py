@@ -1,7 +1,7 @@
 """``sluice sync``, ``sluice deadletters ...``, ``sluice conflicts``: run and inspect the two-way sync.
 
-Rule: each command makes one ``Project`` call and renders what it returns; a SluiceError becomes
-a red one-line message and a non-zero exit code, never a traceback (and never a secret).
+Rule: each command makes one ``Project`` call and renders what it returns; an error escapes to the
+root command, which prints one line (exit code 1, a tripped breaker 3), never a traceback or a secret.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sluice.errors import CircuitBreakerTripped, SluiceError
+from sluice.cli.console import console
+from sluice.cli.failures import remember_root
 from sluice.project import Project, SyncReport
 
 PROJECT = typer.Option(Path("."), "--project", envvar="SLUICE_PROJECT", help="Folder holding sluice.toml and pipes/.")
@@ -30,17 +31,9 @@ deadletters_app = typer.Typer(help="Changes a system refused for good: list them
 
 @contextmanager
 def project(path: Path, root: Path | None) -> Iterator[Project]:
-    console = Console(stderr=True)
-    try:
-        with Project.open(path, datasets=root) as proj:
-            yield proj
-    except CircuitBreakerTripped as exc:
-        console.print(f"[red]circuit breaker:[/red] {exc}", highlight=False)
-        console.print(f"counts: {json.dumps(exc.counts)}", highlight=False)
-        raise typer.Exit(3) from exc
-    except SluiceError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from exc
+    with Project.open(path, datasets=root) as proj:
+        remember_root(proj.config.datasets)
+        yield proj
 
 
 def sync(
@@ -58,7 +51,7 @@ def sync(
     if as_json:
         typer.echo(json.dumps(report_dict(report), indent=2, default=str))
         return
-    render_report(report, Console())
+    render_report(report, console())
 
 
 def report_dict(report: SyncReport) -> dict[str, Any]:
@@ -130,7 +123,7 @@ def list_dead_letters(
             d.flow, d.target, d.op, d.a_id, d.b_id or "", str(d.status or ""), str(d.attempts),
             duration(at - datetime.fromisoformat(d.first_failed)), next_retry(d.next_retry, at), d.reason,
         )  # fmt: skip
-    Console().print(table if letters else "no dead letters")
+    console().print(table if letters else "no dead letters")
 
 
 def duration(span: timedelta) -> str:
@@ -163,4 +156,4 @@ def retry_dead_letters(
         typer.echo(json.dumps([r.as_dict() for r in results], indent=2, default=str))
         return
     for r in results:
-        Console().print(f"{r.flow}: {r.dead_letters} dead letters left; sent {r.writes} writes")
+        console().print(f"{r.flow}: {r.dead_letters} dead letters left; sent {r.writes} writes")

@@ -1,7 +1,8 @@
 """The DAG of datasets and pipes: which pipe reads what, in which order pipes run, and its pictures.
 
 Rule: the graph comes from parsing the SQL, never from a hand-kept list. A reference to a dataset that
-is neither in the store nor written by a pipe, and any cycle, is a PipeError naming the file and line.
+is neither known (in the store, or declared) nor written by a pipe, and any cycle, is a PipeError naming
+the file and line.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class Dag:
 
 
 def build_dag(pipes: Iterable[Pipe], datasets: Iterable[str]) -> Dag:
-    """Check every reference and order the pipes topologically (ties broken by file path, so runs repeat)."""
+    """Check every reference against ``datasets`` (the known ones) and the pipes' outputs, and order the
+    pipes topologically (ties broken by file path, so runs repeat)."""
     pipes = sorted(pipes, key=lambda p: p.rel)
     by_name = {pipe.name: pipe for pipe in pipes}
     known = set(datasets)
@@ -56,7 +58,7 @@ def build_dag(pipes: Iterable[Pipe], datasets: Iterable[str]) -> Dag:
         for ref in pipe.inputs:
             if ref.name not in by_name and ref.name not in known:
                 raise PipeError(
-                    f"unknown dataset {ref.name!r}: neither a dataset in the store nor the output of a pipe",
+                    f"unknown dataset {ref.name!r}: not in the store, not declared and no pipe writes it",
                     pipe.rel,
                     ref.line,
                 )

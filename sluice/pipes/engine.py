@@ -1,14 +1,15 @@
 """``PipeEngine``: the one object behind the CLI, notebooks and flows for everything pipes do.
 
 Rule: the engine never prints; every method returns dataclasses or Arrow tables and a front end
-renders them. Each call re-reads the pipe files, so an edit shows up on the next call.
+renders them. Each call re-reads the pipe files, so an edit shows up on the next call. A declared
+dataset that is not in the store yet reads as no rows with its declared schema.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from sluice.datasets import DatasetStore, WriteStats
 from sluice.errors import DatasetError, PipeError
 from sluice.pipes.checks import check_compatible, prepare_output
 from sluice.pipes.dag import Dag, build_dag
+from sluice.pipes.declared import duckdb_columns, empty_relation
 from sluice.pipes.diff import PipeDiff, diff_tables
 from sluice.pipes.docs import render_dataflow_doc
 from sluice.pipes.lineage import ColumnLineage, column_lineage
@@ -38,6 +40,7 @@ class PipeInfo:
     description: str
     up_to_date: bool  # a run now would be skipped
     last_run: str  # ISO time of the last run, "" if never
+    absent: tuple[str, ...] = ()  # declared inputs not in the store yet (not pulled)
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,25 @@ Progress = Callable[[PipeRun], None]
 
 
 class PipeEngine:
-    """Pipes under ``pipes_dir`` over the datasets of ``store``; pipe state goes to ``ROOT/.pipes``."""
+    """Pipes under ``pipes_dir`` over the datasets of ``store``; pipe state goes to ``ROOT/.pipes``.
 
-    def __init__(self, pipes_dir: Path | str, store: DatasetStore, state_dir: Path | str | None = None) -> None:
+    ``declared`` holds the payload schemas of datasets that may not exist yet (pulled sources before the
+    first pull, the sync's state before the first sync): the DAG knows them, and until the store has
+    one it binds as an empty relation with that schema, so pipes list, plan and preview on a fresh root.
+    """
+
+    def __init__(
+        self,
+        pipes_dir: Path | str,
+        store: DatasetStore,
+        state_dir: Path | str | None = None,
+        *,
+        declared: Mapping[str, pa.Schema] | None = None,
+    ) -> None:
         self.pipes_dir = Path(pipes_dir)
         self.store = store
         self.state = StateFiles(Path(state_dir) if state_dir else Path(store.root) / ".pipes")
+        self.declared: dict[str, pa.Schema] = dict(declared or {})
 
     # -- discovery -------------------------------------------------------------------------------
 
@@ -73,7 +89,7 @@ class PipeEngine:
 
     def dag(self) -> Dag:
         """The checked DAG: unknown datasets and cycles raise PipeError with file and line."""
-        return build_dag(self.pipes(), self.store.names())
+        return build_dag(self.pipes(), [*self.store.names(), *self.declared])
 
     def pipe(self, ref: str) -> Pipe:
         """A pipe by output name or by file path (``contact_customer/superoffice.sql``, with or without ``pipes/``)."""
@@ -82,7 +98,8 @@ class PipeEngine:
     def list(self) -> list[PipeInfo]:
         """Every pipe in run order with whether a run would skip it."""
         infos = []
-        for pipe in self.dag().pipes:
+        dag = self.dag()
+        for pipe in dag.pipes:
             state = self.state.read(pipe.name)
             infos.append(
                 PipeInfo(
@@ -92,6 +109,7 @@ class PipeEngine:
                     description=pipe.header.description,
                     up_to_date=self._is_current(pipe, state),
                     last_run=state.ran_at if state else "",
+                    absent=tuple(self._absent(dag, pipe)),
                 )
             )
         return infos
@@ -102,6 +120,12 @@ class PipeEngine:
         """The pipe's output rows (first ``limit``), computed over the current inputs; writes nothing."""
         return self._compute(self._checked(ref), limit=limit)
 
+    def absent_inputs(self, ref: str) -> list[str]:
+        """Declared datasets the pipe reads, itself or through the pipes upstream of it, that are not in
+        the store yet: a preview or diff sees no rows of theirs (a front end says "not pulled yet")."""
+        dag = self.dag()
+        return self._absent(dag, self._find(ref, dag.pipes))
+
     def diff(self, ref: str) -> PipeDiff:
         """What a run would write: new, changed (with the changed columns) and deleted entities."""
         pipe = self._checked(ref)
@@ -110,7 +134,7 @@ class PipeEngine:
         return diff_tables(pipe.name, new, old)
 
     def lineage(self, ref: str) -> list[ColumnLineage]:
-        """Column-level lineage of one pipe (uses the input schemas from the store when they exist)."""
+        """Column-level lineage of one pipe (uses the input schemas from the store, else the declared ones)."""
         pipe = self.pipe(ref)
         return column_lineage(pipe.tree, self._schema(pipe), pipe.rel)
 
@@ -188,6 +212,11 @@ class PipeEngine:
         known = ", ".join(p.name for p in pipes) or "none"
         raise PipeError(f"no pipe named {ref!r} (known: {known})")
 
+    def _absent(self, dag: Dag, pipe: Pipe) -> list[str]:
+        readers = [dag.pipe(name) for name in dag.upstream(pipe.name)] + [pipe]
+        names = dict.fromkeys(src for reader in readers for src in reader.input_names)
+        return [name for name in names if name in self.declared and not self.store.exists(name)]
+
     def _input_offsets(self, pipe: Pipe) -> dict[str, int]:
         return {name: self.store.last_offset(name) for name in pipe.input_names}
 
@@ -198,13 +227,18 @@ class PipeEngine:
         return state.is_current(pipe.sql_hash, offsets, self.store.last_offset(pipe.name))
 
     def _compute(self, pipe: Pipe, limit: int | None = None) -> pa.Table:
-        """Run the pipe's SQL unchanged in DuckDB with a view per input dataset."""
-        missing = [name for name in pipe.input_names if not self.store.exists(name)]
+        """Run the pipe's SQL unchanged in DuckDB with a view per input dataset (an empty relation for a
+        declared one the store does not have yet)."""
+        present = [name for name in pipe.input_names if self.store.exists(name)]
+        missing = [name for name in pipe.input_names if name not in present and name not in self.declared]
         if missing:
             raise PipeError(f"input dataset(s) not written yet: {', '.join(missing)} (run their pipes first)", pipe.rel)
         con = duckdb.connect(":memory:")
         try:
-            self.store.register(con, names=pipe.input_names)
+            self.store.register(con, names=present)
+            for name in pipe.input_names:
+                if name not in present:
+                    con.register(name, empty_relation(self.declared[name]))
             relation = con.sql(pipe.sql)
             if limit is not None:
                 relation = relation.limit(limit)
@@ -223,12 +257,14 @@ class PipeEngine:
         return table
 
     def _schema(self, pipe: Pipe) -> dict[str, dict[str, str]]:
-        """``{dataset: {column: type}}`` of the inputs that exist (lineage needs it for ``*``)."""
+        """``{dataset: {column: type}}`` of the inputs that exist or are declared (lineage needs it for ``*``)."""
         schema = {}
         for name in pipe.input_names:
             if self.store.exists(name):
                 relation = self.store.current(name)
                 schema[name] = {col: str(typ) for col, typ in zip(relation.columns, relation.types, strict=True)}
+            elif name in self.declared:
+                schema[name] = duckdb_columns(self.declared[name])
         return schema
 
 

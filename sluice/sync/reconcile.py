@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from sluice.sync.dataflow import Dataflow
-from sluice.sync.merge import is_empty, merge_pair, same
+from sluice.sync.merge import is_empty, merge_pair, same, tidy
 from sluice.sync.model import DELETED_IN_A, DELETED_IN_B, Ambiguity, Change, Link, Plan, SideRecord, Stranded
 
 LINKED_ELSEWHERE = "shop record linked to another SuperOffice record"
@@ -157,7 +157,9 @@ def _match(flow: Dataflow, a_side: list[SideRecord], b_side: list[SideRecord]) -
 
 
 def _plan_create(flow: Dataflow, plan: Plan, rec: SideRecord, replaces: str | None = None) -> None:
-    body = {f.name: rec.fields.get(f.name) for f in flow.fields if f.to_b and not is_empty(rec.fields.get(f.name))}
+    """A create carries texts trimmed, as every later merge would leave them (the source is trimmed next run)."""
+    values = {f.name: tidy(rec.fields.get(f.name)) for f in flow.fields}
+    body = {f.name: values[f.name] for f in flow.fields if f.to_b and not is_empty(values[f.name])}
     plan.changes.append(Change("create", "b", rec.id, None, body, replaces=replaces))
     plan.agreed[rec.id] = {f.name: rec.fields.get(f.name) for f in flow.fields}
 

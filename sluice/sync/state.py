@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from sluice.datasets import DatasetStore
 from sluice.sync.dataflow import Dataflow
@@ -215,6 +218,36 @@ def _link_row(link: Link, stamp: str) -> dict[str, Any]:
 
 def _agreed_row(a_id: str, b_id: str, state: dict[str, Any]) -> dict[str, Any]:
     return {"_id": a_id, "b_id": b_id, "state": _json(state)}
+
+
+def declared_schemas(flows: Iterable[Dataflow]) -> dict[str, pa.Schema]:
+    """The payload schemas of the state datasets these flows write (the rows built in this module), so a
+    pipe that reads ``link_<flow>`` plans before the first sync wrote it. A test writes real rows and compares."""
+
+    def texts(*names: str) -> list[tuple[str, pa.DataType]]:
+        return [(name, pa.string()) for name in names]
+
+    link = pa.schema(texts("a_id", "b_id", "how", "status", "note", "changed_at"))
+    agreed = pa.schema(texts("b_id", "state"))
+    schemas = {
+        CONFLICTS: pa.schema(
+            texts("flow", "a_id", "b_id", "field", "superoffice_value", "customwebshop_value", "agreed_value")
+            + texts("winner", "resolved_value", "detected_at")
+        ),
+        DEADLETTERS: pa.schema(
+            [
+                *texts("flow", "key", "target", "op", "a_id", "b_id", "request"),
+                ("status", pa.int64()),
+                *texts("response", "reason", "first_failed", "last_failed"),
+                ("attempts", pa.int64()),
+                *texts("fingerprint", "next_retry"),
+            ]
+        ),
+    }
+    for flow in flows:
+        schemas[flow.link_dataset] = link
+        schemas[flow.agreed_dataset] = agreed
+    return schemas
 
 
 def record_conflicts(store: DatasetStore, flow: str, conflicts: list[tuple[str, str, Conflict]]) -> int:

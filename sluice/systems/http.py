@@ -120,10 +120,13 @@ class RequestStats:
 
 
 def redact_url(url: str) -> str:
-    """The URL with sensitive query values replaced by ``***`` (safe for logs and errors)."""
+    """The URL with a password in it and sensitive query values replaced by ``***`` (safe for logs and errors)."""
     parts = urlsplit(url)
+    if parts.password is not None:
+        host = parts.netloc.rsplit("@", 1)[1]
+        parts = parts._replace(netloc=f"{parts.username}:***@{host}")
     if not parts.query:
-        return url
+        return urlunsplit(parts)
     query = [(k, "***" if k.lower() in SENSITIVE_PARAMS else v) for k, v in parse_qsl(parts.query, True)]
     return urlunsplit(parts._replace(query=urlencode(query, safe="/:$,' ")))
 

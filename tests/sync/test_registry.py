@@ -88,7 +88,7 @@ def copy_flow(project_dir: Path, name: str, reads: str | None = None) -> None:
 def test_flows_run_after_the_flows_whose_links_they_read(project_dir: Path) -> None:
     copy_flow(project_dir, "a_first_by_name", reads="link_contact_customer")
     registry = load(project_dir)
-    assert registry.names == ["contact_customer", "a_first_by_name"]
+    assert registry.names == ["contact_customer", "a_first_by_name", "product_product"]  # else by name
     assert registry.flows["a_first_by_name"].references == ("contact_customer",)
     assert "link_contact_customer" in registry.outputs()
 
@@ -109,6 +109,13 @@ def test_a_sync_run_is_pulls_then_each_flow_after_its_pipes(project_dir: Path) -
         ("pull", ("customwebshop_customer",)),
         ("pipes", ("contact_customer_superoffice", "contact_customer_customwebshop")),
         ("flow", ("contact_customer",)),
+        ("pipes", ("product_product_customwebshop", "product_product_superoffice")),  # no flow needs them (disabled)
+    ]
+    both = [(s.kind, s.names) for s in project.steps(["product_product", "contact_customer"])]
+    assert both[-3:] == [
+        ("flow", ("contact_customer",)),
+        ("pipes", ("product_product_superoffice", "product_product_customwebshop")),
+        ("flow", ("product_product",)),
     ]
 
 
@@ -116,5 +123,5 @@ def test_adding_a_flow_touches_only_its_folder_and_one_toml_table(project_dir: P
     copy_flow(project_dir, "second")
     (project_dir / "sluice.toml").write_text((project_dir / "sluice.toml").read_text() + "\n[flows.second]\n")
     project = Project.open(project_dir, datasets=project_dir / "datasets")
-    assert project.flow_names() == ["contact_customer", "second"]
+    assert project.flow_names() == ["contact_customer", "second"]  # product_product is disabled in sluice.toml
     assert project.flow("second").a_dataset == "second_superoffice"

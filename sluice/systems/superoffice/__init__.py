@@ -4,11 +4,14 @@ from .auth import BasicAuth, OAuthRefreshAuth, SystemUserAuth, TicketAuth, build
 from .client import SuperOfficeClient
 from .entities import CONTACT, ENTITIES, PRICELIST, PRODUCT, SALE, Entity
 from .quotes import QuoteAgent, QuoteTree
+from .schemas import CONTACT_SCHEMA, DATASET_SCHEMAS
 from .settings import SuperOfficeSettings
 from .watermark import ReadResult, Watermark
 
 __all__ = [
     "CONTACT",
+    "CONTACT_SCHEMA",
+    "DATASET_SCHEMAS",
     "ENTITIES",
     "PRICELIST",
     "PRODUCT",

@@ -1,0 +1,71 @@
+"""The schemas of the datasets a Customwebshop pull writes, declared so pipes plan before the first pull.
+
+Rule: each schema is the resource as the shop's API documents it (its ``/openapi.json``), typed as
+a pull writes it, tombstone fields included; a test pulls from the simulator and compares, so the two
+cannot drift. A young dataset may lack columns nobody set yet; a declaration lists them all.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+_TEXT = pa.string()
+_ADDRESS = pa.struct(
+    [("line1", _TEXT), ("line2", _TEXT), ("postal_code", _TEXT), ("city", _TEXT), ("country_code", _TEXT)]
+)
+
+CUSTOMER_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("company_name", _TEXT),
+        ("organization_number", _TEXT),
+        ("department", _TEXT),
+        ("email", _TEXT),
+        ("phone", _TEXT),
+        ("website", _TEXT),
+        ("billing_address", _ADDRESS),
+        ("shipping_address", _ADDRESS),
+        ("customer_group", _TEXT),
+        ("accepts_marketing", pa.bool_()),
+        ("note", _TEXT),
+        ("active", pa.bool_()),
+        ("external_refs", pa.struct([("superoffice_contact_id", _TEXT)])),  # the refs Sluice sets
+        ("version", pa.int64()),
+        ("created_at", _TEXT),  # RFC 3339, as the shop writes it
+        ("updated_at", _TEXT),
+        ("deleted", pa.bool_()),  # tombstones only: {"id", "deleted", "deleted_at", "updated_at"}
+        ("deleted_at", _TEXT),
+    ]
+)
+"""``customwebshop_customer``: the ``customers`` resource."""
+
+PRODUCT_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("sku", _TEXT),
+        ("name", _TEXT),
+        ("description", _TEXT),
+        ("price", _TEXT),  # decimals are kept as written ("2"), pipes cast them
+        ("cost", _TEXT),
+        ("vat_rate", _TEXT),
+        ("currency", _TEXT),
+        ("unit", _TEXT),
+        ("category", _TEXT),
+        ("stock_quantity", _TEXT),
+        ("url", _TEXT),
+        ("active", pa.bool_()),
+        ("external_refs", pa.struct([("superoffice_product_id", _TEXT)])),  # the refs Sluice sets
+        ("version", pa.int64()),
+        ("created_at", _TEXT),
+        ("updated_at", _TEXT),
+        ("deleted", pa.bool_()),
+        ("deleted_at", _TEXT),
+    ]
+)
+"""``customwebshop_product``: the ``products`` resource."""
+
+DATASET_SCHEMAS: dict[str, pa.Schema] = {
+    "customwebshop_customer": CUSTOMER_SCHEMA,
+    "customwebshop_product": PRODUCT_SCHEMA,
+}
+"""Declared schema of each dataset a Customwebshop pull writes, by dataset name."""
