@@ -37,7 +37,7 @@ class FlowConfig:
     after its shop record was deleted (``close``: reported and dropped; ``recreate``: a new shop record).
     ``options`` holds the settings a flow declares for itself (the flow registry checks them)."""
 
-    enabled: bool = True
+    enabled: bool | None = None  # None: as the flow declares (a flow may ship disabled)
     tie_winner: str = "superoffice"
     max_update_share: float = 0.5
     max_deactivate_share: float = 0.2

@@ -182,7 +182,7 @@ class Project:
         """The named flows (default: the enabled ones), in run order."""
         for name in flows or []:
             self.flow(name)
-        return self.flows.ordered(flows or [n for n in self.flows.names if self.config.flow(n).enabled])
+        return self.flows.ordered(flows or [n for n, f in self.flows.flows.items() if f.enabled])
 
     def runner(self, name: str) -> FlowRunner:
         flow = self.flow(name)

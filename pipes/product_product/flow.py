@@ -78,6 +78,7 @@ def price_list(store: DatasetStore, settings: Mapping[str, Any]) -> str:
     """The ``ERPPriceListKey`` the flow syncs: the list ``price_list`` names (id, ERP key, name or currency),
     else the one in the shop's currency (the currency its products carry)."""
     lists = store.current_arrow("superoffice_pricelist").to_pylist() if store.exists("superoffice_pricelist") else []
+    lists.sort(key=lambda p: int(p.get("PriceListId") or 0))
     known = ", ".join(f"{p.get('ERPPriceListKey')} ({p.get('Currency')})" for p in lists) or "none"
     wanted = settings.get("price_list")
     if wanted is None:
@@ -113,6 +114,7 @@ FLOW = Declaration(
     write_back=apply_to_product,
     deactivate_fields={"active": False},
     options={"price_list": None},
+    enabled=False,  # runs once [flows.product_product] enabled = true (after choosing the price list)
     scope=price_list,
     guard=GUARD,
 )

@@ -64,6 +64,8 @@ class Declaration:
     deactivate_fields: dict[str, Any] = field(default_factory=lambda: {"active": False})
     options: Mapping[str, Any] = field(default_factory=dict)
     """The flow's own ``[flows.<name>]`` settings and their defaults (e.g. ``price_list``)."""
+    enabled: bool = True
+    """Whether a sync runs the flow when ``[flows.<name>] enabled`` does not say (False: it needs a decision first)."""
     examples: Mapping[str, Any] = field(default_factory=dict)
     """Values the setters accept for fields with a closed vocabulary (the round-trip test writes them)."""
     scope: Callable[[DatasetStore, Mapping[str, Any]], str] | None = None
@@ -104,6 +106,8 @@ class Dataflow:
     """The declaration's options as ``sluice.toml`` sets them."""
     scope: str | None = None
     """When set, only side-a records whose ``sync_scope`` equals it take part (resolved once per run)."""
+    enabled: bool = True
+    """A sync without named flows runs it (``[flows.<name>] enabled``, else the declaration's default)."""
 
     @property
     def link_dataset(self) -> str:

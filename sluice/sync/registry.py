@@ -119,6 +119,7 @@ def _resolve(
         policy=ConflictPolicy(tie_winner="a" if cfg.tie_winner == a.system else "b"),
         limits=SinkLimits(cfg.max_update_share, cfg.max_deactivate_share, cfg.min_target),
         on_target_deleted=cfg.on_target_deleted,
+        enabled=decl.enabled if cfg.enabled is None else cfg.enabled,
         a_system=a.system,
         b_system=b.system,
         declaration=decl,

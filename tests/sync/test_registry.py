@@ -125,3 +125,14 @@ def test_adding_a_flow_touches_only_its_folder_and_one_toml_table(project_dir: P
     project = Project.open(project_dir, datasets=project_dir / "datasets")
     assert project.flow_names() == ["contact_customer", "second"]  # product_product is disabled in sluice.toml
     assert project.flow("second").a_dataset == "second_superoffice"
+
+
+def test_a_flow_may_ship_disabled_until_its_table_enables_it(project_dir: Path) -> None:
+    """The product flow needs a price-list decision: without ``enabled`` in its table it does not run."""
+    toml = project_dir / "sluice.toml"
+    text = toml.read_text()
+    start = text.index("[flows.product_product]")
+    toml.write_text(text[:start] + text[text.index("[schedules]") :])  # no product table at all
+    assert Project.open(project_dir, datasets=project_dir / "d").flow_names() == ["contact_customer"]
+    toml.write_text(toml.read_text() + "\n[flows.product_product]\nenabled = true\n")
+    assert Project.open(project_dir, datasets=project_dir / "d").flow_names() == ["contact_customer", "product_product"]
