@@ -67,19 +67,23 @@ class PullProgress:
             self._last = now
         self._update(estimate_percent(self.read, self.expected))
 
-    def finish(self) -> None:
-        """Mark the pull done (100%) with its final count."""
-        self._update(100.0, done=True)
+    def finish(self, failed: int = 0) -> None:
+        """Mark the pull done (100%) with its final count and the records it could not read or store."""
+        self._update(100.0, done=True, failed=failed)
 
-    def _update(self, percent: float, done: bool = False) -> None:
+    def _update(self, percent: float, done: bool = False, failed: int = 0) -> None:
         if self.artifact_id is None:
             return
         artifact_id = self.artifact_id
-        self._safely(lambda: update_progress_artifact(artifact_id, percent, description=self._describe(done)))
+        description = self._describe(done, failed)
+        self._safely(lambda: update_progress_artifact(artifact_id, percent, description=description))
 
-    def _describe(self, done: bool = False) -> str:
+    def _describe(self, done: bool = False, failed: int = 0) -> str:
         of = f" of about {self.expected}" if self.expected and not done else ""
-        return f"{self.dataset}: {'read' if done else 'reading'} {self.read}{of} records"
+        text = f"{self.dataset}: {'read' if done else 'reading'} {self.read}{of} records"
+        if failed:
+            text += f"; {failed} failed, read again next run (`sluice deadletters list --flow pull`)"
+        return text
 
     def _safely(self, call: Callable[[], UUID]) -> UUID | None:
         if self._failed:

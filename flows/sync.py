@@ -19,6 +19,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from flows.progress import PullProgress
 from flows.secret_blocks import export_secret_blocks
 from sluice.project import Project, Step
+from sluice.sync.pull import PULL
 
 ISSUE_ROWS = 20
 """Conflicts and dead letters listed in the summary artifact (the CLI lists them all)."""
@@ -38,7 +39,7 @@ def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool)
     with open_project(project_dir) as project:
         progress = PullProgress(dataset, expected_records(project, dataset, full))
         result = project.pull(dataset, full=full, force=force, progress=progress)
-        progress.finish()
+        progress.finish(result.failed)
     stats = result.stats
     first, last = stats.first_offset, stats.last_offset
     appended = "nothing appended" if first is None else f"offsets {first}..{last}"
@@ -46,6 +47,11 @@ def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool)
         "pulled %s (%s): read %d, new %d, changed %d, deleted %d, %s",
         dataset, result.mode, result.read, stats.new, stats.changed, stats.deleted, appended,
     )  # fmt: skip
+    if result.failed:
+        get_run_logger().warning(
+            "%s: %d records could not be read and %d not stored; the watermark stays, the next run re-reads them "
+            "(`sluice deadletters list --flow pull`)", dataset, result.unread, result.rejected,
+        )  # fmt: skip
     return result.as_dict()
 
 
@@ -135,7 +141,7 @@ def list_issues(project_dir: str | None, names: list[str], since: str) -> dict[s
     """What needs a person: the conflicts this run detected and every live dead letter (the first
     ``ISSUE_ROWS`` of each, with the totals), for the summary artifact."""
     with open_project(project_dir) as project:
-        letters = [asdict(d) for d in project.dead_letters() if d.flow in names]
+        letters = [asdict(d) for d in project.dead_letters() if d.flow in names or d.flow == PULL]
         conflicts = [
             c for c in project.conflicts().to_pylist() if c.get("flow") in names and str(c.get("detected_at")) >= since
         ]
@@ -194,7 +200,7 @@ def summary_rows(summary: dict[str, Any]) -> tuple[list[dict[str, Any]], list[di
     """The run's counts as two tables: per dataset (pulls and pipes) and per sink."""
     datasets = [
         {"dataset": p["dataset"], "step": f"pull ({p['mode']})", "new": p["new"], "changed": p["changed"],
-         "deleted": p["deleted"], "unchanged": p["unchanged"]}
+         "deleted": p["deleted"], "unchanged": p["unchanged"], "failed": p.get("failed", 0)}
         for p in summary["pulls"]
     ] + [
         {"dataset": p["pipe"], "step": "pipe (skipped)" if p["skipped"] else "pipe", "new": p.get("new", 0),

@@ -27,7 +27,7 @@ from sluice.pipes.engine import PipeEngine, PipeRun
 from sluice.sync.dataflow import Dataflow
 from sluice.sync.engine import FlowResult, FlowRunner
 from sluice.sync.model import SinkResult
-from sluice.sync.pull import PullResult, Source, Watermarks, pull
+from sluice.sync.pull import PULL, PullFailed, PullResult, Source, Watermarks, pull
 from sluice.sync.registry import FlowRegistry, load_flows
 from sluice.sync.state import (
     CONFLICTS,
@@ -59,7 +59,10 @@ class Step:
 
 @dataclass
 class SyncReport:
-    """One sync run: what was pulled, what the pipes wrote, what each flow sent."""
+    """One sync run: what was pulled, what the pipes wrote, what each flow sent.
+
+    ``pull_errors``: the datasets whose read failed as a whole, with the one-line error; the flows that
+    need one of them (``skipped_flows``) pushed nothing, their data being stale."""
 
     started: str
     full: bool
@@ -68,6 +71,21 @@ class SyncReport:
     pipes: list[PipeRun] = field(default_factory=list)
     flows: list[FlowResult] = field(default_factory=list)
     finished: str = ""
+    pull_errors: dict[str, str] = field(default_factory=dict)
+    skipped_flows: list[str] = field(default_factory=list)
+    pull_failures: list[PullFailed] = field(default_factory=list, repr=False)
+
+    def incomplete(self) -> PullFailed | None:
+        """One error for the reads that failed as a whole (the first one's cause chained), or None: a front
+        end raises it after showing the report, so the run still ends as failed, in one line."""
+        if not self.pull_failures:
+            return None
+        first, more = self.pull_failures[0], self.pull_failures[1:]
+        also = f"; {len(more)} more failed the same run: {', '.join(f.dataset for f in more)}" if more else ""
+        skipped = f"; not pushed (stale data): {', '.join(self.skipped_flows)}" if self.skipped_flows else ""
+        error = PullFailed(f"{first}{also}{skipped}", first.dataset)
+        error.__cause__ = first.__cause__
+        return error
 
     @property
     def writes(self) -> int:
@@ -77,7 +95,7 @@ class SyncReport:
         """Per-dataset counts: pulled datasets and pipe outputs."""
         rows = [
             {"dataset": p.dataset, "step": f"pull ({p.mode})", "new": p.stats.new, "changed": p.stats.changed,
-             "deleted": p.stats.deleted, "unchanged": p.stats.unchanged}
+             "deleted": p.stats.deleted, "unchanged": p.stats.unchanged, "failed": p.failed}
             for p in self.pulls
         ]  # fmt: skip
         for run in self.pipes:
@@ -253,9 +271,13 @@ class Project:
         refused: list[str] = []
         for step in self.steps(names):
             if step.kind == "pull":
-                report.pulls.append(self.pull(step.names[0], full=full, force=force))
+                self._pull_source(report, step.names[0], full=full, force=force)
+            elif any(not self.store.exists(d) for d in report.pull_errors):  # never pulled: the pipes cannot run
+                report.skipped_flows += [n for n in step.names if step.kind == "flow"]
             elif step.kind == "pipes":
                 report.pipes += self.run_pipes(list(step.names))
+            elif set(self.flow(step.names[0]).sources) & set(report.pull_errors):
+                report.skipped_flows.append(step.names[0])  # its data is stale: pushing it could undo newer edits
             else:
                 try:
                     report.flows.append(self.sync_flow(step.names[0], dry_run=dry_run, force=force))
@@ -267,15 +289,31 @@ class Project:
             raise ConfigError("; ".join(refused) + (" (the other flows ran)" if report.flows else ""))
         return report
 
+    def _pull_source(self, report: SyncReport, dataset: str, *, full: bool, force: bool) -> None:
+        """Pull one dataset a flow needs; a read that fails as a whole is reported and the others go on."""
+        try:
+            report.pulls.append(self.pull(dataset, full=full, force=force))
+        except PullFailed as exc:
+            log.info("%s", exc)  # the report carries it; front ends show it once
+            report.pull_errors[dataset] = str(exc)
+            report.pull_failures.append(exc)
+
     def retry_dead_letters(self, flow: str | None = None) -> list[FlowResult]:
         """Replay the flows that hold dead letters now, back-off or not: pull what changed (a fix made at the
         source since), run the pipes, and push again; each dead-lettered change is recomputed from today's
-        data, and those that now succeed leave the list."""
+        data, and those that now succeed leave the list. A pull's dead letter replays the flows reading it."""
         with self.sync_lock():
-            names = release_dead_letters(self.store, flow)
+            letters = self.dead_letters(flow)
+            release_dead_letters(self.store, flow)
+            pulled = {d.target for d in letters if d.flow == PULL}
+            names = sorted({d.flow for d in letters if d.flow != PULL} | self._flows_reading(pulled))
             if not names:
                 return []
             return self._sync(self.flow_names(names), full=False, dry_run=False, force=False).flows
+
+    def _flows_reading(self, datasets: set[str]) -> set[str]:
+        """The enabled flows that pull one of ``datasets`` (a pull dead letter is retried by syncing them)."""
+        return {n for n in self.flow_names() if set(self.flow(n).sources) & datasets}
 
     # -- inspection ---------------------------------------------------------------------------
 

@@ -79,6 +79,10 @@ def log_exception(exc: Exception, argv: Sequence[str] = ()) -> Path:
         return write_log(_log_dir(None), text)
 
 
+def _unreachable(exc: BaseException | None) -> bool:
+    return isinstance(exc, TransientError) or (isinstance(exc, ApiError) and exc.status is None)
+
+
 def describe(exc: Exception) -> tuple[str, str, int]:
     """``(label, what failed and what to do, exit code)``: Sluice's errors say what to do themselves."""
     if isinstance(exc, CircuitBreakerTripped):
@@ -87,7 +91,7 @@ def describe(exc: Exception) -> tuple[str, str, int]:
         return "error", f"{exc} (fix sluice.toml or the SLUICE_* environment variables)", EXIT_ERROR
     if isinstance(exc, AuthError):
         return "error", f"{exc} (check the credentials in the SLUICE_* environment variables)", EXIT_ERROR
-    if isinstance(exc, TransientError) or (isinstance(exc, ApiError) and exc.status is None):
+    if _unreachable(exc) or _unreachable(exc.__cause__):
         return "error", f"{exc} (no usable answer: is the system up and its URL right? then run again)", EXIT_ERROR
     if isinstance(exc, SluiceError | OSError):
         return "error", str(exc), EXIT_ERROR

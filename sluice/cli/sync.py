@@ -50,8 +50,11 @@ def sync(
         report = proj.sync(full=full, flows=flows or None, dry_run=dry_run, force=force)
     if as_json:
         typer.echo(json.dumps(report_dict(report), indent=2, default=str))
-        return
-    render_report(report, console())
+    else:
+        render_report(report, console())
+    failed = report.incomplete()  # a wholly failed read: its flows pushed nothing; the next run reads it again
+    if failed is not None:
+        raise failed
 
 
 def report_dict(report: SyncReport) -> dict[str, Any]:
@@ -60,6 +63,8 @@ def report_dict(report: SyncReport) -> dict[str, Any]:
         "finished": report.finished,
         "full": report.full,
         "dry_run": report.dry_run,
+        "pull_errors": report.pull_errors,
+        "skipped_flows": report.skipped_flows,
         "datasets": report.dataset_rows(),
         "sinks": report.sink_rows(),
         "flows": [f.as_dict() for f in report.flows],
@@ -80,9 +85,10 @@ def render_rows(
 ) -> None:
     """The tables ``make demo`` and ``sluice sync`` print: what moved per dataset and per sink."""
     prefix = f"{title}: " if title else ""
-    table = Table("dataset", "step", "new", "changed", "deleted", "unchanged", title=f"{prefix}datasets")
+    table = Table("dataset", "step", "new", "changed", "deleted", "unchanged", "failed", title=f"{prefix}datasets")
     for row in datasets:
-        table.add_row(row["dataset"], row["step"], *(str(row[k]) for k in ("new", "changed", "deleted", "unchanged")))
+        counts = (str(row.get(k, 0)) for k in ("new", "changed", "deleted", "unchanged", "failed"))
+        table.add_row(row["dataset"], row["step"], *counts)
     console.print(table)
     sent = "writes (dry run: nothing sent)" if dry_run else "writes"
     table = Table("flow", "sink", "created", "updated", "deactivated", "failed", "dead letters", title=prefix + sent)

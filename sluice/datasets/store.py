@@ -83,6 +83,7 @@ class DatasetStore:
         max_delete_share: float | None = 0.5,
         max_change_share: float | None = None,
         min_live: int = 100,
+        spare: frozenset[str] = frozenset(),
     ) -> WriteStats:
         """Append the entities that are new or changed; a ``full`` write also tombstones the unseen ones.
 
@@ -91,11 +92,13 @@ class DatasetStore:
         prefix); other input columns starting with ``_`` are ignored. Within a batch the last row of an
         id wins (counted in ``duplicates``). Raises ``CircuitBreakerTripped`` (nothing written) past
         the limits unless ``force``, and ``DatasetError`` for bad input (no key, incompatible type
-        change), also with nothing written.
+        change), also with nothing written. ``spare``: ``_id``s a full write must not tombstone although
+        they are missing from the batch (the source has them but could not hand them over this time).
         """
         layout = Layout.of(self.root, name)
         batch = to_batch(rows, name)
-        options = WriteOptions(key, full, force, id_prefix, BreakerLimits(max_delete_share, max_change_share, min_live))
+        limits = BreakerLimits(max_delete_share, max_change_share, min_live)
+        options = WriteOptions(key, full, force, id_prefix, limits, spare)
         layout.create()
         with write_lock(layout.lock_path, self.lock_timeout, name):
             layout.remove_garbage()
@@ -139,6 +142,12 @@ class DatasetStore:
         """Every version of one ``_id`` kept in the log, oldest first."""
         layout = self._existing(name)
         return self._query(history_sql(layout.parts(), self._read_index(layout).columns), name, [id])
+
+    def columns(self, name: str) -> dict[str, str]:
+        """The payload columns and their DuckDB types (``{}`` for a missing dataset)."""
+        if not self.exists(name):
+            return {}
+        return dict(self._read_index(self._existing(name)).columns)
 
     def last_offset(self, name: str) -> int:
         """The newest offset in the log; -1 for an empty or missing dataset."""

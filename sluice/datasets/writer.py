@@ -44,6 +44,8 @@ class WriteOptions:
     force: bool = False
     id_prefix: str | None = None
     limits: BreakerLimits = field(default_factory=BreakerLimits)
+    spare: frozenset[str] = frozenset()
+    """Ids a full write keeps although the batch lacks them."""
 
 
 def write_batch(
@@ -66,12 +68,13 @@ def write_batch(
         _check_key(cur, columns, num_rows, options.key, name)
         stage(cur, columns, options.key, options.id_prefix)
         carry = state.rows == 0
+        cur.register("__sluice_spared", pa.table({"_id": pa.array(sorted(options.spare), pa.string())}))
         counts = classify(cur, columns, options.full, name, carry_payload=carry)
         check_breaker(
             name,
             options.limits if not options.force else BreakerLimits(None, None, 0),
             live=counts["live"],
-            batch_size=num_rows,
+            batch_size=num_rows + len(options.spare),  # spared ids are there, only not handed over
             full=options.full and not options.force,
             changed=counts["changed"],
             deleted=counts["deleted"],

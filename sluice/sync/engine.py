@@ -97,6 +97,13 @@ def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
     return records
 
 
+def _ever_held(store: DatasetStore, dataset: str) -> set[str]:
+    """Every id a mapped dataset holds a version of, tombstones included."""
+    if not store.exists(dataset):
+        return set()
+    return {str(i) for i in store.changes(dataset, 0, latest_only=True).column("_id").to_pylist()}
+
+
 def _dump(path: Path, value: Any) -> None:
     """Between the steps of one run on one machine: a pickle, replaced atomically."""
     tmp = path.with_suffix(".tmp")
@@ -158,7 +165,10 @@ class FlowRunner:
         if self.flow.scope is not None:  # one price list of many: the others are not this flow's records
             a = {k: r for k, r in a.items() if r.scope == self.flow.scope}
         b = load_side(self.store, self.flow.b_dataset)
-        return reconcile(self.flow, a, b, list(self.state.links.values()), self.state.agreed)
+        links = list(self.state.links.values())
+        missing = {link.b_id for link in links if link.status == "active" and link.b_id not in b}
+        unread = missing - _ever_held(self.store, self.flow.b_dataset) if missing else set()
+        return reconcile(self.flow, a, b, links, self.state.agreed, b_unread=unread)
 
     def run(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
         """All three steps in one go (the CLI and ``Project.sync``)."""

@@ -1,18 +1,22 @@
 """Pull one entity of one system into its dataset, incrementally by a stored watermark.
 
-Rule: the watermark is stored only after the dataset write succeeded, so a run that dies
-mid-pull re-reads (change detection drops the repeats) and never skips a change. A full
-pull (``full=True``, or the first one) also tombstones what the source no longer returns,
-behind the dataset's circuit breaker: a source that suddenly returns nothing wipes nothing.
+Rule: the watermark is stored only after the dataset write succeeded, and only when every record
+the source listed arrived and could be typed; otherwise it stays where it was, so the next run
+re-reads (change detection drops the repeats) and never skips a change. A record that could not be
+fetched or typed is set aside, not a stop: a dead letter (flow ``pull``, target the dataset) names
+its id, never its values, and lasts until a read no longer fails on it. A full pull
+(``full=True``, or one without a watermark) also tombstones what the source no longer returns, but
+never an id it set aside, behind the dataset's circuit breaker: a source that suddenly returns
+nothing wipes nothing. A read that fails as a whole (a list page, the credentials) raises
+``PullFailed`` and writes nothing.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +24,23 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from sluice.datasets import DatasetStore, WriteStats
+from sluice.datasets.batch import fit_rows
+from sluice.errors import ApiError, SluiceError
+from sluice.sync.state import DeadLetter, load_dead_letters, now, replace_dead_letters
+
+PULL = "pull"
+"""The ``flow`` of a pull's dead letters (their ``target`` is the dataset)."""
+
+
+class PullFailed(SluiceError):
+    """A read failed as a whole (after retries): nothing was written and the watermark did not move."""
+
+    def __init__(self, message: str, dataset: str) -> None:
+        super().__init__(message)
+        self.dataset = dataset
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PullFailed, (self.args[0], self.dataset))
 
 
 def drop_empty_objects(value: Any) -> Any:
@@ -34,7 +55,9 @@ def drop_empty_objects(value: Any) -> Any:
 
 
 class ReadStream(Protocol):
-    """What a client read returns: records to iterate once, then the watermark for the next read."""
+    """What a client read returns: records to iterate once, then the watermark for the next read (None:
+    nothing to resume from). A stream may also carry ``failed``, ``{key: ApiError}`` for the records it
+    listed but could not fetch."""
 
     def __iter__(self) -> Iterator[dict[str, Any]]: ...
 
@@ -59,6 +82,9 @@ class Source:
 
 @dataclass(frozen=True)
 class PullResult:
+    """One pull: ``read`` records arrived; ``unread`` were listed but could not be fetched; ``rejected``
+    arrived but could not be typed. ``watermark`` is the one stored (the old one when anything failed)."""
+
     system: str
     entity: str
     dataset: str
@@ -66,6 +92,12 @@ class PullResult:
     read: int
     stats: WriteStats
     watermark: str | None
+    unread: int = 0
+    rejected: int = 0
+
+    @property
+    def failed(self) -> int:
+        return self.unread + self.rejected
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +106,9 @@ class PullResult:
             "dataset": self.dataset,
             "mode": self.mode,
             "read": self.read,
+            "unread": self.unread,
+            "rejected": self.rejected,
+            "failed": self.failed,
             "watermark": self.watermark,
             **self.stats.as_dict(),
         }
@@ -92,49 +127,114 @@ class Watermarks:
         return json.loads(self.path.read_text() or "{}")
 
     def get(self, dataset: str) -> str | None:
-        return self.all().get(dataset)
+        """The stored watermark; None when there is none (``"None"`` is what an empty read stored before 0.2)."""
+        value = self.all().get(dataset)
+        return value if isinstance(value, str) and value.strip() and value != "None" else None
 
-    def set(self, dataset: str, value: str) -> None:
+    def set(self, dataset: str, value: str | None) -> None:
+        """Store ``value``; None removes the dataset's watermark (the next pull reads everything)."""
         with self._lock:
             values = self.all()
-            values[dataset] = value
+            if value is None:
+                values.pop(dataset, None)
+            else:
+                values[dataset] = value
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text(json.dumps(values, indent=2, sort_keys=True))
             os.replace(tmp, self.path)
 
 
+@dataclass
+class _Failure:
+    """One record set aside: its dataset ``_id``, its source key, and why (never its values)."""
+
+    id: str
+    key: Any
+    op: str
+    status: int | None
+    reason: str
+
+
 def pull(
     store: DatasetStore, source: Source, watermarks: Watermarks, *, full: bool = False, force: bool = False
 ) -> PullResult:
-    """Read the source (all of it, or since its watermark) into its dataset; store the new watermark."""
+    """Read the source (all of it, or since its watermark) into its dataset; store the new watermark
+    unless a record failed; replace the dataset's pull dead letters with this read's failures."""
     since = None if full or not store.exists(source.dataset) else watermarks.get(source.dataset)
-    stream = source.read(since)
-    counted = _Counter(source.prepare(r) for r in stream)
-    records = iter(counted)
-    first = next(records, None)
-    rows: Any = (
-        itertools.chain([first], records) if first is not None else pa.table({source.key: pa.array([], pa.null())})
-    )
+    stream, records = _read(source, since)
+    unread = [
+        _Failure(_id(source, key), key, "read", exc.status, str(exc)[:1000])
+        for key, exc in (getattr(stream, "failed", None) or {}).items()
+    ]
+    rows, rejected = _typed(store, source, records)
+    failures = unread + rejected
     stats = store.write(
-        source.dataset, rows, key=source.key, id_prefix=source.id_prefix, full=since is None, force=force
-    )
-    mark = str(stream.watermark)
-    watermarks.set(source.dataset, mark)
+        source.dataset, rows, key=source.key, id_prefix=source.id_prefix, full=since is None, force=force,
+        spare=frozenset(f.id for f in failures),
+    )  # fmt: skip
+    if failures:
+        mark = watermarks.get(source.dataset)  # held: the next run re-reads what failed
+    else:
+        mark = None if stream.watermark is None else str(stream.watermark)
+        watermarks.set(source.dataset, mark)
+    _record_failures(store, source, failures)
     return PullResult(
         source.system, source.entity, source.dataset, "full" if since is None else "incremental",
-        counted.count, stats, mark,
+        len(records), stats, mark, unread=len(unread), rejected=len(rejected),
     )  # fmt: skip
 
 
-class _Counter:
-    """Counts records as the store consumes them (reads stream; nothing is held twice)."""
+def _read(source: Source, since: str | None) -> tuple[ReadStream, list[dict[str, Any]]]:
+    """The stream and its prepared records; a read that breaks off as a whole raises ``PullFailed``."""
+    try:
+        stream = source.read(since)
+        return stream, [source.prepare(r) for r in stream]
+    except ApiError as exc:
+        raise PullFailed(
+            f"pull {source.dataset} failed: {exc}; nothing was written, the next run reads it again",
+            source.dataset,
+        ) from exc
 
-    def __init__(self, records: Iterable[dict[str, Any]]) -> None:
-        self._records = records
-        self.count = 0
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        for record in self._records:
-            self.count += 1
-            yield record
+def _id(source: Source, key: Any) -> str:
+    return f"{source.id_prefix}:{key}"
+
+
+def _typed(store: DatasetStore, source: Source, records: list[dict[str, Any]]) -> tuple[pa.Table, list[_Failure]]:
+    """The records that have a key and fit the dataset's types, as a table, and those set aside."""
+    keyed = [r for r in records if r.get(source.key) is not None]
+    failures = [
+        _Failure(_id(source, f"row-{n}"), None, "type", None, f"the record has no {source.key!r}")
+        for n, r in enumerate(records)
+        if r.get(source.key) is None
+    ]
+    fitted = fit_rows(keyed, source.dataset, store.columns(source.dataset))
+    for reject in fitted.rejected:
+        key = keyed[reject.position][source.key]
+        failures.append(_Failure(_id(source, key), key, "type", None, f"cannot be stored: {reject.reason}"))
+    if fitted.table.num_rows == 0:
+        return pa.table({source.key: pa.array([], pa.null())}), failures
+    return fitted.table, failures
+
+
+def _record_failures(store: DatasetStore, source: Source, failures: list[_Failure]) -> None:
+    """This read's failures become the dataset's pull dead letters, all others leave: the read started at
+    the watermark the failed reads held, so it listed every record changed since; one it did not list
+    is stored as it is, and a clean read leaves the dataset complete."""
+    previous = {d.key: d for d in load_dead_letters(store, PULL) if d.target == source.dataset}
+    if not failures and not previous:
+        return
+    stamp = now().isoformat()
+    current = []
+    for f in failures:
+        before = previous.get(f.id)
+        current.append(
+            DeadLetter(
+                flow=PULL, key=f.id, target=source.dataset, op=f.op, a_id=f.id, b_id=None,
+                request={"dataset": source.dataset, "id": f.key}, status=f.status, response="", reason=f.reason,
+                first_failed=before.first_failed if before else stamp, last_failed=stamp,
+                attempts=before.attempts + 1 if before else 1,
+            )
+        )  # fmt: skip
+    replace_dead_letters(store, PULL, current, set(previous) | {f.id for f in failures})

@@ -30,8 +30,12 @@ def reconcile(
     b_records: dict[str, SideRecord],
     links: list[Link],
     agreed: dict[str, dict[str, Any]],
+    b_unread: set[str] | frozenset[str] = frozenset(),
 ) -> Plan:
-    """Decide every create, update and deactivation for one flow, and the conflicts and ambiguities seen."""
+    """Decide every create, update and deactivation for one flow, and the conflicts and ambiguities seen.
+
+    ``b_unread``: linked shop ids the b side holds no version of at all, not even a tombstone (a record the
+    pull set aside as unreadable on its very first read). Such a link waits: only a seen delete closes it."""
     plan = Plan()
     a_records, b_records = _valid(plan, "a", a_records), _valid(plan, "b", b_records)
     skipped = {r.id for side, r in plan.invalid if side == "a"}, {r.id for side, r in plan.invalid if side == "b"}
@@ -56,6 +60,8 @@ def reconcile(
         a_rec, b_rec = a_records.get(a_id), b_records.get(link.b_id)
         if a_id in skipped[0] or link.b_id in skipped[1]:
             continue  # bad data on a side is not a delete: the pair waits until it is fixed
+        if b_rec is None and link.b_id in b_unread:
+            continue
         if b_rec is None or b_rec.deleted:
             plan.closed_links.append(Link(a_id, link.b_id, link.how, "closed", DELETED_IN_B))
         elif a_rec is None or a_rec.deleted:

@@ -115,7 +115,7 @@ def test_incompatible_type_change_is_refused_and_nothing_written(store: DatasetS
     [
         ([{"name": "no key"}], "no key column 'id'"),
         ([{"id": 1, "name": "x"}, {"id": None, "name": "y"}], "1 of 2 entities have no key 'id'"),
-        ([{"id": 1, "name": "x"}, {"id": 2, "name": 5}], "inconsistent or unsupported types"),
+        ([{"id": 1, "name": "x"}, {"id": 2, "name": 5}], "row 1: column 'name' is BIGINT, not VARCHAR"),
         ([{"id": 1}, "not a dict"], "row 1 is a str"),
         ([{"id": {"a": 1}}], "key column 'id' must be a string or an integer"),
     ],

@@ -31,13 +31,17 @@ def sync_until_settled(project: Project, *, full: bool = False, max_runs: int = 
     for _ in range(max_runs):
         try:
             report = project.sync(full=full)
-        except SluiceError as exc:  # a pull that ran out of retries aborts the run; the next one redoes it
+        except SluiceError as exc:
             trouble.append(f"aborted: {exc}")
             continue
+        if report.pull_errors:  # a listing that ran out of retries: its flows waited for the next run
+            trouble.append(f"pull failed: {sorted(report.pull_errors)}")
+            continue
+        unread = sum(p.failed for p in report.pulls)  # records a pull could not read: the next run re-reads them
         transient = sum(s.failed - s.dead_lettered for f in report.flows for s in f.sinks)
-        if transient == 0:
+        if transient == 0 and unread == 0:
             return trouble
-        trouble.append(f"{transient} failed pushes")
+        trouble.append(f"{transient} failed pushes, {unread} unread records")
     raise AssertionError(f"no clean run after {max_runs} syncs: {trouble}")
 
 

@@ -74,3 +74,20 @@ def test_a_broken_api_disables_progress_but_not_the_pull(prefect_server: str, mo
         return progress.read
 
     assert pulling() == 5
+
+
+@pytest.mark.slow
+def test_the_end_names_the_records_that_failed(prefect_server: str) -> None:
+    from prefect import flow
+
+    @flow
+    def pulling() -> Any:
+        progress = PullProgress("progress_failed", None, clock=lambda: 0.0)
+        progress(30)
+        progress.finish(failed=2)
+        return progress.artifact_id
+
+    artifact = read_artifact(pulling())
+    assert artifact.description == (
+        "progress_failed: read 30 records; 2 failed, read again next run (`sluice deadletters list --flow pull`)"
+    )

@@ -5,7 +5,9 @@ listed record's full carrier; it streams, holding one list page and a bounded wi
 in-flight carriers. Incremental reads use ``Archive/Dynamic`` with ``table.updated afterTime``
 (exact); where the tenant refuses that provider they fall back to the date-only
 ``updatedDate`` column, re-reading the boundary day and dropping records whose carrier
-``UpdatedDate`` is older than the watermark. Either way each record is yielded once.
+``UpdatedDate`` is older than the watermark. Either way each record is yielded once. A carrier
+that cannot be fetched after retries is recorded in ``ReadResult.failed`` and skipped, so one
+bad answer costs one record, not the read; a list page that fails fails the read.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def _clock(result: ReadResult) -> Any:
 
 def _full(client: SuperOfficeTransport, e: Entity, result: ReadResult, progress: Progress | None) -> Iterator[dict]:
     rows = client.list_rows(e.path, e.list_key, (e.list_key,), filter=e.list_filter, on_response=_clock(result))
-    yield from client.carriers(e, (row_key(r, e.list_key) for r in rows), progress)
+    yield from client.carriers(e, (row_key(r, e.list_key) for r in rows), progress, failed=result.failed)
 
 
 def _incremental(
@@ -77,7 +79,7 @@ def _incremental(
     if keys is None:
         result.mode = "date"
         keys = _date_keys(client, e, since, result)
-    for carrier in client.carriers(e, _unique(keys), progress):
+    for carrier in client.carriers(e, _unique(keys), progress, failed=result.failed):
         if _older_than(carrier, e, since):
             continue  # on the boundary day (or second) but before the watermark: already read
         yield carrier

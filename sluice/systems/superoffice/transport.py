@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from sluice.errors import ApiError
+from sluice.errors import ApiError, AuthError
 from sluice.systems.http import HttpClient, Progress, RetryPolicy
 
 from .entities import Entity, entity, strip_noise
@@ -30,6 +30,9 @@ log = logging.getLogger("sluice.superoffice")
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+MAX_FAILED_IN_A_ROW = 20
+"""A read that fails this many carriers in a row stops: the tenant is down, not one record."""
 
 
 class SuperOfficeTransport(HttpClient):
@@ -138,12 +141,43 @@ class SuperOfficeTransport(HttpClient):
         return _json_object(response, f"GET {e.carrier_path(key)}")
 
     def carriers(
-        self, name: str | Entity, keys: Iterable[int], progress: Progress | None = None
+        self,
+        name: str | Entity,
+        keys: Iterable[int],
+        progress: Progress | None = None,
+        *,
+        failed: dict[int, ApiError] | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Carriers for ``keys`` fetched ``workers`` at a time, in key order; vanished ones skipped."""
+        """Carriers for ``keys`` fetched ``workers`` at a time, in key order; vanished ones skipped.
+
+        With ``failed``, a carrier that cannot be fetched after retries is recorded there by key and
+        skipped (an auth error, or ``MAX_FAILED_IN_A_ROW`` failures in a row, still raise); without
+        it, the first failure raises."""
         e = entity(name)
-        batch = 0
-        for carrier in self.map_concurrent(lambda k: self.get_carrier(e, k), keys):
+
+        def fetch(key: int) -> tuple[int, dict[str, Any] | None, ApiError | None]:
+            try:
+                return key, self.get_carrier(e, key), None
+            except AuthError:
+                raise
+            except ApiError as exc:
+                if failed is None:
+                    raise
+                return key, None, exc
+
+        batch = in_a_row = 0
+        for key, carrier, error in self.map_concurrent(fetch, keys):
+            if error is not None:
+                assert failed is not None
+                failed[key] = error
+                in_a_row += 1
+                if in_a_row >= MAX_FAILED_IN_A_ROW:
+                    raise type(error)(
+                        f"{in_a_row} {e.name} reads in a row failed, the last: {error}",
+                        status=error.status, method=error.method, url=error.url,
+                    )  # fmt: skip
+                continue
+            in_a_row = 0
             if carrier is None:
                 continue
             yield carrier

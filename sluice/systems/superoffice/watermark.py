@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sluice.errors import ApiError
+
 EMPTY_DATE_YEAR = 1  # SuperOffice writes an empty date as 0001-01-01T00:00:00
 CLOCK_MARGIN = timedelta(seconds=1)  # the Date header is truncated to the second (and may lag)
 
@@ -84,13 +86,15 @@ class ReadResult:
 
     ``mode`` says how the rows were found: ``full`` (every record), ``dynamic``
     (``Archive/Dynamic`` ``afterTime``, exact) or ``date`` (date-only ``updatedDate``
-    with the boundary day re-read and repeats dropped)."""
+    with the boundary day re-read and repeats dropped). ``failed`` holds the listed records whose
+    carrier could not be fetched (after retries), by key: the read goes on without them."""
 
     entity: str
     records: Iterator[dict[str, Any]] = field(repr=False)
     since: Watermark | None = None
     mode: str = "full"
     count: int = 0
+    failed: dict[int, ApiError] = field(default_factory=dict, repr=False)
     _watermark: Watermark | None = field(default=None, repr=False)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
