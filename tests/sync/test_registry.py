@@ -91,6 +91,27 @@ def test_flows_run_after_the_flows_whose_links_they_read(project_dir: Path) -> N
     assert registry.names == ["contact_customer", "a_first_by_name", "product_product"]  # else by name
     assert registry.flows["a_first_by_name"].references == ("contact_customer",)
     assert "link_contact_customer" in registry.outputs()
+    project = Project.open(project_dir, datasets=project_dir / "datasets")
+    steps = [(s.kind, s.names) for s in project.steps(["a_first_by_name", "contact_customer"])]
+    assert steps[-4:] == [
+        ("pipes", ("contact_customer_superoffice", "contact_customer_customwebshop")),
+        ("flow", ("contact_customer",)),  # commits its links before the pipes that read them run
+        ("pipes", ("a_first_by_name_superoffice", "a_first_by_name_customwebshop")),
+        ("flow", ("a_first_by_name",)),
+    ]
+
+
+def test_pipes_no_flow_needs_run_first_or_after_the_flows_when_they_read_links(project_dir: Path) -> None:
+    (project_dir / "pipes/reports").mkdir()
+    (project_dir / "pipes/reports/linked.sql").write_text("SELECT a_id AS _id, b_id FROM link_contact_customer\n")
+    (project_dir / "pipes/reports/names.sql").write_text("SELECT _id, Name FROM superoffice_contact\n")
+    project = Project.open(project_dir, datasets=project_dir / "datasets")
+    steps = [(s.kind, s.names) for s in project.steps(["contact_customer"])]
+    assert steps[2:] == [
+        ("pipes", ("contact_customer_superoffice", "contact_customer_customwebshop", "reports_names")),
+        ("flow", ("contact_customer",)),
+        ("pipes", ("reports_linked",)),
+    ]
 
 
 def test_a_cycle_of_flows_is_a_config_error(project_dir: Path) -> None:
@@ -109,14 +130,14 @@ def test_a_sync_run_is_pulls_then_each_flow_after_its_pipes(project_dir: Path) -
         ("pull", ("customwebshop_customer",)),
         ("pipes", ("contact_customer_superoffice", "contact_customer_customwebshop")),
         ("flow", ("contact_customer",)),
-        ("pipes", ("product_product_customwebshop", "product_product_superoffice")),  # no flow needs them (disabled)
-    ]
+    ]  # the disabled product flow's pipes do not run
     both = [(s.kind, s.names) for s in project.steps(["product_product", "contact_customer"])]
     assert both[-3:] == [
+        ("pipes", ("contact_customer_superoffice", "contact_customer_customwebshop",
+                   "product_product_superoffice", "product_product_customwebshop")),
         ("flow", ("contact_customer",)),
-        ("pipes", ("product_product_superoffice", "product_product_customwebshop")),
         ("flow", ("product_product",)),
-    ]
+    ]  # fmt: skip
 
 
 def test_adding_a_flow_touches_only_its_folder_and_one_toml_table(project_dir: Path) -> None:
