@@ -29,7 +29,7 @@ from typing import Any
 
 from benchmarks.common import Result
 from sluice.datasets import DatasetStore
-from sluice.sync.dataflows.contact_customer import CONTACT_CUSTOMER
+from sluice.project import Project
 from sluice.sync.engine import FlowRunner
 from sluice.sync.model import Change
 from sluice.sync.sinks import Sink
@@ -37,8 +37,8 @@ from sluice.sync.state import FlowState
 
 BENCH = "reconcile"
 EDITS = 100
-FLOW = CONTACT_CUSTOMER
 REPO = Path(__file__).resolve().parents[1]
+FLOW = Project.open(REPO).flow("contact_customer")
 
 TEXTS = {
     "company_name": "'Company ' || i",

@@ -1,4 +1,5 @@
-"""Two-way sync (Contact ↔ Customer) end to end: a first full sync, then an incremental one after a few edits.
+"""Two-way sync end to end (Contact ↔ Customer, and Product ↔ Product): a first full sync, then an incremental one
+after a few edits.
 
 Cases (each paired with a baseline from the same run):
 * ``full sync``: wall seconds vs the seconds the two clients spent inside HTTP calls (``stats.seconds``,
@@ -17,6 +18,11 @@ Cases (each paired with a baseline from the same run):
 * ``rate-limited full sync``: what a user gets. A first full sync of 1,000 contacts with the rate limits of
   the shipped ``sluice.toml`` vs the floor those limits impose (each system's requests / its limit), with the
   same sync unthrottled and the wall time extrapolated to 10,000 contacts in the note.
+
+* ``products``: the same first sync and incremental run for Product ↔ Product alone: ``products`` codes in each
+  of the tenant's four price lists (the flow syncs the NOK one; the pull reads every list), a shop holding a fifth
+  as many products (some matched by sku), then half the edits a price changed in SuperOffice (a whole-product PUT),
+  half a name changed in the shop; the write-backs go through the compare-and-set re-read.
 
 The simulators run in a child process, so their work does not share this process's GIL. Except in the
 rate-limited case, the clients are built without the rate limits of ``sluice.toml``: the engine is measured,
@@ -59,9 +65,10 @@ import json, sys
 from sluice.simulators.runner import ServerThread
 from sluice.simulators.customwebshop import CustomwebshopSimulator
 from sluice.simulators.superoffice import SuperOfficeSimulator
-contacts = int(sys.argv[1])
-so = SuperOfficeSimulator(seed=0, contacts=contacts, auth="basic")
-shop = CustomwebshopSimulator(seed=0, customers=max(5, contacts // 50))
+contacts, products = int(sys.argv[1]), int(sys.argv[2])
+so = SuperOfficeSimulator(seed=0, contacts=contacts, auth="basic", products=products or None)
+catalogue = max(1, products // 5) if products else None
+shop = CustomwebshopSimulator(seed=0, customers=max(5, contacts // 50), products=catalogue)
 so_server, shop_server = ServerThread(so.app).start(), ServerThread(shop.app).start()
 print(json.dumps({"so": so_server.url, "tenant": so.tenant, "shop": shop_server.url}), flush=True)
 sys.stdin.read()
@@ -92,11 +99,12 @@ class Servers:
 
 
 @contextmanager
-def simulators(contacts: int) -> Iterator[Servers]:
-    """Both seeded simulators in one child process; stopped on exit."""
+def simulators(contacts: int, products: int = 0) -> Iterator[Servers]:
+    """Both seeded simulators in one child process (``products`` codes per price list; 0: the default ten)."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(contacts)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
+        [sys.executable, "-c", SERVE, str(contacts), str(products)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
     try:
         assert proc.stdout is not None
         yield Servers(**json.loads(proc.stdout.readline()))
@@ -112,8 +120,8 @@ class TimedProject(Project):
 
     shop_push = 0.0
 
-    def runner(self, name: str) -> FlowRunner:
-        runner = super().runner(name)
+    def runner(self, name: str, *, full: bool = False) -> FlowRunner:
+        runner = super().runner(name, full=full)
         push = runner.push
 
         def timed(target: str) -> SinkResult:
@@ -143,7 +151,7 @@ def open_project(
     if batch_size is not None:
         sized = replace(config.system("customwebshop"), batch_size=batch_size)
         config = replace(config, systems={**config.systems, "customwebshop": sized})
-    return TimedProject(config, superoffice_client=so, customwebshop_client=shop)
+    return TimedProject(config, clients={"superoffice": so, "customwebshop": shop})
 
 
 class IntervalStats(RequestStats):
@@ -185,16 +193,16 @@ class Run:
     """Seconds the flows spent pushing to the shop."""
 
 
-def measured_sync(project: TimedProject, servers: Servers) -> Run:
+def measured_sync(project: TimedProject, servers: Servers, flows: list[str] | None = None) -> Run:
     """One ``Project.sync()``: wall time, client HTTP time (summed, and covered), requests answered, writes."""
-    clients = (project.superoffice, project.customwebshop)
+    clients = (project.client("superoffice"), project.client("customwebshop"))
     stats = [IntervalStats() for _ in clients]
     for client, fresh in zip(clients, stats, strict=True):
         client.stats = fresh
     servers.reset_stats()
     pushed = project.shop_push
     with timer() as elapsed:
-        report = project.sync()
+        report = project.sync(flows=flows)
     http = sum(s.seconds for s in stats)
     in_flight = covered([i for s in stats for i in s.intervals])
     by_system = servers.requests_by_system()
@@ -221,6 +229,26 @@ def make_edits(servers: Servers, project: Project, edits: int) -> None:
             shop.patch(url, json={"note": f"Benchmark edit {n}"}).raise_for_status()
 
 
+def make_product_edits(servers: Servers, project: Project, edits: int) -> None:
+    """Half the edits a price changed in SuperOffice (GET and PUT the whole product), half a shop name (PATCH)."""
+    rows = project.links(PRODUCTS).to_pylist()
+    links = sorted((int(r["a_id"]), r["b_id"]) for r in rows if r["status"] == "active")
+    chosen = links[:: max(1, len(links) // edits)][:edits]
+    so, shop = requests.Session(), requests.Session()
+    so.auth = (DEMO.username, DEMO.password)
+    shop.headers["Authorization"] = f"Bearer {DEMO_API_KEY}"
+    for n, (product_id, shop_id) in enumerate(chosen):
+        if n % 2 == 0:
+            url = f"{servers.tenant_url}/api/v1/Product/{product_id}"
+            carrier = so.get(url).json()
+            so.put(url, json={**carrier, "UnitListPrice": carrier["UnitListPrice"] + 1}).raise_for_status()
+        else:
+            shop.patch(f"{servers.shop}/api/v1/products/{shop_id}", json={"name": f"Bench {n}"}).raise_for_status()
+
+
+PRODUCTS = "product_product"
+
+
 def run(quick: bool) -> list[Result]:
     contacts, edits = (500, 10) if quick else (10_000, 100)
     with (
@@ -233,7 +261,30 @@ def run(quick: bool) -> list[Result]:
         make_edits(servers, project, edits)
         incremental = measured_sync(project, servers)
     single = first_full_sync(contacts, batch_size=1)
-    return results(contacts, edits, full, settle, incremental) + batched(contacts, full, single) + run_limited(quick)
+    return (
+        results(contacts, edits, full, settle, incremental)
+        + batched(contacts, full, single)
+        + run_products(quick)
+        + run_limited(quick)
+    )
+
+
+def run_products(quick: bool) -> list[Result]:
+    """Product ↔ Product alone, with the same cases as the contacts (the flow named, so it runs though disabled)."""
+    products, edits = (500, 10) if quick else (10_000, 100)
+    with (
+        simulators(10, products) as servers,
+        tempfile.TemporaryDirectory() as tmp,
+        open_project(servers, Path(tmp) / "datasets") as project,
+    ):
+        full = measured_sync(project, servers, [PRODUCTS])
+        settle = measured_sync(project, servers, [PRODUCTS])
+        make_product_edits(servers, project, edits)
+        incremental = measured_sync(project, servers, [PRODUCTS])
+    rows = results(products, edits, full, settle, incremental, unit="products")
+    note = f"{4 * products} products pulled (four price lists), {products} synced (NOK)"
+    return [Result(r.bench, f"products: {r.case}", r.value, r.unit, r.baseline, r.baseline_name,
+                   f"{r.note}; {note}" if r.note else note) for r in rows]  # fmt: skip
 
 
 def first_full_sync(contacts: int, limits: dict[str, float | None] | None = None, batch_size: int | None = None) -> Run:
@@ -282,14 +333,16 @@ def run_limited(quick: bool) -> list[Result]:
     ]  # fmt: skip
 
 
-def results(contacts: int, edits: int, full: Run, settle: Run, incremental: Run) -> list[Result]:
+def results(
+    contacts: int, edits: int, full: Run, settle: Run, incremental: Run, unit: str = "contacts"
+) -> list[Result]:
     http = "HTTP time (client stats, summed over threads)"
-    size = f"{contacts} contacts"
+    size = f"{contacts} {unit}"
     return [
         Result(BENCH, f"full sync, {size}", full.wall, "s", full.http, http, f"{full.writes} writes"),
         Result(BENCH, f"full sync, {size}: HTTP in flight", full.in_flight, "s", full.wall, "full sync wall",
                f"engine alone {full.wall - full.in_flight:.2f} s"),
-        Result(BENCH, f"full sync, {size}: requests", full.requests, "requests", contacts, "contacts"),
+        Result(BENCH, f"full sync, {size}: requests", full.requests, "requests", contacts, unit),
         Result(BENCH, "settle sync (reads back the creates)", settle.requests, "requests", full.requests,
                "full sync requests", f"{settle.writes} writes, {settle.wall:.2f} s"),
         Result(BENCH, f"incremental, {edits} edits: requests", incremental.requests, "requests", edits, "edits",

@@ -90,15 +90,25 @@ def prefect_settings() -> dict[str, str]:
     }
 
 
-def edit_both_sides(systems: DemoSystems) -> list[str]:
-    """A user's morning: renames and a phone number in the CRM, a web shop edit, and one field edited on both."""
+DEMO_FLOWS = ["contact_customer", "product_product"]
+"""The demo syncs products too (``sluice.toml`` ships the product flow disabled until a price list is chosen)."""
+
+
+def _sessions(systems: DemoSystems) -> tuple[requests.Session, requests.Session]:
+    """A CRM user's session (system-user ticket) and the shop's API session."""
     so = requests.Session()
     so.headers.update({"Accept": "application/json"})
     token = _system_user_ticket(systems)
     so.headers.update({"Authorization": f"SOTicket {token}", "SO-AppToken": DEMO.client_secret})
-    api = f"{systems.tenant_url}/api/v1"
     shop = requests.Session()
     shop.headers.update({"Authorization": f"Bearer {DEMO_API_KEY}"})
+    return so, shop
+
+
+def edit_both_sides(systems: DemoSystems) -> list[str]:
+    """A user's morning: renames and a phone number in the CRM, a web shop edit, and one field edited on both."""
+    so, shop = _sessions(systems)
+    api = f"{systems.tenant_url}/api/v1"
     customers = {
         c["external_refs"]["superoffice_contact_id"]: c
         for c in shop.get(f"{systems.shop.url}/api/v1/customers", params={"limit": 1000}).json()["data"]
@@ -117,6 +127,26 @@ def edit_both_sides(systems: DemoSystems) -> list[str]:
     customer = customers["5"]
     shop.patch(f"{systems.shop.url}/api/v1/customers/{customer['id']}", json={"company_name": "Edited in the shop AS"})
     edits.append("both: contact 5 / its customer renamed on each side (a conflict; the later edit wins)")
+    return edits
+
+
+def edit_products(systems: DemoSystems) -> list[str]:
+    """A price changed in the CRM (a whole-product PUT, as SuperOffice saves products) and a name in the shop."""
+    so, shop = _sessions(systems)
+    api = f"{systems.tenant_url}/api/v1"
+    products = {
+        p["external_refs"]["superoffice_product_id"]: p
+        for p in shop.get(f"{systems.shop.url}/api/v1/products", params={"limit": 1000}).json()["data"]
+        if (p.get("external_refs") or {}).get("superoffice_product_id")
+    }
+    first, second = sorted(products, key=int)[:2]
+    carrier = so.get(f"{api}/Product/{first}").json()
+    price = round(float(carrier["UnitListPrice"]) * 1.1, 2)
+    so.put(f"{api}/Product/{first}", json={**carrier, "UnitListPrice": price}).raise_for_status()
+    edits = [f"SuperOffice: product {first} ({carrier['Code']}) price {carrier['UnitListPrice']} -> {price}"]
+    name = f"{products[second]['name']} (web edition)"
+    shop.patch(f"{systems.shop.url}/api/v1/products/{products[second]['id']}", json={"name": name})
+    edits.append(f"shop: product {products[second]['id']} (SuperOffice product {second}) renamed to {name!r}")
     return edits
 
 
@@ -160,12 +190,12 @@ def run_demo(console: Console, fresh: bool = True) -> dict[str, Any]:
         with simulators() as systems, environment(systems.env(DEMO_DATASETS)):
             console.print(f"SuperOffice simulator: {systems.tenant_url}   shop simulator: {systems.shop.url}")
             console.print("[bold]1. first sync[/bold] (a temporary Prefect server starts first; it can take a while)")
-            render(sync(), "first sync", console)
+            render(sync(flows=DEMO_FLOWS), "first sync", console)
             console.print("[bold]2. edits on both sides[/bold]")
-            for line in edit_both_sides(systems):
+            for line in edit_both_sides(systems) + edit_products(systems):
                 console.print(f"  - {line}")
             console.print("[bold]3. second sync[/bold]")
-            summary = sync()
+            summary = sync(flows=DEMO_FLOWS)
             render(summary, "second sync", console)
     console.print(f"Datasets are in {DEMO_DATASETS}; inspect them with `SLUICE_DATASETS={DEMO_DATASETS} "
                   "sluice datasets list` or `make notebooks`.")  # fmt: skip

@@ -1,8 +1,9 @@
 """The ``sync`` flow: pull every system the dataflows need, run the pipes, push each flow's deltas.
 
-Rule: tasks are coarse (one per pull, one for the pipes, one per dataflow push) and pass
-dataset names, offsets and counts, never DataFrames; each opens the project itself, so a
-task can run in another process or on another worker. Everything else is the engine's.
+Rule: the flow walks ``Project.steps`` (the one place the step order is written) and maps each step
+onto tasks: a task per pull, one per group of pipes, and per flow a plan, a push per sink and a commit.
+Tasks pass dataset names, offsets and counts, never DataFrames; each opens the project itself, so a
+task can run in another process or on another worker. It names no system and no flow.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.progress import PullProgress
 from flows.secret_blocks import export_secret_blocks
-from sluice.project import FLOW_SOURCES, Project
+from sluice.project import Project, Step
 from sluice.sync.pull import PULL
 
 ISSUE_ROWS = 20
 """Conflicts and dead letters listed in the summary artifact (the CLI lists them all)."""
-
-SYSTEM_OF = {"superoffice_contact": "superoffice", "customwebshop_customer": "customwebshop"}
 
 
 def open_project(project_dir: str | None) -> Project:
@@ -57,25 +56,18 @@ def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool,
     return result.as_dict()
 
 
-@flow(name="pull-superoffice", flow_run_name="pull superoffice")
-def pull_superoffice(project_dir: str | None = None, datasets: list[str] | None = None, full: bool = False,
-                     force: bool = False, deep: bool = False) -> list[dict[str, Any]]:  # fmt: skip
-    """The SuperOffice pulls, one task per entity."""
+@flow(name="pull", flow_run_name="pull {system}")
+def pull_system(system: str, project_dir: str | None = None, datasets: list[str] | None = None, full: bool = False,
+                force: bool = False, deep: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+    """One system's pulls, one task per entity."""
     return [pull_dataset(project_dir, d, full, force, deep) for d in datasets or []]
 
 
-@flow(name="pull-customwebshop", flow_run_name="pull customwebshop")
-def pull_customwebshop(project_dir: str | None = None, datasets: list[str] | None = None, full: bool = False,
-                       force: bool = False, deep: bool = False) -> list[dict[str, Any]]:  # fmt: skip
-    """The Customwebshop pulls, one task per resource."""
-    return [pull_dataset(project_dir, d, full, force, deep) for d in datasets or []]
-
-
-@task(task_run_name="run pipes")
-def run_pipes(project_dir: str | None) -> list[dict[str, Any]]:
-    """Every pipe in DAG order; a pipe whose inputs did not move is skipped."""
+@task(task_run_name="run pipes {names}")
+def run_pipes(project_dir: str | None, names: list[str]) -> list[dict[str, Any]]:
+    """The named pipes in DAG order; a pipe whose inputs did not move is skipped."""
     with open_project(project_dir) as project:
-        runs = project.run_pipes()
+        runs = project.run_pipes(names)
     logger = get_run_logger()
     rows = []
     for run in runs:
@@ -86,8 +78,8 @@ def run_pipes(project_dir: str | None) -> list[dict[str, Any]]:
     return rows
 
 
-SINK_SYSTEMS = (("b", "customwebshop"), ("a", "superoffice"))
-"""The push order of a dataflow's sinks: the shop first (creates make the links), then SuperOffice."""
+SINK_ORDER = ("b", "a")
+"""The push order of a dataflow's sinks: side b first (creates make the links), then side a."""
 
 
 @task(task_run_name="plan {flow_name}")
@@ -136,7 +128,8 @@ def push_flow(
     result = plan_flow(project_dir, flow_name, dry_run, force, full)
     if dry_run:
         return result
-    result["sinks"] = [push_sink(project_dir, flow_name, target, system) for target, system in SINK_SYSTEMS]
+    sinks = dict(zip(SINK_ORDER, (s["sink"] for s in result["sinks"]), strict=True))  # "customwebshop.customers"
+    result["sinks"] = [push_sink(project_dir, flow_name, t, sinks[t].split(".")[0]) for t in SINK_ORDER]
     result["dead_letters"] = commit_flow(project_dir, flow_name)
     result["writes"] = sum(s["created"] + s["updated"] + s["deactivated"] + s["failed"] for s in result["sinks"])
     return result
@@ -179,19 +172,25 @@ def sync(
     started = datetime.now(UTC).isoformat()
     with open_project(project_dir) as project, project.sync_lock():
         names = project.flow_names(flows)
-        return _sync(project_dir, names, full or deep, dry_run, force, started, deep)
+        steps = project.steps(names)
+        systems = {d: s.system for d, s in project.sources().items()}
+        return _sync(project_dir, names, steps, systems, full or deep, dry_run, force, started, deep)
 
 
-def _sync(
-    project_dir: str | None, names: list[str], full: bool, dry_run: bool, force: bool, started: str, deep: bool = False
-) -> dict:
-    """The flow's body, run while the project's sync lock is held (the deployments never interleave)."""
-    datasets = list(dict.fromkeys(d for n in names for d in FLOW_SOURCES[n]))
-    by_system = {s: [d for d in datasets if SYSTEM_OF[d] == s] for s in ("superoffice", "customwebshop")}
-    pulls = pull_superoffice(project_dir, by_system["superoffice"], full, force, deep)
-    pulls += pull_customwebshop(project_dir, by_system["customwebshop"], full, force, deep)
-    pipes = run_pipes(project_dir)
-    results = [push_flow(project_dir, name, dry_run, force, full) for name in names]
+def _sync(project_dir: str | None, names: list[str], steps: list[Step], systems: dict[str, str], full: bool,
+          dry_run: bool, force: bool, started: str, deep: bool = False) -> dict:  # fmt: skip
+    """The flow's body, run while the project's sync lock is held (the deployments never interleave):
+    the pulls as one subflow per system, then the pipes and flows step by step."""
+    pulls = []
+    datasets = [step.names[0] for step in steps if step.kind == "pull"]
+    for system in dict.fromkeys(systems[d] for d in datasets):
+        pulls += pull_system(system, project_dir, [d for d in datasets if systems[d] == system], full, force, deep)
+    pipes, results = [], []
+    for step in steps:
+        if step.kind == "pipes":
+            pipes += run_pipes(project_dir, list(step.names))
+        elif step.kind == "flow":
+            results.append(push_flow(project_dir, step.names[0], dry_run, force, full))
     issues = list_issues(project_dir, names, started)
     summary = {"full": full, "deep": deep, "dry_run": dry_run, "pulls": pulls, "pipes": pipes, "flows": results,
                "issues": issues}  # fmt: skip

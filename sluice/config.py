@@ -36,14 +36,16 @@ ON_TARGET_DELETED = ("close", "recreate")
 @dataclass(frozen=True)
 class FlowConfig:
     """Per-flow policies: which side wins ties, the sinks' circuit breakers, and what a SuperOffice edit does
-    after its shop record was deleted (``close``: reported and dropped; ``recreate``: a new shop record)."""
+    after its shop record was deleted (``close``: reported and dropped; ``recreate``: a new shop record).
+    ``options`` holds the settings a flow declares for itself (the flow registry checks them)."""
 
-    enabled: bool = True
+    enabled: bool | None = None  # None: as the flow declares (a flow may ship disabled)
     tie_winner: str = "superoffice"
     max_update_share: float = 0.5
     max_deactivate_share: float = 0.2
     min_target: int = 20
     on_target_deleted: Literal["close", "recreate"] = "close"
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,9 @@ def _system(name: str, values: dict[str, Any]) -> SystemConfig:
 
 
 def _flow(name: str, values: dict[str, Any]) -> FlowConfig:
-    flow: FlowConfig = _build(FlowConfig, values, f"flows.{name}")
+    """The common policies; every other key is the flow's own option (checked against its declaration)."""
+    common = {k: v for k, v in values.items() if k in FlowConfig.__dataclass_fields__ and k != "options"}
+    flow = FlowConfig(**common, options={k: v for k, v in values.items() if k not in common})
     if flow.on_target_deleted not in ON_TARGET_DELETED:
         raise ConfigError(
             f"{CONFIG_FILE} [flows.{name}]: on_target_deleted must be one of {list(ON_TARGET_DELETED)}, "

@@ -2,20 +2,20 @@
 
 Rule: the CLI, the Prefect flows and the notebooks each make one call here and render the
 dataclass it returns. A project owns its store, pipe engine, clients and state (no global
-state), so two projects in one process never see each other.
+state), so two projects in one process never see each other. It names no system and no flow:
+systems come from ``systems/registry.py``, flows from ``pipes/<flow>/flow.py`` (``sync/registry.py``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyarrow as pa
 
@@ -24,14 +24,11 @@ from sluice.datasets import DatasetStore
 from sluice.datasets.lock import write_lock
 from sluice.errors import ConfigError, DatasetLockedError, SluiceError
 from sluice.pipes.engine import PipeEngine, PipeRun
-from sluice.secrets import secret_from_env
-from sluice.sync.dataflow import Dataflow, SinkLimits
-from sluice.sync.dataflows import DATAFLOWS
-from sluice.sync.dataflows.contact_customer import Lookups, apply_to_contact
+from sluice.sync.dataflow import Dataflow
 from sluice.sync.engine import FlowResult, FlowRunner
-from sluice.sync.merge import ConflictPolicy
 from sluice.sync.model import SinkResult
 from sluice.sync.pull import PULL, PullFailed, PullResult, Source, Watermarks, pull
+from sluice.sync.registry import FlowRegistry, load_flows
 from sluice.sync.state import (
     CONFLICTS,
     DeadLetter,
@@ -40,10 +37,9 @@ from sluice.sync.state import (
     load_dead_letters,
     release_dead_letters,
 )
-from sluice.sync.targets import CustomwebshopSink, SuperOfficeSink
-from sluice.systems import customwebshop, superoffice
-from sluice.systems.customwebshop import CustomwebshopClient
-from sluice.systems.superoffice import SuperOfficeClient, SuperOfficeSettings
+from sluice.sync.targets import sink_for
+from sluice.systems.registry import DATASET_SCHEMAS, STREAMS, SYSTEMS, stream
+from sluice.systems.streams import Stream
 
 log = logging.getLogger("sluice.project")
 
@@ -55,8 +51,14 @@ class SyncBusyError(SluiceError):
 PullWatcher = Callable[[str, int | None], Callable[[int], None]]
 """``watcher(dataset, expected)`` -> the ``progress(n)`` one pull calls as records arrive."""
 
-FLOW_SOURCES = {"contact_customer": ("superoffice_contact", "customwebshop_customer")}
-"""The raw datasets each flow pulls before its pipes run."""
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a sync run, in the order ``Project.steps`` gives: pull a dataset, run some pipes,
+    or push a flow (plan, a push per sink, commit). ``Project.sync`` and the Prefect flow both walk them."""
+
+    kind: Literal["pull", "pipes", "flow"]
+    names: tuple[str, ...]
 
 
 @dataclass
@@ -119,23 +121,14 @@ class SyncReport:
 class Project:
     """A Sluice project: config, datasets, pipes, systems and flows."""
 
-    def __init__(
-        self,
-        config: Config,
-        *,
-        superoffice_client: SuperOfficeClient | None = None,
-        customwebshop_client: CustomwebshopClient | None = None,
-    ) -> None:
+    def __init__(self, config: Config, *, clients: Mapping[str, Any] | None = None) -> None:
         self.config = config
-        self._clients: dict[str, Any] = {}
-        if superoffice_client is not None:
-            self._clients["superoffice"] = superoffice_client
-        if customwebshop_client is not None:
-            self._clients["customwebshop"] = customwebshop_client
+        self._clients: dict[str, Any] = dict(clients or {})
+        self.flows: FlowRegistry = load_flows(config.pipes, config.flows)
 
     @classmethod
-    def open(cls, path: str | Path = ".", *, datasets: str | Path | None = None, **clients: Any) -> Project:
-        return cls(load_config(path, datasets), **clients)
+    def open(cls, path: str | Path = ".", *, datasets: str | Path | None = None, **kwargs: Any) -> Project:
+        return cls(load_config(path, datasets), **kwargs)
 
     # -- parts --------------------------------------------------------------------------------
 
@@ -145,7 +138,7 @@ class Project:
 
     @cached_property
     def pipes(self) -> PipeEngine:
-        declared = superoffice.DATASET_SCHEMAS | customwebshop.DATASET_SCHEMAS | declared_schemas(DATAFLOWS.values())
+        declared = DATASET_SCHEMAS | declared_schemas(self.flows.flows.values())
         return PipeEngine(self.config.pipes, self.store, declared=declared)
 
     @property
@@ -156,28 +149,13 @@ class Project:
     def watermarks(self) -> Watermarks:
         return Watermarks(self.state_dir / "watermarks.json")
 
-    @property
-    def superoffice(self) -> SuperOfficeClient:
-        if "superoffice" not in self._clients:
-            cfg = self.config.system("superoffice")
-            environ = dict(os.environ)  # the environment wins; sluice.toml fills what it leaves out
-            for name, value in (("URL", cfg.url), ("AUTH", cfg.auth)):
-                if value and not environ.get(f"SLUICE_SUPEROFFICE_{name}"):
-                    environ[f"SLUICE_SUPEROFFICE_{name}"] = value
-            settings = SuperOfficeSettings.from_env(environ)
-            self._clients["superoffice"] = SuperOfficeClient.from_settings(settings, rate_limit=cfg.rate_limit)
-        return self._clients["superoffice"]
-
-    @property
-    def customwebshop(self) -> CustomwebshopClient:
-        if "customwebshop" not in self._clients:
-            cfg = self.config.system("customwebshop")
-            if not cfg.url:
-                raise ConfigError("the shop's URL is not set: SLUICE_CUSTOMWEBSHOP_URL or [systems.customwebshop] url")
-            key = secret_from_env("SLUICE_CUSTOMWEBSHOP_API_KEY")
-            assert key is not None
-            self._clients["customwebshop"] = CustomwebshopClient(cfg.url, key, rate_limit=cfg.rate_limit)
-        return self._clients["customwebshop"]
+    def client(self, system: str) -> Any:
+        """The client of one system, connected on first use from ``[systems.<name>]`` and the environment."""
+        if system not in self._clients:
+            if system not in SYSTEMS:
+                raise ConfigError(f"unknown system {system!r}; known: {sorted(SYSTEMS)}")
+            self._clients[system] = SYSTEMS[system].connect(self.config.system(system))
+        return self._clients[system]
 
     @contextmanager
     def sync_lock(self, timeout: float = 1800.0) -> Iterator[None]:
@@ -210,65 +188,62 @@ class Project:
 
     def sources(self, progress: Callable[[int], None] | None = None) -> dict[str, Source]:
         """Every pullable dataset, by name; ``progress(n)`` is called as each page of records arrives."""
-        return {
-            "superoffice_contact": Source(
-                "superoffice", "contact", "superoffice_contact", "ContactId", "superoffice-contact",
-                lambda since: self.superoffice.read(
-                    "contact", superoffice.Watermark.parse(since) if since else None, progress=progress
-                ),
-                scan=lambda since, held: self.superoffice.scan("contact", since, held, progress=progress),
-                stamp="UpdatedDate",
-            ),
-            "customwebshop_customer": Source(
-                "customwebshop", "customers", "customwebshop_customer", "id", "customwebshop-customer",
-                lambda since: self.customwebshop.read(
-                    "customers", customwebshop.Watermark.parse(since) if since else None, progress=progress
-                ),
-            ),
-        }  # fmt: skip
+        return {s.dataset: self._source(s, progress) for s in STREAMS.values()}
+
+    def _source(self, stream: Stream, progress: Callable[[int], None] | None) -> Source:
+        parse = SYSTEMS[stream.system].watermark
+        client = lambda: self.client(stream.system)  # noqa: E731 (connected on first use)
+
+        def read(since: str | None) -> Any:
+            return client().read(stream.entity, parse(since) if since else None, progress=progress)
+
+        def scan(since: str, held: dict[Any, Any]) -> Any:
+            return client().scan(stream.entity, since, held, progress=progress)
+
+        return Source(
+            stream.system, stream.entity, stream.dataset, stream.key, stream.id_prefix, read,
+            scan=scan if stream.stamp else None, stamp=stream.stamp,
+        )  # fmt: skip
 
     def flow(self, name: str) -> Dataflow:
-        if name not in DATAFLOWS:
-            raise ConfigError(f"unknown dataflow {name!r}; known: {sorted(DATAFLOWS)}")
-        flow = DATAFLOWS[name]
-        settings = self.config.flow(name)
-        return replace(
-            flow,
-            policy=ConflictPolicy(tie_winner="a" if settings.tie_winner == "superoffice" else "b"),
-            limits=SinkLimits(settings.max_update_share, settings.max_deactivate_share, settings.min_target),
-            on_target_deleted=settings.on_target_deleted,
-        )
+        if name not in self.flows.flows:
+            raise ConfigError(f"unknown dataflow {name!r}; known: {self.flows.names}")
+        return self.flows.flows[name]
 
     def flow_names(self, flows: list[str] | None = None) -> list[str]:
-        names = flows or [n for n in DATAFLOWS if self.config.flow(n).enabled]
-        for name in names:
+        """The named flows (default: the enabled ones), in run order."""
+        for name in flows or []:
             self.flow(name)
-        return names
+        return self.flows.ordered(flows or [n for n, f in self.flows.flows.items() if f.enabled])
 
     def runner(self, name: str, *, full: bool = False) -> FlowRunner:
         flow = self.flow(name)
-        lookups = Lookups(self._categories())
-        sink_a = SuperOfficeSink(
-            self.superoffice, flow.a_entity, lambda carrier, changes: apply_to_contact(carrier, changes, lookups),
-            concurrency=self.config.system("superoffice").concurrency,
-        )  # fmt: skip
+        decl = flow.declaration
+        if decl is not None and decl.scope is not None:  # e.g. the price list, as the datasets know it now
+            flow = replace(flow, scope=decl.scope(self.store, flow.settings))
+        sink_a, sink_b = (self._sink(flow, system) for system in (flow.a_system, flow.b_system))
         state = FlowState(self.store, flow, self.state_dir)
-        sink_b = CustomwebshopSink(
-            self.customwebshop, flow.b_entity, "superoffice_contact_id",
-            concurrency=self.config.system("customwebshop").concurrency,
-            batch_size=self.config.system("customwebshop").batch_size,
-        )  # fmt: skip
-        return FlowRunner(
-            self.store, flow, state, sink_a, sink_b, self.state_dir, b_source=FLOW_SOURCES[name][1], full=full
-        )
+        b_source = stream(f"{flow.b_system}.{flow.b_entity}").dataset
+        return FlowRunner(self.store, flow, state, sink_a, sink_b, self.state_dir, b_source=b_source, full=full)
 
-    def _categories(self) -> dict[str, int]:
-        if not self.store.exists("superoffice_contact"):
-            return {}
-        rows = self.store.current("superoffice_contact").query(
-            "c", 'SELECT DISTINCT "Category"."Value" AS v, "Category"."Id" AS id FROM c WHERE "Category" IS NOT NULL'
-        )
-        return {v: int(i) for v, i in rows.fetchall() if v and i}
+    def _sink(self, flow: Dataflow, system: str) -> Any:
+        return sink_for(flow, system, self.client(system), self.store, self.config.system(system))
+
+    def steps(self, names: list[str]) -> list[Step]:
+        """A run of ``names``: every pull they need; the pipes of the flows that reference none (and those no
+        flow needs) in one go; then flow by flow, references first, its push, each referencing flow's pipes
+        running once the flows it reads have committed their links; last, the pipes that read links."""
+        flows = [self.flow(n) for n in self.flows.ordered(names)]
+        steps = [Step("pull", (d,)) for d in dict.fromkeys(d for f in flows for d in f.sources)]
+        first = tuple(dict.fromkeys([p for f in flows if not f.references for p in f.pipes] + [*self.flows.free]))
+        steps += [Step("pipes", first)] if first else []
+        ran = set(first)
+        for flow in flows:
+            pipes = tuple(p for p in flow.pipes if p not in ran)
+            ran.update(pipes)
+            steps += [Step("pipes", pipes)] if pipes else []
+            steps.append(Step("flow", (flow.name,)))
+        return [*steps, Step("pipes", self.flows.late)] if self.flows.late else steps
 
     # -- the operations every front end calls --------------------------------------------------
 
@@ -333,31 +308,38 @@ class Project:
         progress: PullWatcher | None = None,
     ) -> SyncReport:
         report = SyncReport(datetime.now(UTC).isoformat(timespec="seconds"), full or deep, dry_run, deep=deep)
-        self._pull_sources(report, names, full=full, force=force, deep=deep, progress=progress)
-        if any(not self.store.exists(d) for d in report.pull_errors):  # never pulled: the pipes cannot run
-            report.skipped_flows = list(names)
-        else:
-            report.pipes = self.run_pipes()
-            for name in names:
-                if set(FLOW_SOURCES[name]) & set(report.pull_errors):
-                    report.skipped_flows.append(name)  # its data is stale: pushing it could undo newer edits
-                else:
-                    report.flows.append(self.sync_flow(name, dry_run=dry_run, force=force, full=full or deep))
+        refused: list[str] = []
+        for step in self.steps(names):
+            if step.kind == "pull":
+                self._pull_source(report, step.names[0], full=full, force=force, deep=deep, progress=progress)
+            elif any(not self.store.exists(d) for d in report.pull_errors):  # never pulled: the pipes cannot run
+                report.skipped_flows += [n for n in step.names if step.kind == "flow"]
+            elif step.kind == "pipes":
+                report.pipes += self.run_pipes(list(step.names))
+            elif set(self.flow(step.names[0]).sources) & set(report.pull_errors):
+                report.skipped_flows.append(step.names[0])  # its data is stale: pushing it could undo newer edits
+            else:
+                try:
+                    report.flows.append(self.sync_flow(step.names[0], dry_run=dry_run, force=force, full=full or deep))
+                except ConfigError as exc:  # one flow's settings (a price list the tenant lacks): the others run
+                    log.error("%s", exc)
+                    refused.append(str(exc))
         report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+        if refused:
+            raise ConfigError("; ".join(refused) + (" (the other flows ran)" if report.flows else ""))
         return report
 
-    def _pull_sources(
-        self, report: SyncReport, names: list[str], *, full: bool, force: bool, deep: bool, progress: PullWatcher | None
+    def _pull_source(
+        self, report: SyncReport, dataset: str, *, full: bool, force: bool, deep: bool, progress: PullWatcher | None
     ) -> None:
-        """Pull every dataset the flows need; a read that fails as a whole is reported and the others go on."""
-        for dataset in dict.fromkeys(d for n in names for d in FLOW_SOURCES[n]):
-            watch = progress(dataset, self.expected_records(dataset, full or deep)) if progress else None
-            try:
-                report.pulls.append(self.pull(dataset, full=full, deep=deep, force=force, progress=watch))
-            except PullFailed as exc:
-                log.info("%s", exc)  # the report carries it; front ends show it once
-                report.pull_errors[dataset] = str(exc)
-                report.pull_failures.append(exc)
+        """Pull one dataset a flow needs; a read that fails as a whole is reported and the others go on."""
+        watch = progress(dataset, self.expected_records(dataset, full or deep)) if progress else None
+        try:
+            report.pulls.append(self.pull(dataset, full=full, deep=deep, force=force, progress=watch))
+        except PullFailed as exc:
+            log.info("%s", exc)  # the report carries it; front ends show it once
+            report.pull_errors[dataset] = str(exc)
+            report.pull_failures.append(exc)
 
     def expected_records(self, dataset: str, full: bool) -> int | None:
         """What a pull will probably go through, for its progress bar: a full pull lists the live records;
@@ -379,7 +361,7 @@ class Project:
 
     def _flows_reading(self, datasets: set[str]) -> set[str]:
         """The enabled flows that pull one of ``datasets`` (a pull dead letter is retried by syncing them)."""
-        return {n for n in self.flow_names() if set(FLOW_SOURCES[n]) & datasets}
+        return {n for n in self.flow_names() if set(self.flow(n).sources) & datasets}
 
     # -- inspection ---------------------------------------------------------------------------
 

@@ -89,3 +89,65 @@ def test_layer_imports_point_down(layer: str) -> None:
             ):
                 offenders.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
     assert not offenders, "\n".join(offenders)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _resolved_imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, relative imports resolved (``from . import reads`` -> ``pkg.reads``)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = _module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[: len(package) - (node.level - 1)]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_no_import_cycles_inside_the_package() -> None:
+    """Module-level import cycles (``TYPE_CHECKING`` ones too) make code hard to follow: there are none."""
+    paths = sorted(PACKAGE.rglob("*.py"))
+    modules = {_module_name(p): p for p in paths}
+    graph = {
+        name: {m for m in _resolved_imports(path) if m in modules and m != name and not name.startswith(m + ".")}
+        for name, path in modules.items()
+    }
+    done: set[str] = set()
+    cycles = []
+
+    def visit(name: str, stack: list[str]) -> None:
+        if name in stack:
+            cycles.append(" -> ".join([*stack[stack.index(name) :], name]))
+            return
+        if name in done:
+            return
+        for dep in sorted(graph[name]):
+            visit(dep, [*stack, name])
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, [])
+    assert not cycles, "\n".join(cycles)
+
+
+def test_the_cli_never_imports_the_prefect_folder() -> None:
+    """``flows/`` is not in the wheel: a CLI command importing it works only from a checkout."""
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)} imports {name}"
+        for path in sorted((PACKAGE / "cli").rglob("*.py"))
+        for name in _resolved_imports(path)
+        if name == "flows" or name.startswith("flows.")
+    ]
+    assert not offenders, "\n".join(offenders)

@@ -37,16 +37,16 @@ def test_system_urls_may_come_from_sluice_toml_and_the_environment_wins(
     monkeypatch.setenv("SLUICE_SUPEROFFICE_PASSWORD", "p")
     monkeypatch.setenv("SLUICE_CUSTOMWEBSHOP_API_KEY", "k")
     project = Project.open(tmp_path)
-    assert project.superoffice.base_url == "https://online.superoffice.com/Cust999/api/v1"
-    assert project.customwebshop.root_url == "https://shop.example"
+    assert project.client("superoffice").base_url == "https://online.superoffice.com/Cust999/api/v1"
+    assert project.client("customwebshop").root_url == "https://shop.example"
     monkeypatch.setenv("SLUICE_CUSTOMWEBSHOP_URL", "https://other.example")
-    assert Project.open(tmp_path).customwebshop.root_url == "https://other.example"
+    assert Project.open(tmp_path).client("customwebshop").root_url == "https://other.example"
 
 
 def test_a_missing_shop_key_is_a_config_error_naming_the_variable(tmp_path: Path) -> None:
     (tmp_path / "sluice.toml").write_text('[systems.customwebshop]\nurl = "https://shop.example"\n')
     with pytest.raises(ConfigError, match="SLUICE_CUSTOMWEBSHOP_API_KEY"):
-        _ = Project.open(tmp_path).customwebshop
+        _ = Project.open(tmp_path).client("customwebshop")
 
 
 def test_the_shop_batch_size_comes_from_sluice_toml_and_survives_an_environment_url(

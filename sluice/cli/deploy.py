@@ -1,13 +1,18 @@
 """``sluice deploy`` and ``sluice serve``: put the ``sync`` flow on its schedules.
 
-Rule: both build the deployments in ``flows.deployments`` (schedules from ``sluice.toml``), so
-what ``deploy`` registers and what ``serve`` runs are the same two deployments. Prefect and the
-flows are imported only when a command runs: the rest of the CLI starts without them.
+Rule: both build the deployments in the project's ``flows/deployments.py`` (schedules from
+``sluice.toml``), so what ``deploy`` registers and what ``serve`` runs are the same two deployments.
+``flows/`` is project content beside ``sluice.toml`` (the wheel does not ship it): it is loaded from
+``--project`` when a command runs, never imported by the package, and the rest of the CLI starts
+without Prefect.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import NoReturn
 
 import typer
@@ -29,10 +34,9 @@ def deploy(
     from prefect.exceptions import PrefectException
     from prefect.settings import PREFECT_API_URL
 
-    from flows.deployments import register
-
     console = Console()
     schedules = _schedules(project_dir)
+    register = _deployments(project_dir).register
     api = PREFECT_API_URL.value()
     if not api:
         _fail(
@@ -57,10 +61,20 @@ def serve(
     project_dir: Path = PROJECT,
 ) -> None:
     """Run the scheduled sync deployments from this process until Ctrl-C (Prefect's serve)."""
-    from flows.deployments import serve as serve_deployments
-
     _schedules(project_dir)
+    serve_deployments = _deployments(project_dir).serve
     serve_deployments(project_dir, limit)
+
+
+def _deployments(project_dir: Path) -> ModuleType:
+    """The project's ``flows/deployments.py``, with the project folder first on ``sys.path`` so its
+    ``flows`` package (``flows.sync``) is the one that runs."""
+    folder = project_dir.resolve()
+    if not (folder / "flows" / "deployments.py").exists():
+        _fail(f"no Prefect deployments in {folder / 'flows'} (the project folder holds flows/deployments.py)")
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    return importlib.import_module("flows.deployments")
 
 
 def _schedules(project_dir: Path) -> Schedules:

@@ -1,7 +1,9 @@
 """The generated dataflow document: one section per (SuperOffice input, Customwebshop target) pair.
 
 Rule: everything in the document comes from the pipes (their headers and column lineage), so it
-cannot drift from the code. A pipe opts in with ``dataflow: {target: Customwebshop Customer}``;
+cannot drift from the code. A pipe opts in with ``dataflow: {target: Customwebshop Customer}`` (one
+section per SuperOffice input), or ``{source: SuperOffice Product, target: ...}`` (one section, whose
+inputs beyond the first only look values up, such as a product's price list);
 columns starting with ``_`` (the store's) or ``sync_`` (metadata the sync engine reads, such as
 ``sync_updated``) are technical and left out.
 """
@@ -53,12 +55,13 @@ def dataflow_sections(pipes: list[Pipe]) -> list[DataflowSection]:
         if not target:
             continue
         lineage = [e for e in column_lineage(pipe.tree, path=pipe.rel) if not e.column.startswith(TECHNICAL)]
-        for dataset in pipe.input_names:
-            if not dataset.startswith(SOURCE_PREFIX):
-                continue
-            rows = tuple(_row(entry, dataset, pipe) for entry in lineage if _feeds(entry, dataset))
+        inputs = [d for d in pipe.input_names if d.startswith(SOURCE_PREFIX)]
+        groups = [(d.removeprefix(SOURCE_PREFIX).capitalize(), [d]) for d in inputs]
+        if pipe.header.dataflow_source and inputs:
+            groups = [(pipe.header.dataflow_source.removeprefix("SuperOffice ").strip(), inputs)]
+        for entity, datasets in groups:
+            rows = tuple(_row(e, datasets, pipe) for e in lineage if any(_feeds(e, d) for d in datasets))
             if rows:
-                entity = dataset.removeprefix(SOURCE_PREFIX).capitalize()
                 sections.append(DataflowSection(entity, target.removeprefix("Customwebshop ").strip(), pipe, rows))
     return sections
 
@@ -67,12 +70,12 @@ def _feeds(entry: ColumnLineage, dataset: str) -> bool:
     return any(source.dataset == dataset for source in entry.sources)
 
 
-def _row(entry: ColumnLineage, dataset: str, pipe: Pipe) -> MappingRow:
+def _row(entry: ColumnLineage, datasets: list[str], pipe: Pipe) -> MappingRow:
     doc = pipe.header.columns.get(entry.column) or ColumnDoc(entry.column)
     if doc.source:
         source = doc.source if "`" in doc.source else _quote_lead(doc.source)
     else:
-        source = ", ".join(f"`{s.path}`" for s in entry.sources if s.dataset == dataset)
+        source = ", ".join(f"`{s.path}`" for s in entry.sources if s.dataset in datasets)
     target = f"`{entry.column}`" + (f" *({doc.direction})*" if doc.direction else "")
     return MappingRow(source, target, doc.type or "")
 

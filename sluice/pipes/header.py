@@ -36,6 +36,7 @@ class PipeHeader:
     description: str = ""
     columns: dict[str, ColumnDoc] = field(default_factory=dict)
     dataflow_target: str | None = None  # e.g. "Customwebshop Customer": the pipe opts in to the docs
+    dataflow_source: str | None = None  # e.g. "SuperOffice Product": one section for all its SuperOffice inputs
     extra: dict[str, Any] = field(default_factory=dict)
     line_count: int = 0
 
@@ -84,16 +85,20 @@ def _header_from(data: dict[str, Any], path: str | None, line_count: int) -> Pip
     if output is not None and (not isinstance(output, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", output)):
         raise PipeError(f"header 'output' must be a dataset name (letters, digits, _), got {output!r}", path, 1)
     dataflow = data.get("dataflow")
-    target = None
+    target = source = None
     if dataflow is not None:
         if not isinstance(dataflow, dict) or not isinstance(dataflow.get("target"), str):
             raise PipeError("header 'dataflow' must look like {target: Customwebshop Customer}", path, 1)
+        if not isinstance(dataflow.get("source", ""), str):
+            raise PipeError("header 'dataflow' source must be text, e.g. {source: SuperOffice Product}", path, 1)
         target = dataflow["target"].strip()
+        source = (dataflow.get("source") or "").strip() or None
     return PipeHeader(
         output=output,
         description=str(data.get("description") or "").strip(),
         columns=_columns_from(data.get("columns") or {}, path),
         dataflow_target=target,
+        dataflow_source=source,
         extra={k: v for k, v in data.items() if k not in _KNOWN},
         line_count=line_count,
     )

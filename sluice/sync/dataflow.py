@@ -1,16 +1,25 @@
-"""A dataflow's declaration: which mapped datasets it joins, its fields, keys and policies.
+"""A dataflow's declaration: which system entities it joins, its keys, write-back and policies.
 
-Rule: declarative only. A flow says what it syncs; the reconciler, sinks and engine do the
-work, the same for every flow (Contact ↔ Customer is the first user; products and orders
-reuse the same machinery with their own declarations).
+Rule: declarative only. A flow's folder (``pipes/<flow>/``) holds its two side pipes and a
+``flow.py`` whose ``FLOW = Declaration(...)`` says what SQL cannot (match keys, setters, lookups,
+options); ``registry.load_flows`` resolves it with the pipe headers and ``[flows.<name>]`` into a
+``Dataflow``, which the reconciler, sinks and engine run the same way for every flow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sluice.datasets import DatasetStore
 from sluice.sync.merge import ConflictPolicy, FieldRule
+
+Carrier = dict[str, Any]
+WriteBack = Callable[[Carrier, dict[str, Any], Any], Carrier]
+"""``write_back(carrier, changes, lookups)``: a copy of side a's carrier with the changed fields set."""
+Lookups = Callable[[DatasetStore, Mapping[str, Any]], Any]
+"""``lookups(store, settings)``: what the setters need to know (name -> id tables), built once per run."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,34 @@ class SinkLimits:
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """What a flow's ``flow.py`` declares. The fields and their directions come from the a-side pipe's
+    header (``direction: to shop only``), so they are never listed twice."""
+
+    a: str
+    """Side a by registry name: ``superoffice.contact`` (its pipe is ``superoffice.sql``)."""
+    b: str
+    """Side b: ``customwebshop.customers`` (its pipe is ``customwebshop.sql``)."""
+    match_keys: tuple[MatchKey, ...] = ()
+    setters: Mapping[str, Any] = field(default_factory=dict)
+    """One setter per field that goes back to side a; a field without one is a ConfigError at load."""
+    write_back: WriteBack | None = None
+    lookups: Lookups | None = None
+    deactivate_fields: dict[str, Any] = field(default_factory=lambda: {"active": False})
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """The flow's own ``[flows.<name>]`` settings and their defaults (e.g. ``price_list``)."""
+    enabled: bool = True
+    """Whether a sync runs the flow when ``[flows.<name>] enabled`` does not say (False: it needs a decision first)."""
+    examples: Mapping[str, Any] = field(default_factory=dict)
+    """Values the setters accept for fields with a closed vocabulary (the round-trip test writes them)."""
+    scope: Callable[[DatasetStore, Mapping[str, Any]], str] | None = None
+    """``scope(store, settings)``: the ``sync_scope`` side a is limited to (one price list); ConfigError if none."""
+    guard: tuple[str, ...] = ()
+    """Side-a carrier fields re-read and compared with the pulled record before a write-back, for entities with
+    no timestamp to guard the write (SuperOffice products): a moved one refuses it. No blind PUT."""
+
+
+@dataclass(frozen=True)
 class Dataflow:
     """One two-way flow between a SuperOffice entity (side ``a``) and a shop resource (side ``b``)."""
 
@@ -56,6 +93,21 @@ class Dataflow:
     """A SuperOffice edit after its shop record was deleted: reported and dropped, or a new shop record."""
     policy: ConflictPolicy = field(default_factory=ConflictPolicy)
     limits: SinkLimits = field(default_factory=SinkLimits)
+    a_system: str = "superoffice"
+    b_system: str = "customwebshop"
+    declaration: Declaration | None = None
+    references: tuple[str, ...] = ()
+    """Flows whose links or agreed state this flow's pipes read: they run (and commit) first."""
+    sources: tuple[str, ...] = ()
+    """The pulled datasets this flow's pipes read."""
+    pipes: tuple[str, ...] = ()
+    """The pipes to run before this flow plans (its side pipes and their upstream), in run order."""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """The declaration's options as ``sluice.toml`` sets them."""
+    scope: str | None = None
+    """When set, only side-a records whose ``sync_scope`` equals it take part (resolved once per run)."""
+    enabled: bool = True
+    """A sync without named flows runs it (``[flows.<name>] enabled``, else the declaration's default)."""
 
     @property
     def link_dataset(self) -> str:
@@ -64,6 +116,16 @@ class Dataflow:
     @property
     def agreed_dataset(self) -> str:
         return f"agreed_{self.name}"
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The datasets the sync writes for this flow (declared, so pipes may read them before they exist)."""
+        return (self.link_dataset, self.agreed_dataset)
+
+    @property
+    def ref_key(self) -> str:
+        """The shop's external reference to side a: ``superoffice_contact_id``."""
+        return f"{self.a_system}_{self.a_entity}_id"
 
     @property
     def field_names(self) -> list[str]:

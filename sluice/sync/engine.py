@@ -185,6 +185,8 @@ class FlowRunner:
         self.state.index.catch_up()
         ids, compared = self._to_reconcile(load_cursor(self._cursor_path(), self.flow))
         scope = load_scope(self.state.index, self.flow, ids)
+        if self.flow.scope is not None:  # one price list of many: the others are not this flow's records
+            scope.a = {k: r for k, r in scope.a.items() if r.scope == self.flow.scope}
         self.reconciled = len(scope.a.keys() | {link.a_id for link in scope.links})
         missing = {link.b_id for link in scope.links if link.status == "active" and link.b_id not in scope.b}
         unread = missing & _set_aside(self.store, self.b_source) if missing else set()
@@ -285,7 +287,7 @@ class FlowRunner:
         reopened = [link for link in plan.reopened_links if link.a_id not in unconfirmed]  # else: the next run
         held = [PushOutcome(c, ok=False, error="held back by its dead letter") for c in plan.held]
         self.state.save(closed + reopened, self._confirmed_agreed(plan, outcomes + held))
-        letters = self._dead_letters(outcomes, plan.held)
+        letters = self._dead_letters(outcomes, plan.held) + self._invalid_letters(plan)
         replace_dead_letters(self.store, self.flow.name, letters, scope=None)
         self._commit_cursor()
         for path in (self._path("plan"), self._path("outcomes", "a"), self._path("outcomes", "b")):
@@ -347,6 +349,26 @@ class FlowRunner:
                 continue  # no new pair yet (a fresh one, or a recreate): the next run merges or creates again
             agreed[a_id] = {k: (old.get(k) if k in bad and old is not None else v) for k, v in state.items()}
         return agreed
+
+    def _invalid_letters(self, plan: Plan) -> list[DeadLetter]:
+        """A record whose data cannot be synced is skipped (nothing written either way) and listed until fixed."""
+        previous = {d.key: d for d in load_dead_letters(self.store, self.flow.name)}
+        stamp = now().isoformat()
+        letters = []
+        for side, rec in plan.invalid:
+            key = f"{side}:invalid:{rec.id}"
+            before = previous.get(key)
+            dataset = self.flow.a_dataset if side == "a" else self.flow.b_dataset
+            letters.append(
+                DeadLetter(
+                    flow=self.flow.name, key=key, target=self.sinks[side].name, op="skip",
+                    a_id=rec.id if side == "a" else "", b_id=rec.id if side == "b" else None,
+                    request={"dataset": dataset, "_id": rec.id}, status=None, response="", reason=rec.invalid or "",
+                    first_failed=before.first_failed if before else stamp, last_failed=stamp,
+                    attempts=(before.attempts + 1) if before else 1,
+                )
+            )  # fmt: skip
+        return letters
 
     def _hold_back(self, plan: Plan) -> Plan:
         """Move the changes their dead letter still holds back into ``plan.held``: the same change the target

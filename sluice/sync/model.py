@@ -33,6 +33,10 @@ class SideRecord:
     updated: datetime | None = None
     version: str | None = None
     deleted: bool = False
+    scope: str | None = None
+    """Which part of the side the record belongs to (a SuperOffice price list): a flow syncs one scope."""
+    invalid: str | None = None
+    """Why the record cannot be synced as it is (a price that is not a number): skipped and reported."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,8 @@ class Plan:
     ambiguous: list[Ambiguity] = field(default_factory=list)
     agreed: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The new last-agreed state per ``a_id``, valid once every change of that pair is confirmed."""
+    invalid: list[tuple[str, SideRecord]] = field(default_factory=list)
+    """Records skipped because their data cannot be synced (side, record): reported as dead letters."""
     held: list[Change] = field(default_factory=list)
     """Changes a dead letter holds back (refused before, unchanged, inside their back-off): not sent this run."""
 

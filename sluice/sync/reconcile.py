@@ -37,6 +37,8 @@ def reconcile(
     ``b_unread``: linked shop ids the b side holds no version of at all, not even a tombstone (a record the
     pull set aside as unreadable on its very first read). Such a link waits: only a seen delete closes it."""
     plan = Plan()
+    a_records, b_records = _valid(plan, "a", a_records), _valid(plan, "b", b_records)
+    skipped = {r.id for side, r in plan.invalid if side == "a"}, {r.id for side, r in plan.invalid if side == "b"}
     active = {link.a_id: link for link in links if link.status == "active"}
     known_a = {link.a_id for link in links}
     linked_b = {link.b_id for link in links if link.status == "active"}
@@ -56,6 +58,8 @@ def reconcile(
 
     for a_id, link in sorted(active.items()):
         a_rec, b_rec = a_records.get(a_id), b_records.get(link.b_id)
+        if a_id in skipped[0] or link.b_id in skipped[1]:
+            continue  # bad data on a side is not a delete: the pair waits until it is fixed
         if b_rec is None and link.b_id in b_unread:
             continue
         if b_rec is None or b_rec.deleted:
@@ -71,6 +75,12 @@ def reconcile(
         if a_rec is not None and not a_rec.deleted:
             _plan_closed(flow, plan, link, a_rec, b_records.get(link.b_id), agreed.get(link.a_id), claimed)
     return plan
+
+
+def _valid(plan: Plan, side: str, records: dict[str, SideRecord]) -> dict[str, SideRecord]:
+    """The records that can be synced; the others go to ``plan.invalid`` (reported, never written)."""
+    plan.invalid += [(side, r) for _, r in sorted(records.items()) if r.invalid and not r.deleted]
+    return {k: r for k, r in records.items() if not r.invalid or r.deleted}
 
 
 def _plan_closed(

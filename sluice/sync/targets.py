@@ -1,7 +1,7 @@
 """The concrete sinks: how a change in the common (shop) vocabulary becomes a request.
 
-Rule: a sink only shapes requests and reads answers; the loop, concurrency, retries and
-dead letters are ``Sink.push``'s. Creates carry an idempotency key derived from the
+Rule: a sink only shapes requests and reads answers (``SINKS`` gives each system its sink); the
+loop, concurrency, retries and dead letters are ``Sink.push``'s. Creates carry an idempotency key derived from the
 SuperOffice id, and a create whose earlier attempt may have landed looks the record up by
 its external reference first, so a retry never makes a duplicate. Shop creates go ``batch_size`` to a
 request through the batch endpoint (``sluice.sync.batching``), each item with that same key and look-up.
@@ -9,17 +9,24 @@ request through the batch endpoint (``sluice.sync.batching``), each item with th
 
 from __future__ import annotations
 
+import math
+import threading
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from sluice.errors import NotFoundError, PreconditionFailed
+from sluice.datasets import DatasetStore
+from sluice.errors import ConfigError, NotFoundError, PreconditionFailed
 from sluice.sync.batching import create_many
+from sluice.sync.dataflow import Dataflow
 from sluice.sync.merge import unflatten
 from sluice.sync.model import Change
 from sluice.sync.sinks import Sink
 from sluice.systems.customwebshop import CustomwebshopClient
 from sluice.systems.customwebshop.batch import MAX_BATCH
+from sluice.systems.registry import stream
 from sluice.systems.superoffice import SuperOfficeClient
+from sluice.systems.superoffice.entities import entity
 from sluice.systems.superoffice.watermark import parse_timestamp
 
 
@@ -49,7 +56,7 @@ class CustomwebshopSink(Sink):
         return create_many(self.client, self.resource, self.ref_key, changes, self.idempotency_key)
 
     def apply(self, change: Change) -> dict[str, Any]:
-        body = unflatten(change.fields)
+        body = _decimals(unflatten(change.fields))
         if change.op == "create":
             if change.lookup_first:
                 found = self.client.find_by_external_ref(self.resource, self.ref_key, change.a_id)
@@ -74,6 +81,16 @@ class CustomwebshopSink(Sink):
         return {"method": "POST" if change.op == "create" else "PATCH", "path": path, "body": unflatten(change.fields)}
 
 
+def _decimals(value: Any) -> Any:
+    """The shop's numbers are decimals kept as written: a float goes as its shortest decimal (``2.0`` -> ``2.0``,
+    never ``2.0000000001``), which the client sends as text."""
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(repr(value))
+    return value
+
+
 class SuperOfficeSink(Sink):
     """Read-modify-write of SuperOffice carriers, guarded by ``If-Unmodified-Since``.
 
@@ -89,15 +106,21 @@ class SuperOfficeSink(Sink):
         write_back: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
         *,
         concurrency: int = 4,
+        guard: tuple[str, ...] = (),
+        pulled: Callable[[int], dict[str, Any] | None] | None = None,
     ) -> None:
         super().__init__(concurrency)
         self.name = f"superoffice.{entity}"
         self.client = client
         self.entity = entity
         self.write_back = write_back
+        self.guard = guard
+        self.pulled = pulled
 
     def apply(self, change: Change) -> dict[str, Any]:
         key = int(change.a_id)
+        if self.guard:
+            return self._compare_and_set(key, change)
         carrier = self.client.get_carrier(self.entity, key)
         if carrier is None:
             raise NotFoundError(f"SuperOffice {self.entity} {key} no longer exists", status=404)
@@ -110,5 +133,73 @@ class SuperOfficeSink(Sink):
         updated = self.write_back(carrier, change.fields)
         return self.client.replace(self.entity, updated, unmodified_since=seen or current)
 
+    def _compare_and_set(self, key: int, change: Change) -> dict[str, Any]:
+        """No timestamp to guard the PUT: the setters write into the record as pulled, and the client re-reads
+        the product and refuses (412 semantics) when a ``guard`` field moved since; else it PUTs the changes."""
+        assert self.pulled is not None
+        pulled = self.pulled(key)
+        if pulled is None:
+            raise NotFoundError(f"SuperOffice {self.entity} {key} is not in the pulled dataset", status=404)
+        updated = self.write_back(pulled, change.fields)
+        changes = {k: v for k, v in updated.items() if k not in pulled or pulled[k] != v}
+        expected = {k: pulled.get(k) for k in self.guard}
+        return self.client.update_product_if_unchanged(key, expected, changes)
+
     def describe(self, change: Change) -> dict[str, Any]:
         return {"method": "PUT", "path": f"/api/v1/{self.entity.capitalize()}/{change.a_id}", "changes": change.fields}
+
+
+def superoffice_sink(flow: Dataflow, client: SuperOfficeClient, store: DatasetStore, settings: Any) -> Sink:
+    """Side a: the flow's setters write shop-side changes into the carrier (lookups built once per run)."""
+    decl = flow.declaration
+    if decl is None or decl.write_back is None:
+        raise ConfigError(f"flow {flow.name}: declares no write_back for {flow.a_system}.{flow.a_entity}")
+    write_back, lookups = decl.write_back, decl.lookups(store, flow.settings) if decl.lookups else None
+    if entity(flow.a_entity).carrier_updated is None and not decl.guard:
+        raise ConfigError(
+            f"flow {flow.name}: SuperOffice {flow.a_entity} has no timestamps; declare guard (the fields to "
+            "compare before a write-back), or its write-back would be a blind PUT"
+        )
+    pulled = _pulled(store, stream(decl.a).dataset) if decl.guard else None
+    return SuperOfficeSink(
+        client, flow.a_entity, lambda carrier, changes: write_back(carrier, changes, lookups),
+        concurrency=settings.concurrency, guard=decl.guard, pulled=pulled,
+    )  # fmt: skip
+
+
+def _pulled(store: DatasetStore, dataset: str) -> Callable[[int], dict[str, Any] | None]:
+    """The records of side a as the last pull stored them, by key (read once, on the first write-back)."""
+    rows: dict[int, dict[str, Any]] = {}
+    lock = threading.Lock()
+
+    def pulled(key: int) -> dict[str, Any] | None:
+        with lock:  # the sink writes concurrently
+            if not rows and store.exists(dataset):
+                for row in store.current_arrow(dataset).to_pylist():
+                    rows[int(str(row["_id"]).rsplit(":", 1)[-1])] = {
+                        k: v for k, v in row.items() if not k.startswith("_")
+                    }
+        return rows.get(key)
+
+    return pulled
+
+
+def customwebshop_sink(flow: Dataflow, client: CustomwebshopClient, store: DatasetStore, settings: Any) -> Sink:
+    """Side b: one shop resource; creates carry the external reference to side a and go in batches."""
+    return CustomwebshopSink(
+        client, flow.b_entity, flow.ref_key, concurrency=settings.concurrency, batch_size=settings.batch_size
+    )
+
+
+SINKS: dict[str, Callable[[Dataflow, Any, DatasetStore, Any], Sink]] = {
+    "superoffice": superoffice_sink,
+    "customwebshop": customwebshop_sink,
+}
+"""How each system takes a flow's changes, by system name."""
+
+
+def sink_for(flow: Dataflow, system: str, client: Any, store: DatasetStore, settings: Any) -> Sink:
+    """The sink of ``system`` for ``flow``; ``settings`` is the system's ``[systems.<name>]`` table."""
+    if system not in SINKS:
+        raise ConfigError(f"flow {flow.name}: Sluice cannot write to {system!r}; known: {sorted(SINKS)}")
+    return SINKS[system](flow, client, store, settings)

@@ -78,7 +78,8 @@ class Systems:
             self.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=retry, workers=4
         )
         shop_client = CustomwebshopClient(self.shop_server.url, DEMO_API_KEY, retry=retry)
-        return Project(load_config(REPO, datasets=root), superoffice_client=so_client, customwebshop_client=shop_client)
+        clients = {"superoffice": so_client, "customwebshop": shop_client}
+        return Project(load_config(REPO, datasets=root), clients=clients)
 
     # -- edits, as a user of each system makes them --------------------------------------------
 

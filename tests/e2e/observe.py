@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from sluice.project import Project
-from sluice.sync.dataflows import CONTACT_CUSTOMER
 from sluice.sync.engine import load_side
 from sluice.sync.merge import same
 from tests.e2e.conftest import Systems
@@ -70,14 +69,15 @@ def differences(project: Project) -> list[tuple[str, str, object, object]]:
     for dataset in ("superoffice_contact", "customwebshop_customer"):
         project.pull(dataset, full=True, force=True)
     project.run_pipes()
-    a = load_side(project.store, CONTACT_CUSTOMER.a_dataset)
-    b = load_side(project.store, CONTACT_CUSTOMER.b_dataset)
+    flow = project.flow("contact_customer")
+    a = load_side(project.store, flow.a_dataset)
+    b = load_side(project.store, flow.b_dataset)
     out = []
     for a_id, b_id in linked_pairs(project).items():
         if a_id not in a or b_id not in b:
             out.append((a_id, "<record>", a_id in a, b_id in b))
             continue
-        for name in CONTACT_CUSTOMER.field_names:
+        for name in flow.field_names:
             if not same(a[a_id].fields.get(name), b[b_id].fields.get(name)):
                 out.append((a_id, name, a[a_id].fields.get(name), b[b_id].fields.get(name)))
     return out

@@ -133,7 +133,7 @@ def recreating(systems: Systems, tmp_path: Path) -> Iterator[Project]:
     )
     shop = CustomwebshopClient(systems.shop_server.url, DEMO_API_KEY, retry=FAST_RETRY)
     config = load_config(folder, datasets=tmp_path / "datasets")
-    with Project(config, superoffice_client=so, customwebshop_client=shop) as project:
+    with Project(config, clients={"superoffice": so, "customwebshop": shop}) as project:
         yield project
 
 

@@ -12,13 +12,16 @@ from sluice.errors import PipeError
 from sluice.pipes import PipeEngine
 from sluice.pipes.declared import STORE_SCHEMA, empty_relation
 from sluice.project import Project
-from sluice.sync.dataflows import DATAFLOWS
 from sluice.sync.state import declared_schemas
 from sluice.systems import customwebshop, superoffice
 
 from .conftest import REPO, REPO_PIPES, contact
 
-DECLARED = superoffice.DATASET_SCHEMAS | customwebshop.DATASET_SCHEMAS | declared_schemas(DATAFLOWS.values())
+DECLARED = (
+    superoffice.DATASET_SCHEMAS
+    | customwebshop.DATASET_SCHEMAS
+    | declared_schemas(Project.open(REPO).flows.flows.values())
+)
 LINKED = """/* description: Contacts with their shop customer, once linked. */
 SELECT CAST(c.ContactId AS VARCHAR) AS _id, c.Name AS company_name, l.b_id AS shop_id
 FROM superoffice_contact AS c
@@ -37,9 +40,15 @@ def test_the_repository_pipes_plan_on_a_fresh_root(fresh: PipeEngine) -> None:
     assert {i.name: i.absent for i in infos} == {
         "contact_customer_customwebshop": ("customwebshop_customer",),
         "contact_customer_superoffice": ("superoffice_contact",),
+        "product_product_customwebshop": ("customwebshop_product",),
+        "product_product_superoffice": ("superoffice_product", "superoffice_pricelist"),
     }
-    assert fresh.dag().sources == ("customwebshop_customer", "superoffice_contact")
-    for info in infos:
+    assert fresh.dag().sources == (
+        "customwebshop_customer", "customwebshop_product", "superoffice_contact", "superoffice_pricelist",
+        "superoffice_product",
+    )  # fmt: skip
+    assert fresh.preview("product_product_superoffice").num_rows == 0
+    for info in (i for i in infos if i.name.startswith("contact_customer")):
         rows = fresh.preview(info.name)
         assert rows.num_rows == 0
         assert {"_id", "company_name", "email", "billing_address", "external_refs"} <= set(rows.column_names)
@@ -54,6 +63,8 @@ def test_project_pipes_are_wired_with_the_declarations(tmp_path: Path) -> None:
         assert [i.name for i in project.pipes.list()] == [
             "contact_customer_customwebshop",
             "contact_customer_superoffice",
+            "product_product_customwebshop",
+            "product_product_superoffice",
         ]
         assert project.pipes.preview("contact_customer_superoffice").num_rows == 0
     assert not (tmp_path / "empty").exists()  # planning writes nothing

@@ -13,7 +13,7 @@ import pytest
 from sluice.datasets import DatasetStore
 from sluice.pipes import PipeEngine
 from sluice.pipes.declared import STORE_SCHEMA
-from sluice.sync.dataflows import DATAFLOWS
+from sluice.project import Project
 from sluice.sync.merge import Conflict
 from sluice.sync.model import Link
 from sluice.sync.state import DeadLetter, FlowState, declared_schemas, record_conflicts, replace_dead_letters
@@ -23,6 +23,8 @@ from tests.e2e.conftest import start_systems
 from .conftest import REPO_PIPES
 
 pytestmark = pytest.mark.slow
+
+PRODUCT_DATASETS = ("superoffice_product", "superoffice_pricelist", "customwebshop_product")
 
 ADDRESS = {"line1": "Gate 1", "line2": "Bygg B", "postal_code": "0150", "city": "Oslo", "country_code": "NO"}
 EVERY_FIELD = {
@@ -40,6 +42,11 @@ EVERY_FIELD = {
     "active": True,
     "external_refs": {"superoffice_contact_id": "1"},
 }
+EVERY_PRODUCT_FIELD = {
+    "sku": "ALL-1", "name": "Alle felt", "description": "Every field set", "price": "10.50", "cost": "5",
+    "vat_rate": "25.00", "currency": "NOK", "unit": "stk", "category": "Test", "stock_quantity": "3",
+    "url": "https://shop.example/p/all", "active": True, "external_refs": {"superoffice_product_id": "1"},
+}  # fmt: skip
 
 
 def differences(declared: pa.DataType, actual: pa.DataType, path: str) -> list[str]:
@@ -76,10 +83,14 @@ def pulled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatasetStore]:
         session.post(f"{systems.shop_api}/customers", json=EVERY_FIELD).raise_for_status()
         doomed = systems.customers()[0]["id"]
         session.delete(f"{systems.shop_api}/customers/{doomed}").raise_for_status()
+        created = session.post(f"{systems.shop_api}/products", json=EVERY_PRODUCT_FIELD)
+        created.raise_for_status()
+        session.delete(f"{systems.shop_api}/products/{created.json()['id']}").raise_for_status()
+        session.post(f"{systems.shop_api}/products", json={**EVERY_PRODUCT_FIELD, "sku": "ALL-2"}).raise_for_status()
         root = tmp_path_factory.mktemp("pulled") / "datasets"
         with systems.project(root) as project:
-            project.pull("superoffice_contact")
-            project.pull("customwebshop_customer")
+            for dataset in ("superoffice_contact", "customwebshop_customer", *PRODUCT_DATASETS):
+                project.pull(dataset)
         with DatasetStore(root) as store:
             yield store
     finally:
@@ -122,7 +133,7 @@ def test_the_shop_fields_the_pipe_reads_are_declared() -> None:
 
 
 def test_the_sync_state_rows_have_the_declared_schemas(store: DatasetStore, tmp_path: Path) -> None:
-    flow = DATAFLOWS["contact_customer"]
+    flow = Project.open(REPO_PIPES.parent).flow("contact_customer")
     state = FlowState(store, flow, tmp_path / "state")
     state.record_link(Link("superoffice-contact:1", "customwebshop-customer:1", "matched"), {"email": "a@b.example"})
     state.save([Link("superoffice-contact:1", "customwebshop-customer:1", "matched", "closed", "deleted")], {})

@@ -85,7 +85,8 @@ def test_committed_dataflow_document_is_up_to_date() -> None:
 
 
 def test_contact_customer_table_matches_the_mapping_proposal() -> None:
-    (section,) = dataflow_sections(discover(REPO_PIPES))
+    sections = dataflow_sections(discover(REPO_PIPES))
+    (section,) = [s for s in sections if s.title == "SuperOffice Contact to Customwebshop Customer"]
     rows = {row.target.split("`")[1]: row.source for row in section.rows}
     assert rows["billing_address.line1"] == "`Address.Postal.Address1`"
     assert rows["email"] == "`Emails[0].Value`"
@@ -93,3 +94,13 @@ def test_contact_customer_table_matches_the_mapping_proposal() -> None:
     assert rows["accepts_marketing"] == "`NoMailing` (negated)"
     assert rows["external_refs.superoffice_contact_id"] == "`ContactId`"
     assert len(rows) == 21
+
+
+def test_a_pipe_naming_its_source_gets_one_section_with_its_look_ups() -> None:
+    """The product pipe joins the price list for the currency: one Product section, the currency row in it."""
+    sections = [s for s in dataflow_sections(discover(REPO_PIPES)) if s.target_entity == "Product"]
+    assert [s.title for s in sections] == ["SuperOffice Product to Customwebshop Product"]
+    rows = {row.target.split("`")[1]: row.source for row in sections[0].rows}
+    assert rows["price"] == "`UnitListPrice`"
+    assert rows["currency"] == "`Currency` of the product's price list (`ERPPriceListKey`)"
+    assert "shop is not created in SuperOffice" in " ".join(sections[0].pipe.header.description.split())

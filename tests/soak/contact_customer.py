@@ -16,10 +16,10 @@ from typing import Any
 import requests
 
 from sluice.project import Project
-from sluice.sync.dataflows.contact_customer import TO_SHOP_ONLY
 from sluice.sync.merge import normalize
 from tests.soak.contact_values import (
     LISTS,
+    TO_SHOP_ONLY,
     TWO_WAY,
     Values,
     contact_fields,

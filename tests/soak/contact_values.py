@@ -9,10 +9,14 @@ are exact: only an empty text counts as unset; stripping is left to the comparis
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
-from sluice.sync.dataflows.contact_customer import FIELDS, TO_SHOP_ONLY
+from sluice.project import Project
 
+_FLOW = Project.open(Path(__file__).resolve().parents[2]).flow("contact_customer")  # its declaration, as loaded
+FIELDS = tuple(_FLOW.field_names)
+TO_SHOP_ONLY = frozenset(f.name for f in _FLOW.fields if not f.to_a)
 TWO_WAY = tuple(f for f in FIELDS if f not in TO_SHOP_ONLY)
 LISTS = {"email": "Emails", "phone": "Phones", "website": "Urls"}
 ADDRESS = {"line1": "Address1", "line2": "Address2", "postal_code": "Zipcode", "city": "City"}

@@ -24,15 +24,17 @@ from sluice.project import Project
 from sluice.secrets import Secret
 from sluice.simulators.runner import ServerThread
 from sluice.simulators.superoffice import DEMO, SuperOfficeSimulator
-from sluice.sync.dataflows.contact_customer import COUNTRY_IDS, SETTERS, Lookups, apply_to_contact
 from sluice.sync.engine import load_side
 from sluice.sync.merge import flatten
 from sluice.sync.model import Change
+from sluice.sync.registry import import_flow
 from sluice.sync.targets import SuperOfficeSink
 from sluice.systems.superoffice import BasicAuth, SuperOfficeClient
 from tests.e2e.conftest import Systems, start_systems
 
 REPO = Path(__file__).resolve().parents[2]
+FLOW = import_flow(REPO / "pipes" / "contact_customer" / "flow.py")
+COUNTRY_IDS, SETTERS, Lookups, apply_to_contact = FLOW.COUNTRY_IDS, FLOW.SETTERS, FLOW.Lookups, FLOW.apply_to_contact
 PIPE_SQL = (REPO / "pipes/contact_customer/superoffice.sql").read_text(encoding="utf-8")
 CATEGORIES = {"Customer": 1, "Prospect": 2, "Partner": 3}  # the simulator's category list
 LISTS = {"email": "Emails", "phone": "Phones", "website": "Urls"}
@@ -181,7 +183,9 @@ def test_every_written_field_round_trips_through_superoffice_and_the_pipe(
     }
     if clear:
         written = {name: (False if name == "accepts_marketing" else None) for name in written}
-    sink = SuperOfficeSink(project.superoffice, "contact", lambda c, f: apply_to_contact(c, f, Lookups(CATEGORIES)))
+    sink = SuperOfficeSink(
+        project.client("superoffice"), "contact", lambda c, f: apply_to_contact(c, f, Lookups(CATEGORIES))
+    )
     [outcome] = sink.push([Change("update", "a", contact_id, None, written)])
     assert outcome.ok, outcome.error
 

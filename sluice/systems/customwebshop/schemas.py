@@ -39,5 +39,33 @@ CUSTOMER_SCHEMA = pa.schema(
 )
 """``customwebshop_customer``: the ``customers`` resource."""
 
-DATASET_SCHEMAS: dict[str, pa.Schema] = {"customwebshop_customer": CUSTOMER_SCHEMA}
+PRODUCT_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("sku", _TEXT),
+        ("name", _TEXT),
+        ("description", _TEXT),
+        ("price", _TEXT),  # decimals are kept as written ("2"), pipes cast them
+        ("cost", _TEXT),
+        ("vat_rate", _TEXT),
+        ("currency", _TEXT),
+        ("unit", _TEXT),
+        ("category", _TEXT),
+        ("stock_quantity", _TEXT),
+        ("url", _TEXT),
+        ("active", pa.bool_()),
+        ("external_refs", pa.struct([("superoffice_product_id", _TEXT)])),  # the refs Sluice sets
+        ("version", pa.int64()),
+        ("created_at", _TEXT),
+        ("updated_at", _TEXT),
+        ("deleted", pa.bool_()),
+        ("deleted_at", _TEXT),
+    ]
+)
+"""``customwebshop_product``: the ``products`` resource."""
+
+DATASET_SCHEMAS: dict[str, pa.Schema] = {
+    "customwebshop_customer": CUSTOMER_SCHEMA,
+    "customwebshop_product": PRODUCT_SCHEMA,
+}
 """Declared schema of each dataset a Customwebshop pull writes, by dataset name."""

@@ -24,7 +24,7 @@ from .watermark import ReadResult, Watermark, parse_timestamp
 if TYPE_CHECKING:
     from sluice.systems.http import Progress
 
-    from .client import SuperOfficeClient
+    from .transport import SuperOfficeTransport
 
 SLACK = timedelta(days=1)
 """A list date is a local date: any UTC offset from -24 h to +24 h moves it by at most one day."""
@@ -62,7 +62,7 @@ def may_have_changed(listed: Any, stored: Any, since: Watermark, *, compare_stor
 
 
 def scan(
-    client: SuperOfficeClient,
+    client: SuperOfficeTransport,
     e: Entity,
     since: Watermark,
     held: Mapping[int, Any],
@@ -78,7 +78,7 @@ def scan(
 
 
 def _to_fetch(
-    client: SuperOfficeClient,
+    client: SuperOfficeTransport,
     e: Entity,
     since: Watermark,
     held: Mapping[int, Any],

@@ -21,7 +21,8 @@ from .writes import merge
 from .writes import replace as put
 
 if TYPE_CHECKING:
-    from .client import SuperOfficeClient
+    from .quotes import QuoteAgent
+    from .transport import SuperOfficeTransport
 
 ASSORTMENT_ROUNDS = 3
 
@@ -33,12 +34,12 @@ def in_price_list(price_list_id: int) -> Entity:
     return replace(PRODUCT, list_filter=f"priceListId eq {key}", dynamic_filter=f"product.PriceListId eq {key}")
 
 
-def price_lists(client: SuperOfficeClient) -> Iterator[dict[str, Any]]:
+def price_lists(client: SuperOfficeTransport) -> Iterator[dict[str, Any]]:
     """Every price list's carrier (``PriceListWithLinks`` minus noise), by id."""
     yield from client.carriers(PRICELIST, client.iter_ids(PRICELIST))
 
 
-def find_price_list(client: SuperOfficeClient, wanted: int | str) -> dict[str, Any]:
+def find_price_list(client: SuperOfficeTransport, wanted: int | str) -> dict[str, Any]:
     """The one price list named by id, ``ERPPriceListKey``, ``Name`` or ``Currency`` (ISO code).
 
     ConfigError when none matches, or a currency names several (then the config must name the list)."""
@@ -84,7 +85,7 @@ def moved_fields(current: Mapping[str, Any], expected: Mapping[str, Any]) -> lis
 
 
 def update_if_unchanged(
-    client: SuperOfficeClient, product_id: int, expected: Mapping[str, Any], changes: Mapping[str, Any]
+    client: SuperOfficeTransport, product_id: int, expected: Mapping[str, Any], changes: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Re-read the product; refuse with ``PreconditionFailed`` when a field of ``expected`` (what the caller
     read) has moved, else PUT the re-read carrier with ``changes`` overlaid. NotFoundError when it is gone.
@@ -104,7 +105,9 @@ def update_if_unchanged(
     return put(client, PRODUCT, merge(current, dict(changes)))
 
 
-def set_in_assortment(client: SuperOfficeClient, product_id: int, wanted: bool) -> dict[str, Any]:
+def set_in_assortment(
+    client: SuperOfficeTransport, quotes: QuoteAgent, product_id: int, wanted: bool
+) -> dict[str, Any]:
     """Bring ``InAssortment`` to ``wanted`` with the toggle, verified by a re-read; the product's carrier."""
     for toggles in range(ASSORTMENT_ROUNDS + 1):
         current = client.get_carrier(PRODUCT, product_id)
@@ -114,5 +117,5 @@ def set_in_assortment(client: SuperOfficeClient, product_id: int, wanted: bool) 
             return current
         if toggles == ASSORTMENT_ROUNDS:
             break
-        client.quotes.toggle_product_in_assortment(product_id)
+        quotes.toggle_product_in_assortment(product_id)
     raise ApiError(f"SuperOffice product {product_id}: InAssortment did not become {wanted} after toggling")

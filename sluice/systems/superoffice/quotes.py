@@ -27,7 +27,7 @@ from .watermark import CLOCK_MARGIN, Watermark, server_time
 if TYPE_CHECKING:
     from sluice.systems.http import Progress
 
-    from .client import SuperOfficeClient
+    from .transport import SuperOfficeTransport
 
 AGENT = "Agents/Quote"
 DYNAMIC = "Archive/Dynamic"
@@ -101,7 +101,7 @@ class QuoteRead:
 class QuoteAgent:
     """Reads and writes of quote objects for one client (``client.quotes``)."""
 
-    def __init__(self, client: SuperOfficeClient) -> None:
+    def __init__(self, client: SuperOfficeTransport) -> None:
         self.client = client
 
     def call(

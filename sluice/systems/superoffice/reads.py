@@ -28,7 +28,7 @@ from .watermark import ReadResult, Watermark, parse_timestamp, server_time
 if TYPE_CHECKING:
     from sluice.systems.http import Progress
 
-    from .client import SuperOfficeClient
+    from .transport import SuperOfficeTransport
 
 log = logging.getLogger("sluice.superoffice")
 
@@ -46,7 +46,7 @@ def as_watermark(since: Watermark | datetime | str | None) -> Watermark | None:
 
 
 def read(
-    client: SuperOfficeClient, e: Entity, since: Watermark | datetime | str | None, progress: Progress | None
+    client: SuperOfficeTransport, e: Entity, since: Watermark | datetime | str | None, progress: Progress | None
 ) -> ReadResult:
     """A lazy ``ReadResult``: every record when ``since`` is None, else those updated at/after it."""
     mark = as_watermark(since)
@@ -67,13 +67,13 @@ def clock(result: ReadResult) -> Any:
     return on_response
 
 
-def _full(client: SuperOfficeClient, e: Entity, result: ReadResult, progress: Progress | None) -> Iterator[dict]:
+def _full(client: SuperOfficeTransport, e: Entity, result: ReadResult, progress: Progress | None) -> Iterator[dict]:
     rows = client.list_rows(e.path, e.list_key, (e.list_key,), filter=e.list_filter, on_response=clock(result))
     yield from client.carriers(e, (row_key(r, e.list_key) for r in rows), progress, failed=result.failed)
 
 
 def _incremental(
-    client: SuperOfficeClient, e: Entity, since: Watermark, result: ReadResult, progress: Progress | None
+    client: SuperOfficeTransport, e: Entity, since: Watermark, result: ReadResult, progress: Progress | None
 ) -> Iterator[dict]:
     keys = _dynamic_keys(client, e, since, result) if client.dynamic_supported is not False else None
     if keys is None:
@@ -85,7 +85,9 @@ def _incremental(
         yield carrier
 
 
-def _dynamic_keys(client: SuperOfficeClient, e: Entity, since: Watermark, result: ReadResult) -> Iterator[int] | None:
+def _dynamic_keys(
+    client: SuperOfficeTransport, e: Entity, since: Watermark, result: ReadResult
+) -> Iterator[int] | None:
     """Keys changed since the watermark via ``Archive/Dynamic``; None when the tenant refuses it."""
     rows = client.list_rows(
         DYNAMIC,
@@ -114,7 +116,7 @@ def _dynamic_keys(client: SuperOfficeClient, e: Entity, since: Watermark, result
     return keys()
 
 
-def _date_keys(client: SuperOfficeClient, e: Entity, since: Watermark, result: ReadResult) -> Iterator[int]:
+def _date_keys(client: SuperOfficeTransport, e: Entity, since: Watermark, result: ReadResult) -> Iterator[int]:
     """Keys whose date-only ``updatedDate`` is on or after the watermark's day."""
     day_before = since.updated.date() - timedelta(days=1)
     rows = client.list_rows(
@@ -144,7 +146,7 @@ def _older_than(carrier: dict[str, Any], e: Entity, since: Watermark) -> bool:
     return updated is not None and updated < since.updated.replace(microsecond=0)
 
 
-def deleted_contacts(client: SuperOfficeClient, since: Watermark | datetime | str | None = None) -> set[int]:
+def deleted_contacts(client: SuperOfficeTransport, since: Watermark | datetime | str | None = None) -> set[int]:
     """Soft-deleted contacts from the ``RecycleContact`` provider (``deletedDate afterTime`` since)."""
     mark = as_watermark(since)
     where = all_of(time_after("deletedDate", mark.updated) if mark else None)

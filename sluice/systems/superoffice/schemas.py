@@ -36,5 +36,34 @@ CONTACT_SCHEMA = pa.schema(
 )
 """``superoffice_contact``: the ContactEntity carrier of the ``CONTACT`` entity."""
 
-DATASET_SCHEMAS: dict[str, pa.Schema] = {"superoffice_contact": CONTACT_SCHEMA}
+PRODUCT_SCHEMA = pa.schema(
+    [
+        ("ProductId", pa.int64()),
+        ("ERPProductKey", _TEXT),
+        ("ERPPriceListKey", _TEXT),
+        ("Code", _TEXT),
+        ("Name", _TEXT),
+        ("Description", _TEXT),
+        ("QuantityUnit", _TEXT),
+        ("ProductCategoryKey", _TEXT),
+        ("Url", _TEXT),
+        ("UnitListPrice", pa.float64()),
+        ("UnitCost", pa.float64()),
+        ("VAT", pa.float64()),  # a percentage
+        ("InStock", pa.float64()),
+        ("InAssortment", pa.bool_()),
+    ]
+)
+"""``superoffice_product``: the Product carrier of the ``PRODUCT`` entity (no timestamps)."""
+
+PRICELIST_SCHEMA = pa.schema(
+    [("PriceListId", pa.int64()), ("ERPPriceListKey", _TEXT), ("Name", _TEXT), ("Currency", _TEXT)]
+)
+"""``superoffice_pricelist``: the PriceList carrier (``Currency`` is its ISO code)."""
+
+DATASET_SCHEMAS: dict[str, pa.Schema] = {
+    "superoffice_contact": CONTACT_SCHEMA,
+    "superoffice_product": PRODUCT_SCHEMA,
+    "superoffice_pricelist": PRICELIST_SCHEMA,
+}
 """Declared schema of each dataset a SuperOffice pull writes, by dataset name."""

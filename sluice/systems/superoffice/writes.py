@@ -21,12 +21,12 @@ from .entities import Entity, strip_noise
 from .watermark import http_date, parse_timestamp
 
 if TYPE_CHECKING:
-    from .client import SuperOfficeClient
+    from .transport import SuperOfficeTransport
 
 MERGE_PATCH = "application/merge-patch+json"
 
 
-def create(client: SuperOfficeClient, e: Entity, values: dict[str, Any]) -> dict[str, Any]:
+def create(client: SuperOfficeTransport, e: Entity, values: dict[str, Any]) -> dict[str, Any]:
     """``GET {path}/default`` (server defaults), overlay ``values``, ``POST``; the saved carrier."""
     default = _object(client.request("GET", f"{e.path}/default"), f"GET {e.path}/default")
     body = merge(default, values)
@@ -35,7 +35,7 @@ def create(client: SuperOfficeClient, e: Entity, values: dict[str, Any]) -> dict
 
 
 def update(
-    client: SuperOfficeClient,
+    client: SuperOfficeTransport,
     e: Entity,
     key: int,
     changes: dict[str, Any],
@@ -60,7 +60,7 @@ def update(
 
 
 def replace(
-    client: SuperOfficeClient, e: Entity, record: dict[str, Any], *, unmodified_since: datetime | None = None
+    client: SuperOfficeTransport, e: Entity, record: dict[str, Any], *, unmodified_since: datetime | None = None
 ) -> dict[str, Any]:
     """``PUT {path}/{id}``: the whole record replaces what is stored."""
     _guardable(e, unmodified_since)
@@ -71,7 +71,7 @@ def replace(
     return _object(response, f"PUT {e.carrier_path(int(key))}")
 
 
-def delete(client: SuperOfficeClient, e: Entity, key: int, *, unmodified_since: datetime | None = None) -> bool:
+def delete(client: SuperOfficeTransport, e: Entity, key: int, *, unmodified_since: datetime | None = None) -> bool:
     """``DELETE {path}/{id}``; False when it was already gone (deletes are idempotent)."""
     _guardable(e, unmodified_since)
     response = client.request("DELETE", e.carrier_path(key), headers=_precondition(unmodified_since), accept=(404,))

@@ -1,9 +1,9 @@
-"""SuperOffice Contact ↔ Customwebshop Customer: the flow's fields and how shop-side edits are
-written back into a SuperOffice ``ContactEntity`` carrier.
+"""SuperOffice Contact ↔ Customwebshop Customer: the flow's declaration and how shop-side edits
+are written back into a SuperOffice ``ContactEntity`` carrier.
 
-Rule: the forward mapping (SuperOffice -> shop vocabulary) lives in the SQL pipe
-``pipes/contact_customer/superoffice.sql``; this module holds only what SQL cannot: the
-inverse, as one small setter per field. ``tests/sync/test_contact_customer.py`` runs the
+Rule: the forward mapping (SuperOffice -> shop vocabulary) and the fields' directions live in the
+SQL pipe beside this file (``superoffice.sql``); this module holds only what SQL cannot: match
+keys and the inverse, as one small setter per field. ``tests/sync/test_writeback.py`` runs the
 pipe over carriers these setters wrote, so the two can never drift into ping-pong.
 
 E-mails, phones and URLs: the shop sees the first element of SuperOffice's list (see
@@ -18,48 +18,13 @@ contact; the billing country is the one written back) and the external reference
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from sluice.datasets import DatasetStore
 from sluice.errors import PermanentError
-from sluice.sync.dataflow import Dataflow, MatchKey
-from sluice.sync.merge import FieldRule, is_empty
-
-TO_SHOP_ONLY = {"active", "shipping_address.country_code", "external_refs.superoffice_contact_id"}
-FIELDS = (
-    "company_name",
-    "organization_number",
-    "department",
-    "email",
-    "phone",
-    "website",
-    "billing_address.line1",
-    "billing_address.line2",
-    "billing_address.postal_code",
-    "billing_address.city",
-    "billing_address.country_code",
-    "shipping_address.line1",
-    "shipping_address.line2",
-    "shipping_address.postal_code",
-    "shipping_address.city",
-    "shipping_address.country_code",
-    "customer_group",
-    "accepts_marketing",
-    "note",
-    "active",
-    "external_refs.superoffice_contact_id",
-)
-
-CONTACT_CUSTOMER = Dataflow(
-    name="contact_customer",
-    a_entity="contact",
-    b_entity="customers",
-    a_dataset="contact_customer_superoffice",
-    b_dataset="contact_customer_customwebshop",
-    fields=tuple(FieldRule(name, to_a=name not in TO_SHOP_ONLY) for name in FIELDS),
-    match_keys=(MatchKey("email"), MatchKey("organization_number", casefold=False)),
-    deactivate_fields={"active": False},
-)
+from sluice.sync.dataflow import Declaration, MatchKey
+from sluice.sync.merge import is_empty
 
 # SuperOffice CountryId is the ISO 3166-1 numeric code of the country.
 COUNTRY_IDS = {
@@ -75,6 +40,16 @@ class Lookups:
 
     def __init__(self, categories: dict[str, int] | None = None) -> None:
         self.categories = categories or {}
+
+
+def lookups(store: DatasetStore, settings: Mapping[str, Any]) -> Lookups:
+    """The categories the pulled contacts use, by name (a shop customer_group names one)."""
+    if not store.exists("superoffice_contact"):
+        return Lookups()
+    rows = store.current("superoffice_contact").query(
+        "c", 'SELECT DISTINCT "Category"."Value" AS v, "Category"."Id" AS id FROM c WHERE "Category" IS NOT NULL'
+    )
+    return Lookups({v: int(i) for v, i in rows.fetchall() if v and i})
 
 
 def _set(path: str) -> Setter:
@@ -170,3 +145,15 @@ def apply_to_contact(carrier: dict[str, Any], changes: dict[str, Any], lookups: 
             raise PermanentError(f"field {name!r} is not written back to SuperOffice")
         SETTERS[name](updated, value, lookups)
     return updated
+
+
+FLOW = Declaration(
+    a="superoffice.contact",
+    b="customwebshop.customers",
+    match_keys=(MatchKey("email"), MatchKey("organization_number", casefold=False)),
+    setters=SETTERS,
+    write_back=apply_to_contact,
+    lookups=lookups,
+    deactivate_fields={"active": False},
+    examples={"billing_address.country_code": "SE", "customer_group": "Customer"},
+)
