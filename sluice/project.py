@@ -187,7 +187,10 @@ class Project:
         parse = SYSTEMS[stream.system].watermark
 
         def read(since: str | None) -> Any:
-            return self.client(stream.system).read(stream.entity, parse(since) if since else None, progress=progress)
+            client, mark = self.client(stream.system), parse(since) if since else None
+            if stream.reader is not None:
+                return stream.reader(client, mark, progress)
+            return client.read(stream.entity, mark, progress=progress)
 
         return Source(stream.system, stream.entity, stream.dataset, stream.key, stream.id_prefix, read)
 

@@ -61,6 +61,9 @@ class FlowResult:
     ambiguities: list[dict[str, Any]] = field(default_factory=list)
     stranded: list[dict[str, Any]] = field(default_factory=list)
     """Edits that went nowhere because their link is closed (``a_id``, ``b_id``, ``fields``, ``reason``)."""
+    waiting: int = 0
+    waits: list[dict[str, Any]] = field(default_factory=list)
+    """Records waiting for a reference another flow has not linked yet (``a_id``, ``reason``)."""
 
     @property
     def writes(self) -> int:
@@ -75,7 +78,8 @@ class FlowResult:
 def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
     """A mapped dataset's current rows as records: ``_id`` the side's id; ``sync_updated``, ``sync_version`` and
     ``sync_deleted`` the facts the conflict policy, the concurrency checks and the delete policy need
-    (``sync_scope`` and ``sync_invalid`` where a pipe has them); every other payload column a (flattened) field.
+    (``sync_scope``, ``sync_invalid`` and ``sync_waiting`` where a pipe has them); every other payload column a
+    (flattened) field.
 
     The metadata are payload columns, not ``_`` ones, on purpose: they are hashed, so a record whose only
     change is its timestamp still gets a fresh version, and a write-back never holds a stale version."""
@@ -93,6 +97,7 @@ def load_side(store: DatasetStore, dataset: str) -> dict[str, SideRecord]:
             deleted=bool(row.get("sync_deleted")),
             scope=None if row.get("sync_scope") is None else str(row["sync_scope"]),
             invalid=row.get("sync_invalid") or None,
+            waiting=row.get("sync_waiting") or None,
         )
     return records
 
@@ -200,6 +205,8 @@ class FlowRunner:
             conflicts=len(plan.conflicts),
             ambiguities=[asdict(a) for a in plan.ambiguous],
             stranded=[asdict(s) for s in plan.stranded],
+            waiting=len(plan.waiting),
+            waits=[{"a_id": a_id, "reason": why} for a_id, why in plan.waiting],
             sinks=[SinkResult(self.sinks["b"].name), SinkResult(self.sinks["a"].name)],
         )
         if dry_run:

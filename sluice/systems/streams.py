@@ -6,7 +6,9 @@ turns streams into pulls, so adding an entity is one line in its system's ``STRE
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,9 @@ class Stream:
     entity: str
     dataset: str
     key: str
+    reader: Callable[[Any, Any, Any], Any] | None = None
+    """How to read it when ``client.read(entity, since)`` cannot: ``reader(client, since, progress)`` (the quote
+    tree, read through the Quote agent into one row per sale)."""
 
     @property
     def name(self) -> str:
