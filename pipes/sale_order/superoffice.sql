@@ -43,11 +43,17 @@ columns:
     type: list
     source: Quoteline (Code, Name, Quantity, UnitListPrice, DiscountPercent, VAT)
     direction: to shop only
-    description: The alternative's lines in rank order (sku, name, quantity, unit_price, discount_percent, vat_rate). One-way until lines are linked records of their own; a shop line edit is overwritten and recorded as a conflict.
+    description: The alternative's lines in rank order (sku, name, quantity, unit_price, discount_percent, vat_rate). One way (SuperOffice to the shop) until lines are linked records of their own; a line edited, added or removed in the shop is undone by the next sync and reported as a conflict (`sluice conflicts`), never lost silently.
   external_refs.superoffice_sale_id: {type: string, direction: to shop only, description: "The order's key (`sale:<SaleId>:<ordinal>`): lets the shop find its CRM twin."}
   external_refs.superoffice_quotealternative_id: {type: string, source: QuoteAlternativeId, direction: to shop only}
 */
-WITH alternatives AS (
+WITH sales AS (
+    SELECT
+        s.*,
+        to_json(s)->'Associate'->>'FullName'                                    AS associate_name  -- often no column
+    FROM superoffice_sale AS s
+),
+alternatives AS (
     SELECT
         q.SaleId,
         q.FavoriteQuoteAlternativeId                                            AS favorite,
@@ -62,12 +68,11 @@ WITH alternatives AS (
 orders AS (
     SELECT
         s.*,
-        to_json(s)->'Associate'->>'FullName'                                    AS associate_name,  -- null in most sales: maybe no column
         a.alternative,
         a.favorite,
         coalesce(a.ordinal, 1)                                                  AS ordinal,
         list_filter(a.quote_lines, lambda x: x.QuoteAlternativeId = a.alternative.QuoteAlternativeId) AS alt_lines
-    FROM superoffice_sale AS s
+    FROM sales AS s
     LEFT JOIN alternatives AS a ON a.SaleId = s.SaleId
 ),
 mapped AS (
@@ -100,7 +105,7 @@ SELECT
     END                                                                         AS sync_waiting,
     coalesce(NULLIF(trim(m.Number), ''), 'SO-' || m.SaleId)
         || CASE WHEN m.ordinal > 1 THEN '-' || m.ordinal ELSE '' END            AS order_number,
-    TRY_CAST(m.customer AS BIGINT)                                              AS customer_id,
+    TRY_CAST(CASE WHEN m.Contact.ContactId > 0 THEN m.customer END AS BIGINT)   AS customer_id,
     CASE m.Status
         WHEN 'Sold' THEN 'confirmed'
         WHEN 'Stalled' THEN 'on_hold'

@@ -88,7 +88,7 @@ def copy_flow(project_dir: Path, name: str, reads: str | None = None) -> None:
 def test_flows_run_after_the_flows_whose_links_they_read(project_dir: Path) -> None:
     copy_flow(project_dir, "a_first_by_name", reads="link_contact_customer")
     registry = load(project_dir)
-    assert registry.names == ["contact_customer", "a_first_by_name", "product_product"]  # else by name
+    assert registry.names == ["contact_customer", "a_first_by_name", "product_product", "sale_order"]  # else by name
     assert registry.flows["a_first_by_name"].references == ("contact_customer",)
     assert "link_contact_customer" in registry.outputs()
 
@@ -109,13 +109,15 @@ def test_a_sync_run_is_pulls_then_each_flow_after_its_pipes(project_dir: Path) -
         ("pull", ("customwebshop_customer",)),
         ("pipes", ("contact_customer_superoffice", "contact_customer_customwebshop")),
         ("flow", ("contact_customer",)),
-        ("pipes", ("product_product_customwebshop", "product_product_superoffice")),  # no flow needs them (disabled)
-    ]
+        ("pipes", ("product_product_customwebshop", "product_product_superoffice",
+                   "sale_order_customwebshop", "sale_order_superoffice")),  # no flow needs them (disabled)
+    ]  # fmt: skip
     both = [(s.kind, s.names) for s in project.steps(["product_product", "contact_customer"])]
-    assert both[-3:] == [
+    assert both[-4:] == [
         ("flow", ("contact_customer",)),
         ("pipes", ("product_product_superoffice", "product_product_customwebshop")),
         ("flow", ("product_product",)),
+        ("pipes", ("sale_order_customwebshop", "sale_order_superoffice")),  # the disabled order flow's
     ]
 
 

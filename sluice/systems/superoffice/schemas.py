@@ -72,10 +72,10 @@ SALE_SCHEMA = pa.schema(
         ("UpdatedDate", _TEXT),
         ("Contact", pa.struct([("ContactId", pa.int64()), ("Name", _TEXT)])),  # ContactId 0: no contact
         ("Currency", pa.struct([("Id", pa.int64()), ("Value", _TEXT)])),
-        ("Associate", pa.struct([("AssociateId", pa.int64()), ("FullName", _TEXT)])),
     ]
 )
-"""``superoffice_sale``: the SaleEntity carrier of the ``SALE`` entity."""
+"""``superoffice_sale``: the SaleEntity carrier of the ``SALE`` entity (``Associate`` is often null, so not declared:
+the order pipe reads it through JSON)."""
 
 _ALTERNATIVE = pa.struct(
     [("QuoteAlternativeId", pa.int64()), ("Name", _TEXT), ("Description", _TEXT), ("DiscountPercent", pa.float64()),
