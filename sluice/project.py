@@ -218,19 +218,20 @@ class Project:
         return sink_for(flow, system, self.client(system), self.store, self.config.system(system).concurrency)
 
     def steps(self, names: list[str]) -> list[Step]:
-        """A run of ``names``: every pull they need, then flow by flow (references first) its pipes and its push,
-        then the pipes no flow needs. A flow's pipes run after the flows it references committed their links."""
+        """A run of ``names``: every pull they need; the pipes of the flows that reference none (and those no
+        flow needs) in one go; then flow by flow, references first, its push, each referencing flow's pipes
+        running once the flows it reads have committed their links; last, the pipes that read links."""
         flows = [self.flow(n) for n in self.flows.ordered(names)]
         steps = [Step("pull", (d,)) for d in dict.fromkeys(d for f in flows for d in f.sources)]
-        ran: set[str] = set()
+        first = tuple(dict.fromkeys([p for f in flows if not f.references for p in f.pipes] + [*self.flows.free]))
+        steps += [Step("pipes", first)] if first else []
+        ran = set(first)
         for flow in flows:
             pipes = tuple(p for p in flow.pipes if p not in ran)
             ran.update(pipes)
             steps += [Step("pipes", pipes)] if pipes else []
             steps.append(Step("flow", (flow.name,)))
-        every = self.pipes.pipes() if self.config.pipes.is_dir() else []
-        rest = tuple(p.name for p in every if p.name not in ran)
-        return [*steps, Step("pipes", rest)] if rest else steps
+        return [*steps, Step("pipes", self.flows.late)] if self.flows.late else steps
 
     # -- the operations every front end calls --------------------------------------------------
 

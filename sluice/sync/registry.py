@@ -35,6 +35,10 @@ class FlowRegistry:
     """The project's flows in run order, and what the sync writes for them."""
 
     flows: Mapping[str, Dataflow]
+    free: tuple[str, ...] = ()
+    """Pipes no flow needs that read no flow's links (a sync runs them with the first flows' pipes)."""
+    late: tuple[str, ...] = ()
+    """Pipes no flow needs that read links or other sync-owned datasets (a sync runs them after every flow)."""
 
     @property
     def names(self) -> list[str]:
@@ -67,7 +71,20 @@ def load_flows(pipes_dir: Path, settings: Mapping[str, FlowConfig]) -> FlowRegis
         name: _resolve(name, _declaration(path), pipes, names, settings.get(name))
         for name, path in zip(names, paths, strict=True)
     }
-    return FlowRegistry({name: flows[name] for name in _run_order(flows)})
+    owned = {p for flow in flows.values() for p in flow.pipes}
+    synced = {*SYNC_OWNED, *(name for flow in flows.values() for name in flow.outputs)}
+    free = [name for name in sorted(pipes) if name not in owned]
+    late = [name for name in free if synced & _reads(name, pipes)]
+    return FlowRegistry(
+        {name: flows[name] for name in _run_order(flows)},
+        free=tuple(p for p in free if p not in late),
+        late=tuple(late),
+    )
+
+
+def _reads(name: str, pipes: Mapping[str, Pipe]) -> set[str]:
+    """Every dataset a pipe reads, directly or through the pipes upstream of it."""
+    return {src for pipe_name in _upstream([name], pipes) for src in pipes[pipe_name].input_names}
 
 
 def import_flow(path: Path) -> ModuleType:

@@ -236,6 +236,21 @@ def test_a_price_that_is_no_usable_number_is_a_dead_letter_and_the_rest_complete
     assert Decimal(shop_product(systems, project, bad)["price"]) == Decimal("99.50")
 
 
+def test_a_price_that_is_not_a_number_is_set_aside_by_the_pull_and_the_rest_completes(
+    systems: Systems, project: Project
+) -> None:
+    project.sync()
+    bad, good = in_assortment(systems)[:2]
+    before = shop_product(systems, project, bad)
+    systems.superoffice.products.set_raw(bad, UnitListPrice="12,50 kr")  # text where SuperOffice keeps a double
+    edit_so_product(systems, good, Name="Still synced")
+    project.sync()
+    assert shop_product(systems, project, good)["name"] == "Still synced"
+    assert shop_product(systems, project, bad) == before  # untouched, not deactivated
+    [letter] = [d for d in project.dead_letters() if d.flow == "pull"]
+    assert letter.target == "superoffice_product" and str(bad) in f"{letter.a_id} {letter.key}"
+
+
 def test_a_shop_that_refuses_one_product_dead_letters_it_and_creates_the_others(systems: Systems, project: Project):
     nok = in_assortment(systems)
     systems.superoffice.products.set_raw(nok[0], Name="", Code="NEW-1")  # no name: the shop answers 422

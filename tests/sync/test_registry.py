@@ -91,6 +91,27 @@ def test_flows_run_after_the_flows_whose_links_they_read(project_dir: Path) -> N
     assert registry.names == ["contact_customer", "a_first_by_name", "product_product", "sale_order"]  # else by name
     assert registry.flows["a_first_by_name"].references == ("contact_customer",)
     assert "link_contact_customer" in registry.outputs()
+    project = Project.open(project_dir, datasets=project_dir / "datasets")
+    steps = [(s.kind, s.names) for s in project.steps(["a_first_by_name", "contact_customer"])]
+    assert steps[-4:] == [
+        ("pipes", ("contact_customer_superoffice", "contact_customer_customwebshop")),
+        ("flow", ("contact_customer",)),  # commits its links before the pipes that read them run
+        ("pipes", ("a_first_by_name_superoffice", "a_first_by_name_customwebshop")),
+        ("flow", ("a_first_by_name",)),
+    ]
+
+
+def test_pipes_no_flow_needs_run_first_or_after_the_flows_when_they_read_links(project_dir: Path) -> None:
+    (project_dir / "pipes/reports").mkdir()
+    (project_dir / "pipes/reports/linked.sql").write_text("SELECT a_id AS _id, b_id FROM link_contact_customer\n")
+    (project_dir / "pipes/reports/names.sql").write_text("SELECT _id, Name FROM superoffice_contact\n")
+    project = Project.open(project_dir, datasets=project_dir / "datasets")
+    steps = [(s.kind, s.names) for s in project.steps(["contact_customer"])]
+    assert steps[2:] == [
+        ("pipes", ("contact_customer_superoffice", "contact_customer_customwebshop", "reports_names")),
+        ("flow", ("contact_customer",)),
+        ("pipes", ("reports_linked",)),
+    ]
 
 
 def test_a_cycle_of_flows_is_a_config_error(project_dir: Path) -> None:
@@ -109,15 +130,19 @@ def test_a_sync_run_is_pulls_then_each_flow_after_its_pipes(project_dir: Path) -
         ("pull", ("customwebshop_customer",)),
         ("pipes", ("contact_customer_superoffice", "contact_customer_customwebshop")),
         ("flow", ("contact_customer",)),
-        ("pipes", ("product_product_customwebshop", "product_product_superoffice",
-                   "sale_order_customwebshop", "sale_order_superoffice")),  # no flow needs them (disabled)
-    ]  # fmt: skip
+    ]  # the disabled product flow's pipes do not run
     both = [(s.kind, s.names) for s in project.steps(["product_product", "contact_customer"])]
-    assert both[-4:] == [
+    assert both[-3:] == [
+        ("pipes", ("contact_customer_superoffice", "contact_customer_customwebshop",
+                   "product_product_superoffice", "product_product_customwebshop")),
         ("flow", ("contact_customer",)),
-        ("pipes", ("product_product_superoffice", "product_product_customwebshop")),
         ("flow", ("product_product",)),
-        ("pipes", ("sale_order_customwebshop", "sale_order_superoffice")),  # the disabled order flow's
+    ]  # fmt: skip
+    orders = [(s.kind, s.names) for s in project.steps(["sale_order", "contact_customer"])]
+    assert orders[-3:] == [
+        ("flow", ("contact_customer",)),  # the order pipe reads its links: it runs after they are committed
+        ("pipes", ("sale_order_superoffice", "sale_order_customwebshop")),
+        ("flow", ("sale_order",)),
     ]
 
 
