@@ -68,7 +68,11 @@ class QuoteRows:
 
     @property
     def watermark(self) -> Any:
-        return getattr(self.trees, "watermark", None)
+        """The read's watermark; None when the client hands back none (or learnt none: nothing answered)."""
+        try:
+            return getattr(self.trees, "watermark", None)
+        except RuntimeError:
+            return None
 
 
 def read_quote_rows(client: SuperOfficeClient, since: Watermark | str | None, progress: Progress | None) -> QuoteRows:
