@@ -9,7 +9,7 @@ description: >
   linked yet waits (reported as waiting, never sent half-formed) and goes out in the run that links it.
   The status is compared in SuperOffice's vocabulary (both pipes map to it one way), so it never ping-pongs.
   Lines go to the shop only, in rank order; totals are the shop's to compute when an order has lines.
-dataflow: {source: SuperOffice Sale, target: Customwebshop Order}
+dataflow: {target: Customwebshop Order, sections: {superoffice_sale: Sale, superoffice_quote: Quotealternative}}
 columns:
   _id: "`sale:<SaleId>:<ordinal>`: the sale and the alternative's ordinal (by id) in the active quote version."
   sync_updated: When SuperOffice last changed the sale (UpdatedDate, UTC); the newer edit wins a conflict.
