@@ -100,6 +100,9 @@ def plan_flow(
     if result.stranded:
         logger.warning("%s: %d edits went nowhere, their link is closed: %s", flow_name, result.stranded_edits,
                        ", ".join(s["a_id"] for s in result.stranded))  # fmt: skip
+    if result.waiting:
+        logger.warning("%s: %d records wait for a link another flow has not made yet: %s", flow_name, result.waiting,
+                       ", ".join(w["a_id"] for w in result.waits[:20]))  # fmt: skip
     return result.as_dict()
 
 

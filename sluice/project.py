@@ -195,7 +195,10 @@ class Project:
         client = lambda: self.client(stream.system)  # noqa: E731 (connected on first use)
 
         def read(since: str | None) -> Any:
-            return client().read(stream.entity, parse(since) if since else None, progress=progress)
+            mark = parse(since) if since else None
+            if stream.reader is not None:
+                return stream.reader(client(), mark, progress)
+            return client().read(stream.entity, mark, progress=progress)
 
         def scan(since: str, held: dict[Any, Any]) -> Any:
             return client().scan(stream.entity, since, held, progress=progress)

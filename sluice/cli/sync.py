@@ -113,6 +113,10 @@ def render_rows(
         if f.get("stranded"):
             ids = ", ".join(f"superoffice {s['a_id']} (shop {s['b_id']}: {s['reason']})" for s in f["stranded"])
             console.print(f"{f['flow']}: {len(f['stranded'])} edits went nowhere, their link is closed: {ids}")
+        if f.get("waits"):
+            shown = ", ".join(f"{w['a_id']} ({w['reason']})" for w in f["waits"][:10])
+            more = f" and {len(f['waits']) - 10} more" if len(f["waits"]) > 10 else ""
+            console.print(f"{f['flow']}: {len(f['waits'])} waiting for a link, sent once it exists: {shown}{more}")
 
 
 def timing(row: dict[str, Any]) -> tuple[str, str]:

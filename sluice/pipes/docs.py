@@ -59,6 +59,8 @@ def dataflow_sections(pipes: list[Pipe]) -> list[DataflowSection]:
         groups = [(d.removeprefix(SOURCE_PREFIX).capitalize(), [d]) for d in inputs]
         if pipe.header.dataflow_source and inputs:
             groups = [(pipe.header.dataflow_source.removeprefix("SuperOffice ").strip(), inputs)]
+        if pipe.header.dataflow_sections:  # several entities feed one target (a sale and its quote alternatives)
+            groups = [(name, [d]) for d, name in pipe.header.dataflow_sections.items() if d in inputs]
         for entity, datasets in groups:
             rows = tuple(_row(e, datasets, pipe) for e in lineage if any(_feeds(e, d) for d in datasets))
             if rows:

@@ -37,6 +37,7 @@ class PipeHeader:
     columns: dict[str, ColumnDoc] = field(default_factory=dict)
     dataflow_target: str | None = None  # e.g. "Customwebshop Customer": the pipe opts in to the docs
     dataflow_source: str | None = None  # e.g. "SuperOffice Product": one section for all its SuperOffice inputs
+    dataflow_sections: dict[str, str] | None = None  # input dataset -> SuperOffice entity: one section each
     extra: dict[str, Any] = field(default_factory=dict)
     line_count: int = 0
 
@@ -91,6 +92,12 @@ def _header_from(data: dict[str, Any], path: str | None, line_count: int) -> Pip
             raise PipeError("header 'dataflow' must look like {target: Customwebshop Customer}", path, 1)
         if not isinstance(dataflow.get("source", ""), str):
             raise PipeError("header 'dataflow' source must be text, e.g. {source: SuperOffice Product}", path, 1)
+        sections = dataflow.get("sections")
+        if sections is not None and not (
+            isinstance(sections, dict) and all(isinstance(v, str) for v in sections.values())
+        ):
+            raise PipeError("header 'dataflow' sections must map datasets to entities, e.g. {superoffice_quote: "
+                            "Quotealternative}", path, 1)  # fmt: skip
         target = dataflow["target"].strip()
         source = (dataflow.get("source") or "").strip() or None
     return PipeHeader(
@@ -99,6 +106,7 @@ def _header_from(data: dict[str, Any], path: str | None, line_count: int) -> Pip
         columns=_columns_from(data.get("columns") or {}, path),
         dataflow_target=target,
         dataflow_source=source,
+        dataflow_sections=(dataflow or {}).get("sections"),
         extra={k: v for k, v in data.items() if k not in _KNOWN},
         line_count=line_count,
     )

@@ -68,11 +68,19 @@ class Declaration:
     """Whether a sync runs the flow when ``[flows.<name>] enabled`` does not say (False: it needs a decision first)."""
     examples: Mapping[str, Any] = field(default_factory=dict)
     """Values the setters accept for fields with a closed vocabulary (the round-trip test writes them)."""
-    scope: Callable[[DatasetStore, Mapping[str, Any]], str] | None = None
-    """``scope(store, settings)``: the ``sync_scope`` side a is limited to (one price list); ConfigError if none."""
+    scope: Callable[[DatasetStore, Mapping[str, Any]], str | None] | None = None
+    """``scope(store, settings)``: the ``sync_scope`` side a is limited to (one price list; None: all of side a);
+    ConfigError if the settings name none the data has."""
     guard: tuple[str, ...] = ()
     """Side-a carrier fields re-read and compared with the pulled record before a write-back, for entities with
     no timestamp to guard the write (SuperOffice products): a moved one refuses it. No blind PUT."""
+    reactivate_fields: dict[str, Any] = field(default_factory=lambda: {"active": True})
+    """Set on the shop record when its side-a record comes back (``{}``: the merge alone brings it up to date)."""
+    a_key: Callable[[str], int] | None = None
+    """The side-a carrier a record writes back to, from its ``_id`` (default: the ``_id`` is the key): several
+    orders (``sale:17:1``, ``sale:17:2``) write back to one sale."""
+    patch: bool = False
+    """Write back with a PATCH of the changed carrier fields (``If-Unmodified-Since``) instead of a whole PUT."""
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,10 @@ class FlowResult:
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
 
+    waiting: int = 0
+    waits: list[dict[str, Any]] = field(default_factory=list)
+    """Records waiting for a reference another flow has not linked yet (``a_id``, ``reason``)."""
+
     @property
     def writes(self) -> int:
         return sum(s.created + s.updated + s.deactivated + s.failed for s in self.sinks)
@@ -193,6 +197,7 @@ class FlowRunner:
         self.loaded = max(compared, len(scope.a) + len(scope.b))
         plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed, b_unread=unread)
         waiting = {link.a_id for link in scope.links if link.status == "active" and link.b_id in unread}
+        waiting |= {a_id for a_id, _ in plan.waiting}  # a reference not linked yet: looked at again next run
         return plan, replace(seen, pending=tuple(sorted(touched(plan) | waiting)))
 
     def _to_reconcile(self, cursor: Cursor | None) -> tuple[set[str], int]:
@@ -243,6 +248,8 @@ class FlowRunner:
             reconciled=self.reconciled,
             ambiguities=[asdict(a) for a in plan.ambiguous],
             stranded=[asdict(s) for s in plan.stranded],
+            waiting=len(plan.waiting),
+            waits=[{"a_id": a_id, "reason": why} for a_id, why in plan.waiting],
             sinks=[SinkResult(self.sinks["b"].name), SinkResult(self.sinks["a"].name)],
             rows=self.loaded,
             seconds=seconds,

@@ -7,7 +7,9 @@ value ``b`` and the last-agreed value ``base`` decide what moves:
 - only ``a`` differs from ``base``: SuperOffice changed it, push ``a`` to the shop;
 - only ``b`` differs from ``base``: the shop changed it, push ``b`` to SuperOffice;
 - both differ: a conflict, resolved by the policy (most recently updated side wins, ties go to
-  a configured system) and recorded.
+  a configured system) and recorded;
+- a field that goes to the shop only: SuperOffice's value wins, and a shop edit it undoes is recorded
+  as a conflict (reported, never lost silently).
 
 An empty value never overwrites a filled one unless the edit itself emptied the field (the
 winner's base was filled). A pair just matched on first sync has no base: neither value is an
@@ -141,8 +143,9 @@ def merge_field(
     rule = rule or FieldRule("field")
     if same(a, b):
         return _settle(a if not is_empty(a) else b, a, b, rule)
-    if not rule.to_a:  # one-way field: SuperOffice (a) is the source of truth
-        return _settle(a, a, b, rule, push_to_b=True, winner="a")
+    if not rule.to_a:  # one-way field: SuperOffice (a) is the source of truth; a shop edit is undone, as a conflict
+        edited = base is not MISSING and not same(b, base)
+        return _settle(a, a, b, rule, push_to_b=True, conflict=edited, winner="a")
     if not rule.to_b:
         return _settle(b, a, b, rule, push_to_a=True, winner="b")
     known_base = base is not MISSING

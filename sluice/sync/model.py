@@ -37,6 +37,9 @@ class SideRecord:
     """Which part of the side the record belongs to (a SuperOffice price list): a flow syncs one scope."""
     invalid: str | None = None
     """Why the record cannot be synced as it is (a price that is not a number): skipped and reported."""
+    waiting: str | None = None
+    """Why the record cannot go out yet (a reference another flow has not linked): skipped, reported as waiting,
+    never dead-lettered; it goes out in the run that links it."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ class Plan:
     """The new last-agreed state per ``a_id``, valid once every change of that pair is confirmed."""
     invalid: list[tuple[str, SideRecord]] = field(default_factory=list)
     """Records skipped because their data cannot be synced (side, record): reported as dead letters."""
+    waiting: list[tuple[str, str]] = field(default_factory=list)
+    """Side-a records waiting for a reference (``a_id``, why): neither sent, deactivated nor dead-lettered."""
     held: list[Change] = field(default_factory=list)
     """Changes a dead letter holds back (refused before, unchanged, inside their back-off): not sent this run."""
 

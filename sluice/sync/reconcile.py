@@ -38,7 +38,9 @@ def reconcile(
     pull set aside as unreadable on its very first read). Such a link waits: only a seen delete closes it."""
     plan = Plan()
     a_records, b_records = _valid(plan, "a", a_records), _valid(plan, "b", b_records)
+    a_records = _ready(plan, a_records)
     skipped = {r.id for side, r in plan.invalid if side == "a"}, {r.id for side, r in plan.invalid if side == "b"}
+    skipped[0].update(a_id for a_id, _ in plan.waiting)
     active = {link.a_id: link for link in links if link.status == "active"}
     known_a = {link.a_id for link in links}
     linked_b = {link.b_id for link in links if link.status == "active"}
@@ -81,6 +83,12 @@ def _valid(plan: Plan, side: str, records: dict[str, SideRecord]) -> dict[str, S
     """The records that can be synced; the others go to ``plan.invalid`` (reported, never written)."""
     plan.invalid += [(side, r) for _, r in sorted(records.items()) if r.invalid and not r.deleted]
     return {k: r for k, r in records.items() if not r.invalid or r.deleted}
+
+
+def _ready(plan: Plan, records: dict[str, SideRecord]) -> dict[str, SideRecord]:
+    """The records whose references are linked; the others go to ``plan.waiting`` (reported, sent later)."""
+    plan.waiting += [(k, r.waiting) for k, r in sorted(records.items()) if r.waiting and not r.deleted]
+    return {k: r for k, r in records.items() if not r.waiting or r.deleted}
 
 
 def _plan_closed(

@@ -133,6 +133,7 @@ def _resolve(
         fields=fields,
         match_keys=decl.match_keys,
         deactivate_fields=dict(decl.deactivate_fields),
+        reactivate_fields=dict(decl.reactivate_fields),
         policy=ConflictPolicy(tie_winner="a" if cfg.tie_winner == a.system else "b"),
         limits=SinkLimits(cfg.max_update_share, cfg.max_deactivate_share, cfg.min_target),
         on_target_deleted=cfg.on_target_deleted,

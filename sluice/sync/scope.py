@@ -32,8 +32,8 @@ class Scope:
 
 def side_record(row: dict[str, Any]) -> SideRecord:
     """A mapped row as a record: ``_id`` the side's id; ``sync_updated``, ``sync_version`` and ``sync_deleted``
-    the facts the conflict policy, the concurrency checks and the delete policy need (``sync_scope`` and
-    ``sync_invalid`` where a pipe has them); the rest its fields."""
+    the facts the conflict policy, the concurrency checks and the delete policy need (``sync_scope``,
+    ``sync_invalid`` and ``sync_waiting`` where a pipe has them); the rest its fields."""
     updated = row.get("sync_updated")
     return SideRecord(
         id=str(row["_id"]),
@@ -43,6 +43,7 @@ def side_record(row: dict[str, Any]) -> SideRecord:
         deleted=bool(row.get("sync_deleted")),
         scope=None if row.get("sync_scope") is None else str(row["sync_scope"]),
         invalid=row.get("sync_invalid") or None,
+        waiting=row.get("sync_waiting") or None,
     )
 
 

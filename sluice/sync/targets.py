@@ -86,6 +86,8 @@ def _decimals(value: Any) -> Any:
     never ``2.0000000001``), which the client sends as text."""
     if isinstance(value, dict):
         return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list):  # order lines
+        return [_decimals(v) for v in value]
     if isinstance(value, float) and math.isfinite(value):
         return Decimal(repr(value))
     return value
@@ -108,6 +110,8 @@ class SuperOfficeSink(Sink):
         concurrency: int = 4,
         guard: tuple[str, ...] = (),
         pulled: Callable[[int], dict[str, Any] | None] | None = None,
+        key: Callable[[str], int] = int,
+        patch: bool = False,
     ) -> None:
         super().__init__(concurrency)
         self.name = f"superoffice.{entity}"
@@ -116,9 +120,11 @@ class SuperOfficeSink(Sink):
         self.write_back = write_back
         self.guard = guard
         self.pulled = pulled
+        self.key = key
+        self.patch = patch
 
     def apply(self, change: Change) -> dict[str, Any]:
-        key = int(change.a_id)
+        key = self.key(change.a_id)
         if self.guard:
             return self._compare_and_set(key, change)
         carrier = self.client.get_carrier(self.entity, key)
@@ -131,6 +137,9 @@ class SuperOfficeSink(Sink):
                 f"SuperOffice {self.entity} {key} changed at {current.isoformat()} after it was read", status=412
             )
         updated = self.write_back(carrier, change.fields)
+        if self.patch:  # only the fields the setters changed, so a PATCH never rewrites the rest of the carrier
+            changes = {k: v for k, v in updated.items() if carrier.get(k) != v}
+            return self.client.update(self.entity, key, changes, unmodified_since=seen or current, method="PATCH")
         return self.client.replace(self.entity, updated, unmodified_since=seen or current)
 
     def _compare_and_set(self, key: int, change: Change) -> dict[str, Any]:
@@ -146,7 +155,8 @@ class SuperOfficeSink(Sink):
         return self.client.update_product_if_unchanged(key, expected, changes)
 
     def describe(self, change: Change) -> dict[str, Any]:
-        return {"method": "PUT", "path": f"/api/v1/{self.entity.capitalize()}/{change.a_id}", "changes": change.fields}
+        path = f"/api/v1/{self.entity.capitalize()}/{self.key(change.a_id)}"
+        return {"method": "PATCH" if self.patch else "PUT", "path": path, "changes": change.fields}
 
 
 def superoffice_sink(flow: Dataflow, client: SuperOfficeClient, store: DatasetStore, settings: Any) -> Sink:
@@ -163,7 +173,7 @@ def superoffice_sink(flow: Dataflow, client: SuperOfficeClient, store: DatasetSt
     pulled = _pulled(store, stream(decl.a).dataset) if decl.guard else None
     return SuperOfficeSink(
         client, flow.a_entity, lambda carrier, changes: write_back(carrier, changes, lookups),
-        concurrency=settings.concurrency, guard=decl.guard, pulled=pulled,
+        concurrency=settings.concurrency, guard=decl.guard, pulled=pulled, key=decl.a_key or int, patch=decl.patch,
     )  # fmt: skip
 
 

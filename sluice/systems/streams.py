@@ -6,7 +6,9 @@ turns streams into pulls, so adding an entity is one line in its system's ``STRE
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,9 @@ class Stream:
     stamp: str | None = None
     """The record's own change-time field, where it has one: a full pull may then scan (list keys and
     dates, fetch only what may have changed); without it a full pull reads every record."""
+    reader: Callable[[Any, Any, Any], Any] | None = None
+    """How to read it when ``client.read(entity, since)`` cannot: ``reader(client, since, progress)`` (the quote
+    tree, read through the Quote agent into one row per sale)."""
 
     @property
     def name(self) -> str:

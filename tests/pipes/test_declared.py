@@ -42,10 +42,12 @@ def test_the_repository_pipes_plan_on_a_fresh_root(fresh: PipeEngine) -> None:
         "contact_customer_superoffice": ("superoffice_contact",),
         "product_product_customwebshop": ("customwebshop_product",),
         "product_product_superoffice": ("superoffice_product", "superoffice_pricelist"),
+        "sale_order_customwebshop": ("customwebshop_order",),
+        "sale_order_superoffice": ("superoffice_sale", "superoffice_quote", "link_contact_customer"),
     }
     assert fresh.dag().sources == (
-        "customwebshop_customer", "customwebshop_product", "superoffice_contact", "superoffice_pricelist",
-        "superoffice_product",
+        "customwebshop_customer", "customwebshop_order", "customwebshop_product", "link_contact_customer",
+        "superoffice_contact", "superoffice_pricelist", "superoffice_product", "superoffice_quote", "superoffice_sale",
     )  # fmt: skip
     assert fresh.preview("product_product_superoffice").num_rows == 0
     for info in (i for i in infos if i.name.startswith("contact_customer")):
@@ -65,8 +67,11 @@ def test_project_pipes_are_wired_with_the_declarations(tmp_path: Path) -> None:
             "contact_customer_superoffice",
             "product_product_customwebshop",
             "product_product_superoffice",
+            "sale_order_customwebshop",
+            "sale_order_superoffice",
         ]
         assert project.pipes.preview("contact_customer_superoffice").num_rows == 0
+        assert project.pipes.preview("sale_order_superoffice").num_rows == 0  # links declared too
     assert not (tmp_path / "empty").exists()  # planning writes nothing
 
 

@@ -25,6 +25,7 @@ from .conftest import REPO_PIPES
 pytestmark = pytest.mark.slow
 
 PRODUCT_DATASETS = ("superoffice_product", "superoffice_pricelist", "customwebshop_product")
+ORDER_DATASETS = ("superoffice_sale", "superoffice_quote", "customwebshop_order")
 
 ADDRESS = {"line1": "Gate 1", "line2": "Bygg B", "postal_code": "0150", "city": "Oslo", "country_code": "NO"}
 EVERY_FIELD = {
@@ -46,6 +47,14 @@ EVERY_PRODUCT_FIELD = {
     "sku": "ALL-1", "name": "Alle felt", "description": "Every field set", "price": "10.50", "cost": "5",
     "vat_rate": "25.00", "currency": "NOK", "unit": "stk", "category": "Test", "stock_quantity": "3",
     "url": "https://shop.example/p/all", "active": True, "external_refs": {"superoffice_product_id": "1"},
+}  # fmt: skip
+
+EVERY_ORDER_FIELD = {
+    "order_number": "ALL-O-1", "status": "confirmed", "title": "Alle felt", "order_date": "2025-01-02",
+    "currency": "NOK", "sales_rep": "Selger", "discount_percent": "5", "note": "Every field set",
+    "lines": [{"product_id": 1, "sku": "ALL-L", "name": "Linje", "quantity": "2", "unit_price": "10.00",
+               "discount_percent": "0", "vat_rate": "25.00", "position": 1}],
+    "external_refs": {"superoffice_sale_id": "sale:1:1", "superoffice_quotealternative_id": "1"},
 }  # fmt: skip
 
 
@@ -87,9 +96,14 @@ def pulled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatasetStore]:
         created.raise_for_status()
         session.delete(f"{systems.shop_api}/products/{created.json()['id']}").raise_for_status()
         session.post(f"{systems.shop_api}/products", json={**EVERY_PRODUCT_FIELD, "sku": "ALL-2"}).raise_for_status()
+        customer = next(c["id"] for c in systems.customers() if c["company_name"] == EVERY_FIELD["company_name"])
+        order = session.post(f"{systems.shop_api}/orders", json={**EVERY_ORDER_FIELD, "customer_id": customer})
+        order.raise_for_status()
+        doomed_order = session.post(f"{systems.shop_api}/orders", json={"customer_id": customer, "order_number": "X-2"})
+        session.delete(f"{systems.shop_api}/orders/{doomed_order.json()['id']}").raise_for_status()
         root = tmp_path_factory.mktemp("pulled") / "datasets"
         with systems.project(root) as project:
-            for dataset in ("superoffice_contact", "customwebshop_customer", *PRODUCT_DATASETS):
+            for dataset in ("superoffice_contact", "customwebshop_customer", *PRODUCT_DATASETS, *ORDER_DATASETS):
                 project.pull(dataset)
         with DatasetStore(root) as store:
             yield store

@@ -155,6 +155,7 @@ def test_repository_pipes_pass_their_yaml_tests(store: DatasetStore) -> None:
     assert {r.pipe for r in results} == {
         "contact_customer_superoffice", "contact_customer_customwebshop",
         "product_product_superoffice", "product_product_customwebshop",
+        "sale_order_superoffice", "sale_order_customwebshop",
     }  # fmt: skip
     assert all(r.passed for r in results), [r for r in results if not r.passed]
 
@@ -162,7 +163,15 @@ def test_repository_pipes_pass_their_yaml_tests(store: DatasetStore) -> None:
 def test_repository_pipes_run_over_the_store(store: DatasetStore) -> None:
     store.write("superoffice_contact", [*contacts(150), contact(151, Deleted=1, NoMailing=True)])
     store.write("customwebshop_customer", [{"_id": "9", "id": 9, "company_name": "Shop AS", "active": True}])
-    for name in ("superoffice_product", "superoffice_pricelist", "customwebshop_product"):  # the other flow's inputs
+    for name in (
+        "superoffice_product",
+        "superoffice_pricelist",
+        "customwebshop_product",
+        "superoffice_sale",
+        "superoffice_quote",
+        "customwebshop_order",
+        "link_contact_customer",
+    ):  # the other flows' inputs
         store.write(name, [], key="id")
     runs = PipeEngine(REPO_PIPES, store).run(["contact_customer_superoffice", "contact_customer_customwebshop"])
     assert {r.name: r.rows for r in runs} == {"contact_customer_superoffice": 151, "contact_customer_customwebshop": 1}

@@ -88,7 +88,7 @@ def copy_flow(project_dir: Path, name: str, reads: str | None = None) -> None:
 def test_flows_run_after_the_flows_whose_links_they_read(project_dir: Path) -> None:
     copy_flow(project_dir, "a_first_by_name", reads="link_contact_customer")
     registry = load(project_dir)
-    assert registry.names == ["contact_customer", "a_first_by_name", "product_product"]  # else by name
+    assert registry.names == ["contact_customer", "a_first_by_name", "product_product", "sale_order"]  # else by name
     assert registry.flows["a_first_by_name"].references == ("contact_customer",)
     assert "link_contact_customer" in registry.outputs()
     project = Project.open(project_dir, datasets=project_dir / "datasets")
@@ -138,6 +138,12 @@ def test_a_sync_run_is_pulls_then_each_flow_after_its_pipes(project_dir: Path) -
         ("flow", ("contact_customer",)),
         ("flow", ("product_product",)),
     ]  # fmt: skip
+    orders = [(s.kind, s.names) for s in project.steps(["sale_order", "contact_customer"])]
+    assert orders[-3:] == [
+        ("flow", ("contact_customer",)),  # the order pipe reads its links: it runs after they are committed
+        ("pipes", ("sale_order_superoffice", "sale_order_customwebshop")),
+        ("flow", ("sale_order",)),
+    ]
 
 
 def test_adding_a_flow_touches_only_its_folder_and_one_toml_table(project_dir: Path) -> None:

@@ -64,8 +64,43 @@ PRODUCT_SCHEMA = pa.schema(
 )
 """``customwebshop_product``: the ``products`` resource."""
 
+_ORDER_LINE = pa.struct(
+    [("id", pa.int64()), ("product_id", pa.int64()), ("sku", _TEXT), ("name", _TEXT), ("quantity", _TEXT),
+     ("unit_price", _TEXT), ("discount_percent", _TEXT), ("vat_rate", _TEXT), ("line_total", _TEXT),
+     ("position", pa.int64())]
+)  # fmt: skip
+_ORDER_REFS = pa.struct([("superoffice_sale_id", _TEXT), ("superoffice_quotealternative_id", _TEXT)])
+"""The refs Sluice sets on an order."""
+ORDER_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("order_number", _TEXT),
+        ("customer_id", pa.int64()),
+        ("status", _TEXT),  # pending, confirmed, on_hold, cancelled, completed
+        ("title", _TEXT),
+        ("order_date", _TEXT),
+        ("currency", _TEXT),
+        ("sales_rep", _TEXT),
+        ("subtotal", _TEXT),  # decimals as written; computed from the lines when there are lines
+        ("discount_percent", _TEXT),
+        ("discount_amount", _TEXT),
+        ("vat_amount", _TEXT),
+        ("total", _TEXT),
+        ("note", _TEXT),
+        ("lines", pa.list_(_ORDER_LINE)),
+        ("external_refs", _ORDER_REFS),
+        ("version", pa.int64()),
+        ("created_at", _TEXT),
+        ("updated_at", _TEXT),
+        ("deleted", pa.bool_()),
+        ("deleted_at", _TEXT),
+    ]
+)
+"""``customwebshop_order``: the ``orders`` resource."""
+
 DATASET_SCHEMAS: dict[str, pa.Schema] = {
     "customwebshop_customer": CUSTOMER_SCHEMA,
     "customwebshop_product": PRODUCT_SCHEMA,
+    "customwebshop_order": ORDER_SCHEMA,
 }
 """Declared schema of each dataset a Customwebshop pull writes, by dataset name."""

@@ -14,11 +14,15 @@ from sluice.systems.streams import Stream
 
 from .client import SuperOfficeClient
 from .entities import ENTITIES
+from .quote_rows import read_quote_rows
 from .settings import ENV_PREFIX, SuperOfficeSettings
 
-STREAMS = tuple(
-    Stream("superoffice", e.name, f"superoffice_{e.name}", e.carrier_key, stamp=e.carrier_updated)
-    for e in ENTITIES.values()
+STREAMS = (
+    *(
+        Stream("superoffice", e.name, f"superoffice_{e.name}", e.carrier_key, stamp=e.carrier_updated)
+        for e in ENTITIES.values()
+    ),
+    Stream("superoffice", "quote", "superoffice_quote", "SaleId", reader=read_quote_rows),
 )
 
 

@@ -61,8 +61,50 @@ PRICELIST_SCHEMA = pa.schema(
 )
 """``superoffice_pricelist``: the PriceList carrier (``Currency`` is its ISO code)."""
 
+SALE_SCHEMA = pa.schema(
+    [
+        ("SaleId", pa.int64()),
+        ("Heading", _TEXT),
+        ("Number", _TEXT),
+        ("Status", _TEXT),  # Open, Sold, Lost, Stalled (Unknown)
+        ("Saledate", _TEXT),
+        ("Amount", pa.float64()),
+        ("UpdatedDate", _TEXT),
+        ("Contact", pa.struct([("ContactId", pa.int64()), ("Name", _TEXT)])),  # ContactId 0: no contact
+        ("Currency", pa.struct([("Id", pa.int64()), ("Value", _TEXT)])),
+    ]
+)
+"""``superoffice_sale``: the SaleEntity carrier of the ``SALE`` entity (``Associate`` is often null, so not declared:
+the order pipe reads it through JSON)."""
+
+_ALTERNATIVE = pa.struct(
+    [("QuoteAlternativeId", pa.int64()), ("Name", _TEXT), ("Description", _TEXT), ("DiscountPercent", pa.float64()),
+     ("DiscountAmount", pa.float64()), ("VAT", pa.float64()), ("SubTotal", pa.float64()),
+     ("TotalPrice", pa.float64())]
+)  # fmt: skip
+_LINE = pa.struct(
+    [("QuoteLineId", pa.int64()), ("QuoteAlternativeId", pa.int64()), ("ERPProductKey", _TEXT),
+     ("ERPQuoteLineKey", _TEXT), ("Code", _TEXT), ("Name", _TEXT), ("Quantity", pa.float64()),
+     ("UnitListPrice", pa.float64()), ("DiscountPercent", pa.float64()), ("VAT", pa.float64()),
+     ("TotalPrice", pa.float64()), ("Rank", pa.int64())]
+)  # fmt: skip
+QUOTE_SCHEMA = pa.schema(
+    [
+        ("SaleId", pa.int64()),
+        ("QuoteId", pa.int64()),
+        ("ActiveQuoteVersionId", pa.int64()),
+        ("VersionState", _TEXT),  # the active version's QuoteVersionState (Draft..., Sent, Sold, ...)
+        ("FavoriteQuoteAlternativeId", pa.int64()),
+        ("Alternatives", pa.list_(_ALTERNATIVE)),  # the active version's, by id (the ordinal's order)
+        ("Lines", pa.list_(_LINE)),  # the lines of those alternatives
+    ]
+)
+"""``superoffice_quote``: one row per sale with a quote, its active version read whole (``quote_rows.py``)."""
+
 DATASET_SCHEMAS: dict[str, pa.Schema] = {
     "superoffice_contact": CONTACT_SCHEMA,
+    "superoffice_sale": SALE_SCHEMA,
+    "superoffice_quote": QUOTE_SCHEMA,
     "superoffice_product": PRODUCT_SCHEMA,
     "superoffice_pricelist": PRICELIST_SCHEMA,
 }
