@@ -30,17 +30,20 @@ def create_many(
     ref_key: str,
     changes: list[Change],
     key_of: Callable[[Change], str],
+    body_of: Callable[[Change], dict[str, Any]] | None = None,
 ) -> list[Answer]:
     """Create ``changes`` (at most one batch's worth) and answer each, in order.
 
     ``key_of`` gives a change's idempotency key; ``ref_key`` the external reference a pending create is
-    looked up by. A failure of the whole request (retries exhausted) is every item's answer: the next run
-    looks those creates up first, so an answer lost after the shop applied the batch makes no duplicate.
+    looked up by; ``body_of`` a change's request body (default: its fields, un-flattened). A failure of the
+    whole request (retries exhausted) is every item's answer: the next run looks those creates up first, so
+    an answer lost after the shop applied the batch makes no duplicate.
     """
-    answers: list[Answer | None] = [adopt_earlier(client, resource, ref_key, c) for c in changes]
+    body = body_of or _fields
+    answers: list[Answer | None] = [adopt_earlier(client, resource, ref_key, c, body) for c in changes]
     fresh = [i for i, answer in enumerate(answers) if answer is None]
     if fresh:
-        bodies = [unflatten(changes[i].fields) for i in fresh]
+        bodies = [body(changes[i]) for i in fresh]
         items = [{**body, "idempotency_key": key_of(changes[i])} for i, body in zip(fresh, bodies, strict=True)]
         try:
             results = client.batch(resource, items)
@@ -51,7 +54,17 @@ def create_many(
     return cast(list[Answer], answers)  # every slot is filled: adopted, or answered by the batch
 
 
-def adopt_earlier(client: CustomwebshopClient, resource: str, ref_key: str, change: Change) -> Answer | None:
+def _fields(change: Change) -> dict[str, Any]:
+    return unflatten(change.fields)
+
+
+def adopt_earlier(
+    client: CustomwebshopClient,
+    resource: str,
+    ref_key: str,
+    change: Change,
+    body: Callable[[Change], dict[str, Any]] = _fields,
+) -> Answer | None:
     """For a create an earlier run may have made: the record it made, brought up to today's values, or the
     error of trying; None when there is none (or the change is not pending), so it is created."""
     if not change.lookup_first:
@@ -60,7 +73,7 @@ def adopt_earlier(client: CustomwebshopClient, resource: str, ref_key: str, chan
         found = client.find_by_external_ref(resource, ref_key, change.a_id)
         if not found:
             return None
-        return client.update(resource, int(found[0]["id"]), unflatten(change.fields))
+        return client.update(resource, int(found[0]["id"]), body(change))
     except SluiceError as exc:
         return exc
 

@@ -53,10 +53,15 @@ class CustomwebshopSink(Sink):
         return change.op == "create"  # updates keep their If-Match, which batch items cannot carry
 
     def apply_batch(self, changes: list[Change]) -> list[dict[str, Any] | Exception]:
-        return create_many(self.client, self.resource, self.ref_key, changes, self.idempotency_key)
+        return create_many(self.client, self.resource, self.ref_key, changes, self.idempotency_key, self.body)
+
+    @staticmethod
+    def body(change: Change) -> dict[str, Any]:
+        """The request body of a change: its fields nested, floats as the shop's decimals."""
+        return _decimals(unflatten(change.fields))
 
     def apply(self, change: Change) -> dict[str, Any]:
-        body = _decimals(unflatten(change.fields))
+        body = self.body(change)
         if change.op == "create":
             if change.lookup_first:
                 found = self.client.find_by_external_ref(self.resource, self.ref_key, change.a_id)
