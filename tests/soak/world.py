@@ -109,7 +109,7 @@ class World:
         """``sluice sync`` in a subprocess, SIGKILLed at a random moment once it has started talking to the
         systems (its start-up takes seconds on a busy machine); ``meanwhile`` (a user's edit) runs while it works.
         Slow answers keep the run busy when the kill lands; no error faults, so the edit goes through."""
-        self.systems.faults(latency_ms=rng.choice([10, 20, 40]))
+        self.systems.faults(latency_ms=rng.choice([20, 40, 80]))
         self.figures.syncs += 1
         floor = self._requests()
         proc = start_cli_sync(self.env(), *(["--full"] if rng.random() < 0.2 else []))
@@ -117,9 +117,9 @@ class World:
             started = time.monotonic()
             while proc.poll() is None and self._requests() == floor and time.monotonic() < started + 60:
                 time.sleep(0.01)
-            kill_at = time.monotonic() + rng.uniform(0.0, 2.5)
+            kill_at = time.monotonic() + rng.uniform(0.0, 0.5)  # a small flow's sync is over in about a second
             if meanwhile is not None:
-                time.sleep(rng.uniform(0.0, 1.0))
+                time.sleep(rng.uniform(0.0, 0.2))
                 meanwhile()
             while proc.poll() is None and time.monotonic() < kill_at:
                 time.sleep(0.01)
