@@ -23,6 +23,7 @@ import requests
 from benchmarks.bench_superoffice_client import PAGE, simulator
 from benchmarks.common import Result, timer
 from sluice.datasets import DatasetStore
+from sluice.datasets.sidefiles import LocalSideFiles
 from sluice.sync.pull import PullResult, Source, Watermarks, pull
 from sluice.systems.http import RetryPolicy
 from sluice.systems.superoffice import SuperOfficeClient, Watermark
@@ -59,7 +60,7 @@ def run(quick: bool) -> list[Result]:
         server = tenant_url.rsplit("/", 1)[0]
         client = SuperOfficeClient(tenant_url, None, retry=RetryPolicy(base=0.01), workers=8, page_size=PAGE)
         with DatasetStore(Path(tmp) / "datasets") as store:
-            marks, src = Watermarks(Path(tmp) / "watermarks.json"), source(client)
+            marks, src = Watermarks(LocalSideFiles(Path(tmp))), source(client)
             pull(store, src, marks)  # the first pull: every carrier
             gone = sorted(client.ids("contact"))[:: contacts // DELETED][:DELETED]
             for key in gone:

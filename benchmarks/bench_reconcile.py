@@ -29,6 +29,7 @@ from typing import Any
 
 from benchmarks.common import Result
 from sluice.datasets import DatasetStore
+from sluice.datasets.sidefiles import LocalSideFiles
 from sluice.project import Project
 from sluice.sync.engine import FlowRunner
 from sluice.sync.model import Change
@@ -144,8 +145,9 @@ def sync(root: Path, *, full: bool = False) -> dict[str, Any]:
     """One engine run as ``Project.sync_flow`` does it, timed; returns its counts."""
     start = time.perf_counter()
     with DatasetStore(root / "datasets") as store:
-        state = FlowState(store, FLOW, root / "state")
-        runner = FlowRunner(store, FLOW, state, Confirming("a"), Confirming("b"), root / "state", full=full)
+        files = LocalSideFiles(root / "state")
+        state = FlowState(store, FLOW, files)
+        runner = FlowRunner(store, FLOW, state, Confirming("a"), Confirming("b"), files, full=full)
         result = runner.run(force=True)
         state.index.close()
     return {

@@ -60,7 +60,8 @@ class Schedules:
 @dataclass(frozen=True)
 class Config:
     project_dir: Path
-    datasets: Path
+    datasets: Path | str
+    """A folder, or ``s3://bucket/prefix`` kept as text (a ``Path`` would fold its ``//``)."""
     pipes: Path
     systems: dict[str, SystemConfig] = field(default_factory=dict)
     flows: dict[str, FlowConfig] = field(default_factory=dict)
@@ -76,7 +77,8 @@ class Config:
 def load_config(project_dir: str | Path = ".", datasets: str | Path | None = None) -> Config:
     """Read ``sluice.toml`` (when present) and apply environment overrides.
 
-    ``SLUICE_DATASETS`` (or the ``datasets`` argument) sets the dataset root;
+    ``SLUICE_DATASETS`` (or the ``datasets`` argument) sets the dataset root, a folder (relative to the
+    project) or ``s3://bucket/prefix`` (endpoint, region and credentials from the AWS variables);
     ``SLUICE_SUPEROFFICE_URL`` and ``SLUICE_CUSTOMWEBSHOP_URL`` the systems' URLs.
     """
     project = Path(project_dir).resolve()
@@ -93,7 +95,7 @@ def load_config(project_dir: str | Path = ".", datasets: str | Path | None = Non
     flows = {name: _flow(name, values) for name, values in raw.get("flows", {}).items()}
     return Config(
         project_dir=project,
-        datasets=_resolve(project, root),
+        datasets=_resolve_root(project, root),
         pipes=_resolve(project, paths.get("pipes", "pipes")),
         systems=systems,
         flows=flows,
@@ -108,6 +110,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _resolve_root(project: Path, value: str | Path) -> Path | str:
+    """An object-storage URL as it is (``s3://``, or ``s3:/`` from a ``Path`` that folded it); else a folder."""
+    text = str(value)
+    if text.startswith(("s3://", "s3:/")):
+        return "s3://" + text.split(":/", 1)[1].lstrip("/")
+    if "://" in text:
+        raise ConfigError(f"the dataset root {text!r}: only local folders and s3://bucket/prefix are supported")
+    return _resolve(project, value)
 
 
 def _resolve(project: Path, value: str | Path) -> Path:

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from sluice.config import Config, load_config
 from sluice.datasets import DatasetStore
-from sluice.datasets.lock import write_lock
+from sluice.datasets.sidefiles import SideFiles
 from sluice.errors import ConfigError, DatasetLockedError, SluiceError
 from sluice.pipes.engine import PipeEngine, PipeRun
 from sluice.sync.dataflow import Dataflow
@@ -42,6 +42,7 @@ from sluice.systems.registry import DATASET_SCHEMAS, STREAMS, SYSTEMS, stream
 from sluice.systems.streams import Stream
 
 log = logging.getLogger("sluice.project")
+SYNC_STATE = ".sync"
 
 
 class SyncBusyError(SluiceError):
@@ -141,13 +142,15 @@ class Project:
         declared = DATASET_SCHEMAS | declared_schemas(self.flows.flows.values())
         return PipeEngine(self.config.pipes, self.store, declared=declared)
 
-    @property
-    def state_dir(self) -> Path:
-        return self.config.datasets / ".sync"
+    @cached_property
+    def sync_state(self) -> SideFiles:
+        """The sync's state beside the datasets (``ROOT/.sync``, a folder or an S3 prefix): watermarks, journals,
+        cursors, the plans and outcomes between steps, the sync lock; any machine reaching the root can go on."""
+        return self.store.side_files(SYNC_STATE)
 
     @cached_property
     def watermarks(self) -> Watermarks:
-        return Watermarks(self.state_dir / "watermarks.json")
+        return Watermarks(self.sync_state)
 
     def client(self, system: str) -> Any:
         """The client of one system, connected on first use from ``[systems.<name>]`` and the environment."""
@@ -161,10 +164,10 @@ class Project:
     def sync_lock(self, timeout: float = 1800.0) -> Iterator[None]:
         """One sync of a dataset root at a time (the incremental and the nightly deployment never interleave).
 
-        An ``fcntl`` lock the OS releases if the holder dies; a second sync waits up to ``timeout`` seconds."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        Locally an ``fcntl`` lock the OS releases if the holder dies; on S3 a lease a dead holder keeps for at most
+        one lease (``s3lock.py``). A second sync waits up to ``timeout`` seconds."""
         try:
-            with write_lock(self.state_dir / "sync.lock", timeout, "sync"):
+            with self.sync_state.lock("sync.lock", timeout, "sync"):
                 yield
         except DatasetLockedError as exc:
             raise SyncBusyError(
@@ -225,9 +228,9 @@ class Project:
         if decl is not None and decl.scope is not None:  # e.g. the price list, as the datasets know it now
             flow = replace(flow, scope=decl.scope(self.store, flow.settings))
         sink_a, sink_b = (self._sink(flow, system) for system in (flow.a_system, flow.b_system))
-        state = FlowState(self.store, flow, self.state_dir)
+        state = FlowState(self.store, flow, self.sync_state)
         b_source = stream(f"{flow.b_system}.{flow.b_entity}").dataset
-        return FlowRunner(self.store, flow, state, sink_a, sink_b, self.state_dir, b_source=b_source, full=full)
+        return FlowRunner(self.store, flow, state, sink_a, sink_b, self.sync_state, b_source=b_source, full=full)
 
     def _sink(self, flow: Dataflow, system: str) -> Any:
         return sink_for(flow, system, self.client(system), self.store, self.config.system(system))

@@ -31,7 +31,7 @@ from sluice.systems.http import redact_url
 LOG_DIR = Path(".sync") / "logs"
 KEEP_LOGS = 50
 MAX_LINE = 500
-SECRET_ENV = re.compile(r"^SLUICE_\w*(KEY|SECRET|PASSWORD|TOKEN|TICKET)$")
+SECRET_ENV = re.compile(r"^(SLUICE_\w*(KEY|SECRET|PASSWORD|TOKEN|TICKET)|AWS_(SECRET_ACCESS_KEY|SESSION_TOKEN))$")
 SECRET_OPTION = re.compile(r"^--[\w-]*(key|secret|password|token|ticket)[\w-]*$", re.IGNORECASE)
 URL = re.compile(r"https?://[^\s'\"<>]+")
 URL_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^@\s/]+@")
@@ -42,9 +42,10 @@ EXIT_ERROR, EXIT_BREAKER = 1, 3
 _root: contextvars.ContextVar[Path | None] = contextvars.ContextVar("sluice_cli_root", default=None)
 
 
-def remember_root(root: Path) -> None:
-    """Tell the failure report where this command's datasets live: its log file goes beside them."""
-    _root.set(Path(root))
+def remember_root(root: Path | str) -> None:
+    """Tell the failure report where this command's datasets live: its log file goes beside them (an
+    object-storage root keeps its logs in the temp dir: a log file is for the machine that failed)."""
+    _root.set(None if "://" in str(root) else Path(root))
 
 
 @contextmanager
@@ -109,7 +110,8 @@ def one_line(text: str) -> str:
 
 
 def redact(text: str, environ: Mapping[str, str] | None = None) -> str:
-    """``text`` without the values of secret ``SLUICE_*`` variables, sensitive URL parameters or URL passwords."""
+    """``text`` without the values of secret ``SLUICE_*`` and ``AWS_*`` variables, sensitive URL parameters or URL
+    passwords."""
     text = URL_PASSWORD.sub(r"\1***@", URL.sub(lambda m: redact_url(m.group(0)), text))
     env = os.environ if environ is None else environ
     for name, value in env.items():

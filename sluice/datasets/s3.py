@@ -34,6 +34,7 @@ from sluice.datasets.layout import NAME_RE, check_name
 from sluice.datasets.parts import Part, effective_parts
 from sluice.datasets.s3client import S3Client, S3Config
 from sluice.datasets.s3lock import s3_lease
+from sluice.datasets.sidefiles import S3SideFiles
 from sluice.errors import ConfigError, DatasetError, DatasetLockedError
 
 MANIFEST = "manifest.json"
@@ -78,6 +79,9 @@ class S3Storage:
 
     def files(self, name: str) -> S3Files:
         return S3Files(self, check_name(name))
+
+    def side_files(self, folder: str) -> S3SideFiles:
+        return S3SideFiles(self.client, self.key(folder), self.lease)
 
     def arrow_dataset(self, part: Part) -> ds.Dataset:
         """An Arrow dataset over one part; its size from the manifest saves a HEAD, its footer is read once."""

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from sluice.datasets.layout import Layout
 from sluice.datasets.parts import Part
+from sluice.datasets.sidefiles import LocalSideFiles, SideFiles
 
 
 class DatasetFiles(Protocol):
@@ -45,6 +46,7 @@ class Storage(Protocol):
 
     def names(self) -> list[str]: ...
     def files(self, name: str) -> DatasetFiles: ...
+    def side_files(self, folder: str) -> SideFiles: ...
 
 
 class LocalStorage:
@@ -63,6 +65,9 @@ class LocalStorage:
 
     def files(self, name: str) -> Layout:
         return Layout.of(self.root, name)
+
+    def side_files(self, folder: str) -> LocalSideFiles:
+        return LocalSideFiles(self.root / folder)
 
 
 def is_s3(root: str | Path) -> bool:

@@ -24,6 +24,7 @@ from sluice.datasets.hashing import quote_ident
 from sluice.datasets.index import IndexState, catch_up, empty_index, load_index, save_index
 from sluice.datasets.models import CompactStats, DatasetInfo, WriteStats
 from sluice.datasets.reads import Scan, changes_sql, current_sql, history_sql
+from sluice.datasets.sidefiles import SideFiles
 from sluice.datasets.storage import DatasetFiles, open_storage
 from sluice.datasets.writer import WriteOptions, write_batch
 from sluice.errors import DatasetError
@@ -67,6 +68,10 @@ class DatasetStore:
 
     def exists(self, name: str) -> bool:
         return self.storage.files(name).exists()
+
+    def side_files(self, folder: str) -> SideFiles:
+        """The state objects kept in ``ROOT/<folder>`` (``.sync``, ``.pipes``), where the datasets are."""
+        return self.storage.side_files(folder)
 
     def _ipython_key_completions_(self) -> list[str]:
         return self.names()

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from sluice.datasets import DatasetStore, WriteStats
+from sluice.datasets.sidefiles import LocalSideFiles
 from sluice.errors import DatasetError, PipeError
 from sluice.pipes.checks import check_compatible, prepare_output
 from sluice.pipes.dag import Dag, build_dag
@@ -81,7 +82,7 @@ class PipeEngine:
     ) -> None:
         self.pipes_dir = Path(pipes_dir)
         self.store = store
-        self.state = StateFiles(Path(state_dir) if state_dir else Path(store.root) / ".pipes")
+        self.state = StateFiles(LocalSideFiles(Path(state_dir)) if state_dir else store.side_files(".pipes"))
         self.declared: dict[str, pa.Schema] = dict(declared or {})
 
     # -- discovery -------------------------------------------------------------------------------

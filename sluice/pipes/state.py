@@ -1,15 +1,15 @@
 """What a pipe remembers between runs: the SQL hash and its inputs' last offsets at its last run.
 
-Rule: state lives outside dataset folders (``ROOT/.pipes/<output>.json``, a hidden folder the store
-never lists) and is written only after the output write succeeded, atomically (write, then rename).
+Rule: state lives outside dataset folders (``ROOT/.pipes/<output>.json``, a hidden folder or S3 prefix
+the store never lists) and is written only after the output write succeeded, atomically (``sidefiles.py``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+
+from sluice.datasets.sidefiles import SideFiles
 
 
 @dataclass(frozen=True)
@@ -25,18 +25,15 @@ class PipeState:
 
 
 class StateFiles:
-    """Reads and writes ``<dir>/<output>.json``."""
+    """Reads and writes ``<output>.json`` in the root's ``.pipes`` state."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
-
-    def path(self, output: str) -> Path:
-        return self.directory / f"{output}.json"
+    def __init__(self, files: SideFiles) -> None:
+        self.files = files
 
     def read(self, output: str) -> PipeState | None:
         """The last state, or None when the pipe never ran (or the file is unreadable: then it just reruns)."""
         try:
-            data = json.loads(self.path(output).read_text(encoding="utf-8"))
+            data = json.loads(self.files.read(f"{output}.json") or b"")
             return PipeState(
                 sql_hash=str(data["sql_hash"]),
                 inputs={str(k): int(v) for k, v in data["inputs"].items()},
@@ -47,8 +44,4 @@ class StateFiles:
             return None
 
     def write(self, output: str, state: PipeState) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        target = self.path(output)
-        tmp = target.with_suffix(f".json.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(asdict(state), indent=2, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, target)
+        self.files.write(f"{output}.json", json.dumps(asdict(state), indent=2, sort_keys=True).encode())

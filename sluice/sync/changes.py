@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sluice.datasets import DatasetStore
+from sluice.datasets.sidefiles import SideFiles
 from sluice.sync.dataflow import Dataflow
 from sluice.sync.index import PairIndex, flow_datasets
 from sluice.sync.model import Plan
@@ -53,23 +52,22 @@ def observe(store: DatasetStore, flow: Dataflow, pending: Iterable[str] = ()) ->
     return Cursor(flow.name, offsets, tuple(sorted(set(pending))), flow_key(flow))
 
 
-def load_cursor(path: Path, flow: Dataflow) -> Cursor | None:
+def cursor_name(flow: Dataflow) -> str:
+    return f"{flow.name}.cursor.json"
+
+
+def load_cursor(files: SideFiles, flow: Dataflow) -> Cursor | None:
     """The committed cursor, or None (never committed, damaged, or written for another declaration)."""
     try:
-        cursor = Cursor.from_json(path.read_text())
+        cursor = Cursor.from_json((files.read(cursor_name(flow)) or b"").decode())
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return cursor if cursor.flow == flow.name and cursor.key == flow_key(flow) else None
 
 
-def save_cursor(path: Path, cursor: Cursor) -> None:
-    """Atomically (temp file, fsync, rename): a commit either moved the cursor or did not."""
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w") as out:
-        out.write(cursor.to_json())
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
+def save_cursor(files: SideFiles, cursor: Cursor) -> None:
+    """Atomically (``SideFiles.write``): a commit either moved the cursor or did not."""
+    files.write(f"{cursor.flow}.cursor.json", cursor.to_json().encode())
 
 
 def touched(plan: Plan) -> set[str]:

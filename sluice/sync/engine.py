@@ -11,15 +11,14 @@ read by id through the flow's index (``index.py``, ``scope.py``); ``finish`` com
 from __future__ import annotations
 
 import logging
-import os
-import pickle
 import time
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from sluice.datasets import DatasetStore
+from sluice.datasets.sidefiles import SideFiles
 from sluice.errors import CircuitBreakerTripped, SluiceError
+from sluice.sync import wire
 from sluice.sync.changes import Cursor, load_cursor, moved_since, observe, save_cursor, touched
 from sluice.sync.compare import unsettled_ids
 from sluice.sync.dataflow import Dataflow
@@ -107,17 +106,6 @@ def _set_aside(store: DatasetStore, source: str | None) -> set[str]:
     return {d.a_id.rsplit(":", 1)[-1] for d in load_dead_letters(store, PULL) if d.target == source}
 
 
-def _dump(path: Path, value: Any) -> None:
-    """Between the steps of one run on one machine: a pickle, replaced atomically."""
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(value))
-    os.replace(tmp, path)
-
-
-def _load(path: Path) -> Any:
-    return pickle.loads(path.read_bytes())
-
-
 def check_breakers(flow: Dataflow, plan: Plan, linked: int, force: bool) -> None:
     """Stop before sending anything when a run would touch more of the target than the flow allows."""
     limits = flow.limits
@@ -150,9 +138,11 @@ def check_breakers(flow: Dataflow, plan: Plan, linked: int, force: bool) -> None
 
 class FlowRunner:
     """One flow's sync against its two sinks (``a``: SuperOffice, ``b``: the shop), in three steps that may run
-    as separate tasks: ``start`` (plan, breakers, links, intents), ``push`` per sink, ``finish`` (agreed state,
-    closed links, dead letters). The plan and each sink's outcomes wait in the state folder between steps; a
-    sink whose outcomes never arrived counts as failed, so nothing it may have sent advances the agreed state."""
+        as separate tasks: ``start`` (plan, breakers, links, intents), ``push`` per sink, ``finish`` (agreed state,
+        closed links, dead letters). The plan and each sink's outcomes wait in the state folder between steps; a
+        sink whose outcomes never arrived counts as failed, so nothing it may have sent advances the agreed state.
+    Between steps they are JSON objects in the root's ``.sync`` state (``wire.py``): the next step may run in
+    another process or on another machine."""
 
     def __init__(
         self,
@@ -161,7 +151,7 @@ class FlowRunner:
         state: FlowState,
         sink_a: Sink,
         sink_b: Sink,
-        state_dir: Path,
+        files: SideFiles,
         b_source: str | None = None,
         *,
         full: bool = False,
@@ -171,7 +161,7 @@ class FlowRunner:
         self.flow = flow
         self.state = state
         self.sinks = {"a": sink_a, "b": sink_b}
-        self.state_dir = state_dir
+        self.files = files
         self.b_source = b_source
         self.full = full
         """Reconcile every pair, not only those that moved since the last commit (``--full``)."""
@@ -187,7 +177,7 @@ class FlowRunner:
         """The plan for the pairs to reconcile, and the cursor its commit writes (the offsets seen first)."""
         seen = observe(self.store, self.flow)
         self.state.index.catch_up()
-        ids, compared = self._to_reconcile(load_cursor(self._cursor_path(), self.flow))
+        ids, compared = self._to_reconcile(load_cursor(self.files, self.flow))
         scope = load_scope(self.state.index, self.flow, ids)
         if self.flow.scope is not None:  # one price list of many: the others are not this flow's records
             scope.a = {k: r for k, r in scope.a.items() if r.scope == self.flow.scope}
@@ -266,9 +256,9 @@ class FlowRunner:
         result.new_conflicts = record_conflicts(self.store, self.flow.name, plan.conflicts)
         plan.conflicts = []  # recorded; the rest of the plan waits for the sinks
         for target in self.sinks:
-            self._path("outcomes", target).unlink(missing_ok=True)
-        _dump(self._path("cursor"), cursor)  # before the plan: a plan on disk always has its cursor
-        _dump(self._path("plan"), plan)
+            self.files.delete(self._name("outcomes", target))
+        self._dump(self._name("cursor"), cursor)  # before the plan: a stored plan always has its cursor
+        self._dump(self._name("plan"), plan)
         return result
 
     def push(self, target: str) -> SinkResult:
@@ -277,7 +267,7 @@ class FlowRunner:
         sink = self.sinks[target]
         changes = [c for c in plan.changes if c.target == target]
         outcomes = sink.push(changes, self._on_confirmed(plan) if target == "b" else None)
-        _dump(self._path("outcomes", target), outcomes)
+        self._dump(self._name("outcomes", target), outcomes)
         return summarize(sink.name, outcomes)
 
     def finish(self) -> int:
@@ -297,34 +287,40 @@ class FlowRunner:
         letters = self._dead_letters(outcomes, plan.held) + self._invalid_letters(plan)
         replace_dead_letters(self.store, self.flow.name, letters, scope=None)
         self._commit_cursor()
-        for path in (self._path("plan"), self._path("outcomes", "a"), self._path("outcomes", "b")):
-            path.unlink(missing_ok=True)
+        for name in (self._name("plan"), self._name("outcomes", "a"), self._name("outcomes", "b")):
+            self.files.delete(name)
         return len(letters)
-
-    def _cursor_path(self) -> Path:
-        return self.state_dir / f"{self.flow.name}.cursor.json"
 
     def _commit_cursor(self) -> None:
         """The last step of a commit: the next run starts from the offsets this plan saw, plus its pending pairs."""
-        planned = self._path("cursor")
-        if planned.exists():
-            save_cursor(self._cursor_path(), _load(planned))
-            planned.unlink()
+        planned = self._load(self._name("cursor"))
+        if planned is not None:
+            save_cursor(self.files, planned)
+            self.files.delete(self._name("cursor"))
 
-    def _path(self, kind: str, target: str = "") -> Path:
-        return self.state_dir / f"{self.flow.name}.{kind}{'.' + target if target else ''}.pickle"
+    def _name(self, kind: str, target: str = "") -> str:
+        """``<flow>.plan.json``, ``<flow>.outcomes.b.json``, ``<flow>.planned-cursor.json``."""
+        kind = "planned-cursor" if kind == "cursor" else kind
+        return f"{self.flow.name}.{kind}{'.' + target if target else ''}.json"
+
+    def _dump(self, name: str, value: Any) -> None:
+        self.files.write(name, wire.dumps(value))
+
+    def _load(self, name: str) -> Any:
+        data = self.files.read(name)
+        return None if data is None else wire.loads(data)
 
     def _plan(self) -> Plan:
-        path = self._path("plan")
-        if not path.exists():
+        plan = self._load(self._name("plan"))
+        if plan is None:
             raise SluiceError(f"flow {self.flow.name}: no plan to push; run the plan step first")
-        return _load(path)
+        return plan
 
     def _outcomes(self, plan: Plan, target: str) -> list[PushOutcome]:
         """A sink's outcomes; when its step never finished, every change it had counts as failed."""
-        path = self._path("outcomes", target)
-        if path.exists():
-            return _load(path)
+        outcomes = self._load(self._name("outcomes", target))
+        if outcomes is not None:
+            return outcomes
         return [
             PushOutcome(c, ok=False, error="the push step did not finish") for c in plan.changes if c.target == target
         ]

@@ -6,6 +6,12 @@ reads, so its cost follows the edits, not the tenant; a missing, stale or damage
 from the datasets, which are the truth. Rows are kept as the store returns them (pickled Python
 values), so an incremental plan sees exactly what a full read would.
 
+On an S3 root the index stays a local file (the machine's cache, ``sidefiles.py`` ``cache_dir``), neither
+uploaded nor shared: it only ever holds what the datasets hold, and it knows the offsets it covers, so a
+machine that ran before catches up on the edits since (as a local root does) and a fresh one builds it once
+from the datasets. Sharing it would need a download, an upload and a conditional put per run for a file the
+size of the tenant, and would add a second truth that could disagree with the datasets; this adds none.
+
     a, b, agreed  -> rows(role, id, data)      the mapped rows and the agreed state, by id
     link          -> links(a_id, b_id, ...)    with an index on b_id (who links a shop record)
     b match keys  -> keys(key, value, id)      normalized first-sync keys of the shop rows

@@ -16,12 +16,9 @@ that fails as a whole (a list page, the credentials) raises ``PullFailed`` and w
 from __future__ import annotations
 
 import json
-import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
@@ -29,6 +26,7 @@ import pyarrow as pa
 from sluice.datasets import DatasetStore, WriteStats
 from sluice.datasets.batch import fit_rows
 from sluice.datasets.hashing import quote_ident
+from sluice.datasets.sidefiles import SideFiles
 from sluice.errors import ApiError, SluiceError
 from sluice.sync.state import DeadLetter, load_dead_letters, now, replace_dead_letters
 
@@ -146,16 +144,17 @@ def rate(rows: int, seconds: float) -> float:
 
 
 class Watermarks:
-    """Per-dataset watermarks in one small JSON file, replaced atomically."""
+    """Per-dataset watermarks in one small JSON object beside the datasets (``ROOT/.sync/watermarks.json``).
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
+    Each ``set`` is a read-modify-write that keeps the other datasets' marks even when pulls of several
+    datasets run at once in other processes or on other machines (``SideFiles.update``)."""
+
+    def __init__(self, files: SideFiles, name: str = "watermarks.json") -> None:
+        self.files = files
+        self.name = name
 
     def all(self) -> dict[str, str]:
-        if not self.path.exists():
-            return {}
-        return json.loads(self.path.read_text() or "{}")
+        return _marks(self.files.read(self.name))
 
     def get(self, dataset: str) -> str | None:
         """The stored watermark; None when there is none (``"None"`` is what an empty read stored before 0.2)."""
@@ -164,16 +163,20 @@ class Watermarks:
 
     def set(self, dataset: str, value: str | None) -> None:
         """Store ``value``; None removes the dataset's watermark (the next pull reads everything)."""
-        with self._lock:
-            values = self.all()
+
+        def change(old: bytes | None) -> bytes:
+            values = _marks(old)
             if value is None:
                 values.pop(dataset, None)
             else:
                 values[dataset] = value
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(values, indent=2, sort_keys=True))
-            os.replace(tmp, self.path)
+            return json.dumps(values, indent=2, sort_keys=True).encode()
+
+        self.files.update(self.name, change)
+
+
+def _marks(data: bytes | None) -> dict[str, str]:
+    return json.loads(data) if data and data.strip() else {}
 
 
 @dataclass

@@ -13,12 +13,12 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pyarrow as pa
 
 from sluice.datasets import DatasetStore
+from sluice.datasets.sidefiles import SideFiles
 from sluice.sync.dataflow import Dataflow
 from sluice.sync.index import PairIndex
 from sluice.sync.journal import Journal
@@ -130,11 +130,12 @@ class FlowState:
     """Links and agreed state of one flow, read by id through the flow's index (never all at once), with
     what this process wrote on top; saved at the end of a run."""
 
-    def __init__(self, store: DatasetStore, flow: Dataflow, state_dir: Path) -> None:
+    def __init__(self, store: DatasetStore, flow: Dataflow, files: SideFiles) -> None:
+        """``files``: the root's sync state (the journal); the pair index is a local cache in its ``cache_dir``."""
         self.store = store
         self.flow = flow
-        self.journal = Journal(state_dir / f"{flow.name}.journal.jsonl")
-        self.index = PairIndex(store, flow, state_dir / f"{flow.name}.index.sqlite")
+        self.journal = Journal(files, f"{flow.name}.journal.jsonl")
+        self.index = PairIndex(store, flow, files.cache_dir / f"{flow.name}.index.sqlite")
         self.fold_journal()
         self.index.catch_up()
         self.links: Overlay[Link] = Overlay(self.index.links, self.index.link_ids)

@@ -34,7 +34,7 @@ def test_an_empty_shop_then_a_full_then_an_incremental_sync_works(tmp_path: Path
         with systems.project(tmp_path / "datasets") as project:
             first = project.sync(full=True)
             assert first.pulls[1].read == 0 and first.flows[0].sinks[0].created == 6
-            assert "None" not in project.watermarks.path.read_text()
+            assert "None" not in (project.sync_state.read("watermarks.json") or b"").decode()
             project.sync()  # the crash: "not a watermark: 'None'"
             third = project.sync()
             assert third.pulls[1].mode == "incremental" and third.writes == 0
@@ -53,7 +53,9 @@ def test_a_watermark_file_holding_none_from_an_older_version_is_no_watermark(tmp
         with systems.project(tmp_path / "datasets") as project:
             project.sync()
             marks = project.watermarks.all()
-            project.watermarks.path.write_text(json.dumps({**marks, "customwebshop_customer": "None"}))
+            project.sync_state.write(
+                "watermarks.json", json.dumps({**marks, "customwebshop_customer": "None"}).encode()
+            )
             report = project.sync()
             assert report.pulls[1].mode == "full" and report.writes == 0
             assert project.watermarks.get("customwebshop_customer") not in (None, "None")

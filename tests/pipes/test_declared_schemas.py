@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from sluice.datasets import DatasetStore
+from sluice.datasets.sidefiles import LocalSideFiles
 from sluice.pipes import PipeEngine
 from sluice.pipes.declared import STORE_SCHEMA
 from sluice.project import Project
@@ -148,7 +149,7 @@ def test_the_shop_fields_the_pipe_reads_are_declared() -> None:
 
 def test_the_sync_state_rows_have_the_declared_schemas(store: DatasetStore, tmp_path: Path) -> None:
     flow = Project.open(REPO_PIPES.parent).flow("contact_customer")
-    state = FlowState(store, flow, tmp_path / "state")
+    state = FlowState(store, flow, LocalSideFiles(tmp_path / "state"))
     state.record_link(Link("superoffice-contact:1", "customwebshop-customer:1", "matched"), {"email": "a@b.example"})
     state.save([Link("superoffice-contact:1", "customwebshop-customer:1", "matched", "closed", "deleted")], {})
     record_conflicts(store, flow.name, [("1", "2", Conflict("email", "a@x.example", "b@x.example", None, "a", "a@x"))])

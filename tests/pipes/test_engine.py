@@ -118,7 +118,7 @@ def test_bad_pipes_fail_naming_the_file_and_write_nothing(
         engine.run()
     assert err.value.path == "pipes/bad.sql"
     assert not store.exists("bad")
-    assert not engine.state.path("bad").exists()
+    assert engine.state.read("bad") is None
 
 
 def test_incompatible_type_change_is_refused(store: DatasetStore, engine: PipeEngine, write_pipe) -> None:

@@ -23,7 +23,7 @@ def test_creates_are_journaled_as_intents_so_a_lost_answer_is_looked_up_next_run
             [flow] = first.flows
             assert flow.creates > 0 and flow.sinks[0].created == 0
 
-            state = FlowState(project.store, project.flow("contact_customer"), project.state_dir)
+            state = FlowState(project.store, project.flow("contact_customer"), project.sync_state)
             created = {c["external_refs"]["superoffice_contact_id"] for c in systems.customers() if c["external_refs"]}
             assert state.pending_intents() >= created - set(state.links)  # each landed create is looked up next run
             assert state.pending_intents(), "some creates landed without a link"
@@ -32,7 +32,7 @@ def test_creates_are_journaled_as_intents_so_a_lost_answer_is_looked_up_next_run
             second = project.sync()
             assert second.flows[0].dead_letters == 0
             assert customers_per_contact(systems) == {str(i): 1 for i in systems.contact_ids()}
-            after = FlowState(project.store, project.flow("contact_customer"), project.state_dir)
+            after = FlowState(project.store, project.flow("contact_customer"), project.sync_state)
             assert after.pending_intents() == set()
             names = {c["company_name"] for c in systems.customers()}
             assert "Renamed after the lost answer AS" in names

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from sluice.datasets.sidefiles import LocalSideFiles
 from sluice.sync.changes import load_cursor
 from sluice.sync.dataflow import MatchKey
 from tests.sync.test_incremental_plan import World, comparable, reference_plan
@@ -61,15 +62,15 @@ def test_a_run_reconciles_only_the_pairs_whose_rows_moved(world: World) -> None:
 def test_a_run_that_dies_before_its_commit_is_redone_by_the_next(world: World) -> None:
     world.a.touch("5", company_name="Edited before a crash")
     world.a.write()
-    cursor_path = world.state_dir / f"{world.flow.name}.cursor.json"
-    before = load_cursor(cursor_path, world.flow)
+    files = LocalSideFiles(world.state_dir)
+    before = load_cursor(files, world.flow)
     world.runner().start(force=True)  # planned (and would have pushed), then the process died
-    assert load_cursor(cursor_path, world.flow) == before
+    assert load_cursor(files, world.flow) == before
 
     runner = world.runner()
     result = runner.run(force=True)
     assert (result.reconciled, result.updates_to_shop) == (1, 1)
-    after = load_cursor(cursor_path, world.flow)
+    after = load_cursor(files, world.flow)
     assert after is not None and before is not None and after.offsets["a"] > before.offsets["a"]
     assert world.b.records[_created(world, "5")]["company_name"] == "Edited before a crash"
 

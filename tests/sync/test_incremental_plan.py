@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sluice.datasets import DatasetStore
+from sluice.datasets.sidefiles import LocalSideFiles
 from sluice.errors import PermanentError, TransientError
 from sluice.sync.dataflow import Dataflow, MatchKey
 from sluice.sync.engine import FlowRunner, load_side
@@ -169,10 +170,11 @@ class World:
         self.ids = itertools.count(100)
 
     def runner(self, *, full: bool = False) -> FlowRunner:
-        state = FlowState(self.store, self.flow, self.state_dir)
+        files = LocalSideFiles(self.state_dir)
+        state = FlowState(self.store, self.flow, files)
         sink_a = SystemSink(self.a, self.refuse, self.ids)
         sink_b = SystemSink(self.b, self.refuse, self.ids)
-        return FlowRunner(self.store, self.flow, state, sink_a, sink_b, self.state_dir, full=full)
+        return FlowRunner(self.store, self.flow, state, sink_a, sink_b, files, full=full)
 
     def record_id(self, side: str | None, n: int) -> str:
         """Contacts are ``0``..``3``; shop ids ``0``, ``1`` are the shop's own, higher ``n`` pick a customer a

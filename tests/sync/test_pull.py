@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from sluice.datasets import DatasetStore
+from sluice.datasets.sidefiles import LocalSideFiles
 from sluice.errors import TransientError
 from sluice.sync.pull import PULL, PullFailed, Source, Watermarks, pull
 from sluice.sync.state import load_dead_letters
@@ -63,7 +64,7 @@ def store(tmp_path: Path) -> Iterator[DatasetStore]:
 
 @pytest.fixture
 def marks(tmp_path: Path) -> Watermarks:
-    return Watermarks(tmp_path / "watermarks.json")
+    return Watermarks(LocalSideFiles(tmp_path))
 
 
 def letters(store: DatasetStore) -> dict[str, str]:
@@ -83,7 +84,7 @@ def test_an_empty_read_stores_no_watermark_and_the_next_read_is_full(store: Data
 
 
 def test_a_stored_none_watermark_is_no_watermark(store: DatasetStore, marks: Watermarks):
-    marks.path.write_text(json.dumps({"customwebshop_customer": "None", "superoffice_contact": ""}))
+    marks.files.write(marks.name, json.dumps({"customwebshop_customer": "None", "superoffice_contact": ""}).encode())
     assert marks.get("customwebshop_customer") is None and marks.get("superoffice_contact") is None
     store.write("customwebshop_customer", [customer(1)], key="id", id_prefix="customwebshop-customer")
     reads = Scripted(Read([customer(1)], "2026-01-01T00:00:01Z"))

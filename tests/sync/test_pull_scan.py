@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from sluice.datasets import DatasetStore
+from sluice.datasets.sidefiles import LocalSideFiles
 from sluice.errors import CircuitBreakerTripped, TransientError
 from sluice.sync.pull import PULL, Source, Watermarks, pull
 from sluice.sync.state import load_dead_letters
@@ -69,7 +70,7 @@ def store(tmp_path: Path) -> Iterator[DatasetStore]:
 
 @pytest.fixture
 def marks(tmp_path: Path) -> Watermarks:
-    return Watermarks(tmp_path / "watermarks.json")
+    return Watermarks(LocalSideFiles(tmp_path))
 
 
 def live(store: DatasetStore) -> set[int]:

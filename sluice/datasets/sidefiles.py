@@ -1,0 +1,160 @@
+"""Small state objects kept beside the datasets (``ROOT/.sync``, ``ROOT/.pipes``): a folder or an S3 prefix.
+
+Rule: the sync's and the pipes' own state (watermarks, journals, cursors, the plans passed between tasks,
+the sync lock) lives in the same root as the datasets, so any machine that reaches the root can pick up
+the next task. Each object is bytes the caller encodes (JSON): never a pickle of in-memory objects.
+
+- ``write`` is atomic (local: fsynced temp file + ``os.replace``; S3: one PUT); ``update`` is a
+  read-modify-write that never loses a concurrent update (local: under an ``fcntl`` lock; S3: a
+  conditional put on the ETag it read, retried).
+- ``append`` adds a durable record (local: ``O_APPEND`` + fsync on one file; S3, which has no append: one
+  new object per call under ``NAME/``, read back in the order written).
+- ``lock`` is one holder at a time (local: ``fcntl``, released by the OS if the holder dies; S3: the
+  lease of ``s3lock.py``, which a dead holder keeps for at most one lease).
+- ``cache_dir`` is a local folder for caches derived from the datasets (the flows' pair index): beside
+  the state for a local root, under ``$SLUICE_CACHE`` (default ``~/.cache/sluice``) for an S3 root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol
+
+from sluice.datasets.lock import write_lock
+from sluice.datasets.s3client import S3Client
+from sluice.datasets.s3lock import s3_lease
+from sluice.errors import DatasetError
+
+CACHE_VAR = "SLUICE_CACHE"
+UPDATE_ATTEMPTS = 50
+
+
+class SideFiles(Protocol):
+    """Named objects in one state folder of a root."""
+
+    cache_dir: Path
+
+    def where(self, name: str) -> str: ...
+    def read(self, name: str) -> bytes | None: ...
+    def write(self, name: str, data: bytes) -> None: ...
+    def update(self, name: str, change: Callable[[bytes | None], bytes]) -> None: ...
+    def delete(self, name: str) -> None: ...
+    def append(self, name: str, data: bytes) -> None: ...
+    def read_appended(self, name: str) -> bytes: ...
+    def lock(self, name: str, timeout: float, what: str) -> AbstractContextManager[None]: ...
+
+
+class LocalSideFiles:
+    """Files in ``directory`` (made on first write)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.cache_dir = self.directory
+
+    def where(self, name: str) -> str:
+        return str(self.directory / name)
+
+    def read(self, name: str) -> bytes | None:
+        try:
+            return (self.directory / name).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def write(self, name: str, data: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.directory / name
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+
+    def update(self, name: str, change: Callable[[bytes | None], bytes]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with write_lock(self.directory / f"{name}.lock", 60.0, name):
+            self.write(name, change(self.read(name)))
+
+    def delete(self, name: str) -> None:
+        (self.directory / name).unlink(missing_ok=True)
+
+    def append(self, name: str, data: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def read_appended(self, name: str) -> bytes:
+        return self.read(name) or b""
+
+    def lock(self, name: str, timeout: float, what: str) -> AbstractContextManager[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return write_lock(self.directory / name, timeout, what)
+
+
+_sequence = itertools.count()
+
+
+class S3SideFiles:
+    """Objects under ``s3://bucket/<prefix>/`` (the root's prefix and the folder), through the store's client."""
+
+    def __init__(self, client: S3Client, prefix: str, lease: float) -> None:
+        self.client, self.prefix, self.lease = client, prefix.strip("/"), lease
+        base = Path(os.environ.get(CACHE_VAR) or Path.home() / ".cache" / "sluice")
+        where = f"s3://{client.bucket}/{self.prefix}"
+        self.cache_dir = base / hashlib.sha256(where.encode()).hexdigest()[:16]
+
+    def _key(self, name: str) -> str:
+        return f"{self.prefix}/{name}"
+
+    def where(self, name: str) -> str:
+        return f"s3://{self.client.bucket}/{self._key(name)}"
+
+    def read(self, name: str) -> bytes | None:
+        found = self.client.get(self._key(name))
+        return None if found is None else found[0]
+
+    def write(self, name: str, data: bytes) -> None:
+        self.client.put(self._key(name), data)
+
+    def update(self, name: str, change: Callable[[bytes | None], bytes]) -> None:
+        """Compare-and-swap on the ETag: a writer that lost the race reads again and re-applies its change."""
+        for _ in range(UPDATE_ATTEMPTS):
+            found = self.client.get(self._key(name))
+            body = change(None if found is None else found[0])
+            if found is None:
+                etag = self.client.put(self._key(name), body, if_absent=True)
+            else:
+                etag = self.client.put(self._key(name), body, if_match=found[1])
+            if etag is not None:
+                return
+            time.sleep(0.05)
+        raise DatasetError(f"cannot update {self.where(name)}: {UPDATE_ATTEMPTS} concurrent writers won first")
+
+    def delete(self, name: str) -> None:
+        """The object and its appended records."""
+        keys = [self._key(name), *(o["Key"] for o in self.client.list(self._key(name) + "/"))]
+        self.client.delete(keys)
+
+    def append(self, name: str, data: bytes) -> None:
+        """One new object per record; its key sorts by time written (then by this process's order)."""
+        record = f"{time.time_ns():020d}-{next(_sequence):08d}-{uuid.uuid4().hex[:8]}"
+        self.client.put(self._key(f"{name}/{record}"), data)
+
+    def read_appended(self, name: str) -> bytes:
+        keys = sorted(o["Key"] for o in self.client.list(self._key(name) + "/"))
+        parts = [self.client.get(key) for key in keys]
+        return b"".join(found[0] for found in parts if found is not None)
+
+    def lock(self, name: str, timeout: float, what: str) -> AbstractContextManager[None]:
+        return s3_lease(self.client, self._key(name), timeout, self.lease, what)
