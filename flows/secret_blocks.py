@@ -1,7 +1,8 @@
 """Secrets from Prefect Secret blocks, for deployments whose workers have no ``SLUICE_*`` variables.
 
 Rule: the environment wins; a variable it lacks is looked up once as the Secret block of the
-same name in kebab case (``SLUICE_SUPEROFFICE_CLIENT_SECRET`` -> block ``sluice-superoffice-client-secret``)
+same name in kebab case (``SLUICE_SUPEROFFICE_CLIENT_SECRET`` -> block ``sluice-superoffice-client-secret``,
+``AWS_SECRET_ACCESS_KEY`` -> ``aws-secret-access-key`` for an ``s3://`` dataset root)
 and handed to the engine through the process environment. Values are never logged: only which
 variables came from blocks.
 """
@@ -19,6 +20,10 @@ SECRET_VARIABLES = (
     "SLUICE_SUPEROFFICE_TICKET",
     "SLUICE_SUPEROFFICE_PASSWORD",
     "SLUICE_CUSTOMWEBSHOP_API_KEY",
+    # An s3:// dataset root's credentials (boto3 and pyarrow read these variables): workers need no AWS profile.
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
 )
 
 

@@ -8,6 +8,7 @@ atomically and guard one writer per dataset; how is theirs to say (``layout.py``
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -74,10 +75,16 @@ def is_s3(root: str | Path) -> bool:
     return str(root).startswith(("s3://", "s3:/"))
 
 
+LEASE_VAR = "SLUICE_S3_LEASE"
+
+
 def open_storage(root: str | Path, *, lease: float | None = None) -> Storage:
-    """The storage for ``root``; ``lease`` is how long an S3 writer's lock lasts without renewal."""
+    """The storage for ``root``; ``lease`` is how long an S3 lock (a writer's, the sync's) lasts without
+    renewal: what a holder that died keeps the others waiting (default ``$SLUICE_S3_LEASE``, else 30 s)."""
     if not is_s3(root):
         return LocalStorage(Path(root))
     from sluice.datasets.s3 import DEFAULT_LEASE_SECONDS, S3Storage  # boto3 is imported only for S3 roots
 
-    return S3Storage(str(root), lease=DEFAULT_LEASE_SECONDS if lease is None else lease)
+    if lease is None:
+        lease = float(os.environ.get(LEASE_VAR) or DEFAULT_LEASE_SECONDS)
+    return S3Storage(str(root), lease=lease)

@@ -64,11 +64,8 @@ def unsettled_ids(store: DatasetStore, flow: Dataflow) -> set[str] | None:
         LEFT JOIN ({agreed}) g ON g._id = l._id
         WHERE NOT coalesce({settled}, false)
     """
-    cur = store.con.cursor()
-    try:
-        return {id_ for (id_,) in cur.sql(sql).fetchall()}
-    finally:
-        cur.close()
+    # On ``store.con`` itself: an S3 root's parts are registered there (a cursor is another connection).
+    return {id_ for (id_,) in store.con.sql(sql).fetchall()}
 
 
 def _types(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
