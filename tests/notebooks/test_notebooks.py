@@ -16,6 +16,7 @@ from nbclient import NotebookClient
 
 from flows.demo import edit_both_sides, environment, simulators
 from sluice.project import Project
+from tests.datasets.s3server import MotoS3
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
@@ -33,7 +34,22 @@ def synced_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield root
 
 
-def execute(name: str, root: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+@pytest.fixture(scope="module")
+def s3_synced_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """The same two syncs with the root in a bucket (moto's S3 server); the AWS variables a reader needs."""
+    with MotoS3() as s3:
+        root = f"s3://{s3.new_bucket()}/analytics/datasets"
+        aws = s3.env | {"SLUICE_CACHE": str(tmp_path_factory.mktemp("cache"))}
+        with simulators(contacts=40, customers=10, seed=11) as systems, environment(systems.env(root) | aws):
+            with Project.open(REPO) as project:
+                project.sync()
+            edit_both_sides(systems)
+            with Project.open(REPO) as project:
+                project.sync()
+        yield root, aws
+
+
+def execute(name: str, root: Path | str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run the notebook (any cell error fails the test); returns all its text output."""
     monkeypatch.setenv("SLUICE_NOTEBOOK_DATASETS", str(root))
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
@@ -56,6 +72,23 @@ def test_inspect_datasets_runs_and_shows_history_links_and_conflicts(
     assert f"datasets: {synced_root}" in text
     assert "superoffice_contact: 40 live entities" in text
     assert "Nordlys Energi AS" in text or "Fjellvann Bryggeri AS" in text  # a rename in an entity's history
+    assert "contact_customer: 40 active links" in text
+    assert "1 conflicts" in text and "Edited in the shop AS" in text
+    assert "0 dead letters" in text
+
+
+@pytest.mark.slow
+def test_inspect_datasets_reads_an_s3_root_with_the_same_calls(
+    s3_synced_root: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An analyst's notebook over a bucket: only ``SLUICE_NOTEBOOK_DATASETS`` and the AWS variables differ."""
+    root, aws = s3_synced_root
+    for name, value in aws.items():
+        monkeypatch.setenv(name, value)
+    text = execute("inspect_datasets.ipynb", root, monkeypatch)
+    assert f"datasets: {root}" in text
+    assert "superoffice_contact: 40 live entities" in text
+    assert "Nordlys Energi AS" in text or "Fjellvann Bryggeri AS" in text
     assert "contact_customer: 40 active links" in text
     assert "1 conflicts" in text and "Edited in the shop AS" in text
     assert "0 dead letters" in text
