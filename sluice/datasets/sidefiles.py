@@ -12,7 +12,8 @@ the next task. Each object is bytes the caller encodes (JSON): never a pickle of
 - ``lock`` is one holder at a time (local: ``fcntl``, released by the OS if the holder dies; S3: the
   lease of ``s3lock.py``, which a dead holder keeps for at most one lease).
 - ``cache_dir`` is a local folder for caches derived from the datasets (the flows' pair index): beside
-  the state for a local root, under ``$SLUICE_CACHE`` (default ``~/.cache/sluice``) for an S3 root.
+  the state for a local root, under ``$SLUICE_CACHE`` (default ``~/.cache/sluice``) for an S3 root, one
+  folder per root and incarnation (``cache_dir``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -34,6 +36,7 @@ from sluice.errors import DatasetError
 
 CACHE_VAR = "SLUICE_CACHE"
 UPDATE_ATTEMPTS = 50
+CACHE_ID = "cache-id"
 
 
 class SideFiles(Protocol):
@@ -70,7 +73,7 @@ class LocalSideFiles:
     def write(self, name: str, data: bytes) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         target = self.directory / name
-        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
         with open(tmp, "wb") as out:
             out.write(data)
             out.flush()
@@ -110,9 +113,22 @@ class S3SideFiles:
 
     def __init__(self, client: S3Client, prefix: str, lease: float) -> None:
         self.client, self.prefix, self.lease = client, prefix.strip("/"), lease
-        base = Path(os.environ.get(CACHE_VAR) or Path.home() / ".cache" / "sluice")
-        where = f"s3://{client.bucket}/{self.prefix}"
-        self.cache_dir = base / hashlib.sha256(where.encode()).hexdigest()[:16]
+        self._cache_dir: Path | None = None
+
+    @property
+    def cache_dir(self) -> Path:
+        """``$SLUICE_CACHE/<root>-<incarnation>``: the incarnation is a random id the folder keeps
+        (``cache-id``, made once with a conditional put), so a root wiped and filled again never meets the
+        cache of the data it held before."""
+        if self._cache_dir is None:
+            found = self.read(CACHE_ID)
+            if found is None:
+                self.client.put(self._key(CACHE_ID), uuid.uuid4().hex.encode(), if_absent=True)  # None: one raced us
+                found = self.read(CACHE_ID) or b""
+            base = Path(os.environ.get(CACHE_VAR) or Path.home() / ".cache" / "sluice")
+            where = hashlib.sha256(f"s3://{self.client.bucket}/{self.prefix}".encode()).hexdigest()[:12]
+            self._cache_dir = base / f"{where}-{found.decode()[:32]}"
+        return self._cache_dir
 
     def _key(self, name: str) -> str:
         return f"{self.prefix}/{name}"

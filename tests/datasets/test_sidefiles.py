@@ -68,3 +68,7 @@ def test_an_s3_roots_cache_is_local_and_its_own(s3_root: str, tmp_path: Path, mo
         assert mine.is_relative_to(tmp_path / "cache")
         assert mine != other.side_files(".sync").cache_dir
         assert mine == DatasetStore(s3_root).side_files(".sync").cache_dir  # the same root: the same cache
+        prefix = s3_root.removeprefix("s3://").split("/", 1)[1]
+        keys = [o["Key"] for o in one.storage.client.list(prefix + "/")]
+        one.storage.client.delete(keys)  # the root wiped: its data, and the id of its cache
+        assert DatasetStore(s3_root).side_files(".sync").cache_dir != mine
