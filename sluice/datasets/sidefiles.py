@@ -51,6 +51,7 @@ class SideFiles(Protocol):
     def delete(self, name: str) -> None: ...
     def append(self, name: str, data: bytes) -> None: ...
     def read_appended(self, name: str) -> bytes: ...
+    def clear_appended(self, name: str) -> None: ...
     def lock(self, name: str, timeout: float, what: str) -> AbstractContextManager[None]: ...
 
 
@@ -99,6 +100,9 @@ class LocalSideFiles:
 
     def read_appended(self, name: str) -> bytes:
         return self.read(name) or b""
+
+    def clear_appended(self, name: str) -> None:
+        self.delete(name)
 
     def lock(self, name: str, timeout: float, what: str) -> AbstractContextManager[None]:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -158,9 +162,7 @@ class S3SideFiles:
         raise DatasetError(f"cannot update {self.where(name)}: {UPDATE_ATTEMPTS} concurrent writers won first")
 
     def delete(self, name: str) -> None:
-        """The object and its appended records."""
-        keys = [self._key(name), *(o["Key"] for o in self.client.list(self._key(name) + "/"))]
-        self.client.delete(keys)
+        self.client.delete([self._key(name)])
 
     def append(self, name: str, data: bytes) -> None:
         """One new object per record; its key sorts by time written (then by this process's order)."""
@@ -171,6 +173,9 @@ class S3SideFiles:
         keys = sorted(o["Key"] for o in self.client.list(self._key(name) + "/"))
         parts = [self.client.get(key) for key in keys]
         return b"".join(found[0] for found in parts if found is not None)
+
+    def clear_appended(self, name: str) -> None:
+        self.client.delete([o["Key"] for o in self.client.list(self._key(name) + "/")])
 
     def lock(self, name: str, timeout: float, what: str) -> AbstractContextManager[None]:
         return s3_lease(self.client, self._key(name), timeout, self.lease, what)

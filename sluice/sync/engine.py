@@ -138,11 +138,10 @@ def check_breakers(flow: Dataflow, plan: Plan, linked: int, force: bool) -> None
 
 class FlowRunner:
     """One flow's sync against its two sinks (``a``: SuperOffice, ``b``: the shop), in three steps that may run
-        as separate tasks: ``start`` (plan, breakers, links, intents), ``push`` per sink, ``finish`` (agreed state,
-        closed links, dead letters). The plan and each sink's outcomes wait in the state folder between steps; a
-        sink whose outcomes never arrived counts as failed, so nothing it may have sent advances the agreed state.
-    Between steps they are JSON objects in the root's ``.sync`` state (``wire.py``): the next step may run in
-    another process or on another machine."""
+    as separate tasks: ``start`` (plan, breakers, links, intents), ``push`` per sink, ``finish`` (agreed state,
+    closed links, dead letters). The plan and each sink's outcomes wait between steps as JSON objects in the
+    root's ``.sync`` state (``wire.py``), so the next step may run in another process or on another machine; a
+    sink whose outcomes never arrived counts as failed, so nothing it may have sent advances the agreed state."""
 
     def __init__(
         self,
@@ -257,7 +256,7 @@ class FlowRunner:
         plan.conflicts = []  # recorded; the rest of the plan waits for the sinks
         for target in self.sinks:
             self.files.delete(self._name("outcomes", target))
-        self._dump(self._name("cursor"), cursor)  # before the plan: a stored plan always has its cursor
+        self._dump(self._name("planned-cursor"), cursor)  # before the plan: a stored plan always has its cursor
         self._dump(self._name("plan"), plan)
         return result
 
@@ -293,14 +292,13 @@ class FlowRunner:
 
     def _commit_cursor(self) -> None:
         """The last step of a commit: the next run starts from the offsets this plan saw, plus its pending pairs."""
-        planned = self._load(self._name("cursor"))
+        planned = self._load(self._name("planned-cursor"))
         if planned is not None:
             save_cursor(self.files, planned)
-            self.files.delete(self._name("cursor"))
+            self.files.delete(self._name("planned-cursor"))
 
     def _name(self, kind: str, target: str = "") -> str:
         """``<flow>.plan.json``, ``<flow>.outcomes.b.json``, ``<flow>.planned-cursor.json``."""
-        kind = "planned-cursor" if kind == "cursor" else kind
         return f"{self.flow.name}.{kind}{'.' + target if target else ''}.json"
 
     def _dump(self, name: str, value: Any) -> None:

@@ -46,4 +46,4 @@ class Journal:
 
     def clear(self) -> None:
         with self._lock:
-            self.files.delete(self.name)
+            self.files.clear_appended(self.name)

@@ -44,7 +44,7 @@ def test_appends_read_back_in_order_and_clear_together(files) -> None:
     for i in range(5):
         files.append("flow.journal.jsonl", f"{i}\n".encode())
     assert files.read_appended("flow.journal.jsonl") == b"0\n1\n2\n3\n4\n"
-    files.delete("flow.journal.jsonl")
+    files.clear_appended("flow.journal.jsonl")
     assert files.read_appended("flow.journal.jsonl") == b""
 
 
