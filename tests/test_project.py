@@ -64,3 +64,19 @@ def test_a_batch_size_outside_1_to_100_is_a_config_error(tmp_path: Path, size: o
     (tmp_path / "sluice.toml").write_text(f"[systems.customwebshop]\nbatch_size = {value}\n")
     with pytest.raises(ConfigError, match="batch_size must be a whole number 1-100"):
         Project.open(tmp_path)
+
+
+def test_an_s3_root_stays_a_url_from_sluice_toml_the_environment_and_the_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sluice.config import load_config
+
+    monkeypatch.delenv("SLUICE_DATASETS", raising=False)
+    (tmp_path / "sluice.toml").write_text('[paths]\ndatasets = "s3://acme/prod/datasets"\n')
+    assert load_config(tmp_path).datasets == "s3://acme/prod/datasets"
+    monkeypatch.setenv("SLUICE_DATASETS", "s3://acme/staging/")
+    assert load_config(tmp_path).datasets == "s3://acme/staging/"
+    assert load_config(tmp_path, Path("s3://acme/cli")).datasets == "s3://acme/cli"  # --root, folded by Path
+    assert load_config(tmp_path, "relative").datasets == tmp_path / "relative"
+    with pytest.raises(ConfigError, match="only local folders and s3://"):
+        load_config(tmp_path, "gs://acme/datasets")
