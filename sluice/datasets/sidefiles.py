@@ -118,6 +118,7 @@ class S3SideFiles:
     def __init__(self, client: S3Client, prefix: str, lease: float) -> None:
         self.client, self.prefix, self.lease = client, prefix.strip("/"), lease
         self._cache_dir: Path | None = None
+        self._read: dict[str, list[str]] = {}  # per appended name: the record keys the last read returned
 
     @property
     def cache_dir(self) -> Path:
@@ -172,10 +173,13 @@ class S3SideFiles:
     def read_appended(self, name: str) -> bytes:
         keys = sorted(o["Key"] for o in self.client.list(self._key(name) + "/"))
         parts = [self.client.get(key) for key in keys]
+        self._read[name] = keys
         return b"".join(found[0] for found in parts if found is not None)
 
     def clear_appended(self, name: str) -> None:
-        self.client.delete([o["Key"] for o in self.client.list(self._key(name) + "/")])
+        """The records the last ``read_appended`` returned (all of them if none ran): one appended since stays."""
+        keys = self._read.pop(name, None)
+        self.client.delete(keys if keys is not None else [o["Key"] for o in self.client.list(self._key(name) + "/")])
 
     def lock(self, name: str, timeout: float, what: str) -> AbstractContextManager[None]:
         return s3_lease(self.client, self._key(name), timeout, self.lease, what)

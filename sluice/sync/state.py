@@ -180,7 +180,8 @@ class FlowState:
 
     def fold_journal(self) -> None:
         """Write the journal's links (and their agreed state) into the datasets, then clear it."""
-        events = [e for e in self.journal.read() if e.get("kind") == "link"]
+        journal = self.journal.read()  # once: what is folded is what is cleared
+        events = [e for e in journal if e.get("kind") == "link"]
         if events:
             stamp = now().isoformat()
             self.store.write(
@@ -191,9 +192,7 @@ class FlowState:
             if agreed:
                 self.store.write(self.flow.agreed_dataset, agreed)
         linked = {e["a_id"] for e in events}
-        unresolved = dict.fromkeys(
-            e["a_id"] for e in self.journal.read() if e.get("kind") == "intent" and e["a_id"] not in linked
-        )
+        unresolved = dict.fromkeys(e["a_id"] for e in journal if e.get("kind") == "intent" and e["a_id"] not in linked)
         self.journal.clear()
         self.record_intents(list(unresolved))  # still unresolved: keep each once, for the lookup
 

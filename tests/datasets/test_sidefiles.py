@@ -48,6 +48,16 @@ def test_appends_read_back_in_order_and_clear_together(files) -> None:
     assert files.read_appended("flow.journal.jsonl") == b""
 
 
+def test_an_s3_clear_keeps_a_record_appended_after_the_read(s3_root: str) -> None:
+    with DatasetStore(s3_root) as store:
+        files = store.side_files(".sync")
+        files.append("flow.journal.jsonl", b"folded\n")
+        assert files.read_appended("flow.journal.jsonl") == b"folded\n"
+        files.append("flow.journal.jsonl", b"appended while folding\n")  # another task of the run
+        files.clear_appended("flow.journal.jsonl")
+        assert files.read_appended("flow.journal.jsonl") == b"appended while folding\n"
+
+
 def test_the_lock_has_one_holder(files) -> None:
     with files.lock("sync.lock", 1.0, "sync"), pytest.raises(DatasetLockedError):
         files.lock("sync.lock", 0.3, "sync").__enter__()
