@@ -44,7 +44,6 @@ class SideFiles(Protocol):
 
     cache_dir: Path
 
-    def where(self, name: str) -> str: ...
     def read(self, name: str) -> bytes | None: ...
     def write(self, name: str, data: bytes) -> None: ...
     def update(self, name: str, change: Callable[[bytes | None], bytes]) -> None: ...
@@ -61,9 +60,6 @@ class LocalSideFiles:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
         self.cache_dir = self.directory
-
-    def where(self, name: str) -> str:
-        return str(self.directory / name)
 
     def read(self, name: str) -> bytes | None:
         try:
@@ -138,7 +134,7 @@ class S3SideFiles:
     def _key(self, name: str) -> str:
         return f"{self.prefix}/{name}"
 
-    def where(self, name: str) -> str:
+    def _where(self, name: str) -> str:
         return f"s3://{self.client.bucket}/{self._key(name)}"
 
     def read(self, name: str) -> bytes | None:
@@ -160,7 +156,7 @@ class S3SideFiles:
             if etag is not None:
                 return
             time.sleep(0.05)
-        raise DatasetError(f"cannot update {self.where(name)}: {UPDATE_ATTEMPTS} concurrent writers won first")
+        raise DatasetError(f"cannot update {self._where(name)}: {UPDATE_ATTEMPTS} concurrent writers won first")
 
     def delete(self, name: str) -> None:
         self.client.delete([self._key(name)])
