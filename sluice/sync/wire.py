@@ -10,7 +10,6 @@ tuples, bytes, the ``MISSING`` base). Anything else is refused when written, not
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 import decimal
 import json
@@ -34,24 +33,31 @@ def dumps(value: Any) -> bytes:
 
 def loads(data: bytes) -> Any:
     try:
-        return _decode(json.loads(data))
+        return json.loads(data, object_hook=_decode)
     except (ValueError, KeyError, TypeError) as exc:
         raise SluiceError(f"the state between sync steps is damaged ({exc}); run the sync again") from exc
 
 
+PLAIN = (str, int, float, bool, type(None))
+
+
 def _encode(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
+    kind = type(value)
+    if kind in PLAIN:
         return value
+    if kind is dict:
+        if TAG not in value and all(type(k) is str for k in value):
+            return {k: v if type(v) in PLAIN else _encode(v) for k, v in value.items()}
+        return {TAG: "dict", "v": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if kind is list:
+        return [v if type(v) in PLAIN else _encode(v) for v in value]
+    if kind.__name__ in KINDS and KINDS[kind.__name__] is kind:
+        fields = {name: v if type(v) in PLAIN else _encode(v) for name, v in vars(value).items()}
+        return {TAG: kind.__name__, **fields}
     if value is MISSING:
         return {TAG: "missing"}
-    if isinstance(value, list):
-        return [_encode(v) for v in value]
     if isinstance(value, tuple):
         return {TAG: "tuple", "v": [_encode(v) for v in value]}
-    if isinstance(value, dict):
-        if all(isinstance(k, str) for k in value) and TAG not in value:
-            return {k: _encode(v) for k, v in value.items()}
-        return {TAG: "dict", "v": [[_encode(k), _encode(v)] for k, v in value.items()]}
     if isinstance(value, dt.datetime):
         return {TAG: "datetime", "v": value.isoformat()}
     if isinstance(value, dt.date):
@@ -62,10 +68,9 @@ def _encode(value: Any) -> Any:
         return {TAG: "decimal", "v": str(value)}
     if isinstance(value, bytes):
         return {TAG: "bytes", "v": base64.b64encode(value).decode()}
-    if dataclasses.is_dataclass(value) and type(value).__name__ in KINDS:
-        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {TAG: type(value).__name__, **fields}
-    raise TypeError(f"cannot pass a {type(value).__name__} between sync steps")
+    if isinstance(value, PLAIN):  # a subclass (an enum of str): its plain value
+        return value
+    raise TypeError(f"cannot pass a {kind.__name__} between sync steps")
 
 
 SCALARS = {
@@ -77,21 +82,18 @@ SCALARS = {
 }
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
+def _decode(value: dict[str, Any]) -> Any:
+    """One JSON object, its members already decoded (``json`` calls this innermost first)."""
     kind = value.get(TAG)
     if kind is None:
-        return {k: _decode(v) for k, v in value.items()}
+        return value
     if kind == "missing":
         return MISSING
     if kind == "tuple":
-        return tuple(_decode(v) for v in value["v"])
+        return tuple(value["v"])
     if kind == "dict":
-        return {_decode(k): _decode(v) for k, v in value["v"]}
+        return {k: v for k, v in value["v"]}
     if kind in SCALARS:
         return SCALARS[kind](value["v"])
     cls = KINDS[kind]
-    return cls(**{k: _decode(v) for k, v in value.items() if k != TAG})
+    return cls(**{k: v for k, v in value.items() if k != TAG})
