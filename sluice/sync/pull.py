@@ -145,12 +145,16 @@ def rate(rows: int, seconds: float) -> float:
     return rows / seconds if seconds > 0 else 0.0
 
 
+_WATERMARKS_LOCK = threading.Lock()
+"""One for the process: pulls run at once on threads, each with its own ``Watermarks`` of the same file."""
+
+
 class Watermarks:
     """Per-dataset watermarks in one small JSON file, replaced atomically."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        self._lock = _WATERMARKS_LOCK
 
     def all(self) -> dict[str, str]:
         if not self.path.exists():
@@ -171,7 +175,7 @@ class Watermarks:
             else:
                 values[dataset] = value
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
+            tmp = self.path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")  # no other writer's
             tmp.write_text(json.dumps(values, indent=2, sort_keys=True))
             os.replace(tmp, self.path)
 
