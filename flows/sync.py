@@ -178,7 +178,13 @@ def list_issues(project_dir: str | None, names: list[str], since: str) -> dict[s
     }
 
 
-@flow(name="sync", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=PULL_THREADS))
+@flow(
+    name="sync",
+    log_prints=False,
+    task_runner=ThreadPoolTaskRunner(max_workers=PULL_THREADS),
+    persist_result=True,
+    result_serializer="json",
+)
 def sync(
     full: bool = False,
     flows: list[str] | None = None,
