@@ -152,7 +152,8 @@ def push_flow(project_dir: str | None, flow_name: str, dry_run: bool, force: boo
         return push_dataflow(**params)
     from prefect.deployments import run_deployment
 
-    run = run_deployment(deployment, parameters=params, flow_run_name=f"push {flow_name}", poll_interval=2)
+    given = {k: v for k, v in params.items() if v is not None}  # an unset project_dir: the deployment's own
+    run = run_deployment(deployment, parameters=given, flow_run_name=f"push {flow_name}", poll_interval=2)
     if run.state is None or not run.state.is_completed():
         message = run.state.message if run.state else "no state"
         raise RuntimeError(f"push {flow_name} ({deployment}, flow run {run.id}) did not complete: {message}")
