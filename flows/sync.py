@@ -1,12 +1,13 @@
 """The ``sync`` flow: pull every system the dataflows need, run the pipes, push each flow's deltas.
 
 Rule: the flow walks ``Project.steps`` (the one place the step order is written) and maps each step
-onto tasks: a task per pull (fanned out over the flow's thread pool: the pulls wait on HTTP, not on the
-CPU), one per group of pipes, and per dataflow a ``push`` run (plan, a push per sink, commit). Run from a
-deployment, each ``push`` run is a run of the ``push/dataflow`` deployment, so any worker of the pool may
-take it; run by hand, it is a subflow in this process. Tasks pass dataset names, offsets and counts, never
-DataFrames; each opens the project itself, so a task can run in another process or on another worker.
-Each write holds its global concurrency limit (``flows/limits.py``). It names no system and no flow.
+onto tasks: a task per pull (fanned out over the flow's thread pool, since the pulls wait on HTTP, not on
+the CPU; one system's in turn, so its ``rate_limit`` holds for all of them together), one per group of
+pipes, and per dataflow a ``push`` run (plan, a push per sink, commit). Run from a deployment, each
+``push`` run is a run of the ``push/dataflow`` deployment, so any worker of the pool may take it; run by
+hand, it is a subflow in this process. Tasks pass dataset names, offsets and counts, never DataFrames;
+each opens the project itself, so a task can run in another process or on another worker. Each write
+holds its global concurrency limit (``flows/limits.py``). It names no system and no flow.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ ISSUE_ROWS = 20
 """Conflicts and dead letters listed in the summary artifact (the CLI lists them all)."""
 
 PULL_THREADS = 8
-"""Pulls at once in one sync run (each waits on its system's HTTP answers; the clients pace themselves)."""
+"""Threads for the pulls of one sync run: one system's pulls run in turn, different systems' at once."""
 
 
 def open_project(project_dir: str | None) -> Project:
@@ -206,8 +207,9 @@ def sync(
     with open_project(project_dir) as project, project.sync_lock():
         names = project.flow_names(flows)
         steps = project.steps(names)
+        systems = {d: s.system for d, s in project.sources().items()}
         limits.ensure(step_limits(steps))
-        return _sync(project_dir, names, steps, full or deep, dry_run, force, started, deep, push_deployment)
+        return _sync(project_dir, names, steps, systems, full or deep, dry_run, force, started, deep, push_deployment)
 
 
 def step_limits(steps: list[Step]) -> list[str]:
@@ -215,13 +217,19 @@ def step_limits(steps: list[Step]) -> list[str]:
     return [limits.flow_limit(n) if s.kind == "flow" else limits.dataset_limit(n) for s in steps for n in s.names]
 
 
-def _sync(project_dir: str | None, names: list[str], steps: list[Step], full: bool, dry_run: bool, force: bool,
-          started: str, deep: bool = False, push_deployment: str | None = None) -> dict:  # fmt: skip
+def _sync(project_dir: str | None, names: list[str], steps: list[Step], systems: dict[str, str], full: bool,
+          dry_run: bool, force: bool, started: str, deep: bool = False,
+          push_deployment: str | None = None) -> dict:  # fmt: skip
     """The flow's body, run while the project's sync lock is held (the deployments never interleave on one
-    machine; across machines each step's concurrency limit keeps them apart): every pull at once on the
-    thread pool, then the pipes and flows step by step."""
-    futures = [pull_dataset.submit(project_dir, s.names[0], full, force, deep) for s in steps if s.kind == "pull"]
-    pulls = [future.result() for future in futures]  # the first failed pull fails the run, once all have ended
+    machine; across machines each step's concurrency limit keeps them apart): the pulls on the thread pool,
+    each system's one after the other and the systems side by side, then the pipes and flows step by step."""
+    futures, last = [], {}  # last: each system's latest pull, which its next one waits for
+    for dataset in (s.names[0] for s in steps if s.kind == "pull"):
+        system = systems[dataset]
+        after = [last[system]] if system in last else []
+        last[system] = pull_dataset.submit(project_dir, dataset, full, force, deep, wait_for=after)
+        futures.append(last[system])
+    pulls = [future.result() for future in futures]  # the first failed pull fails the run
     pipes, results = [], []
     for step in steps:
         if step.kind == "pipes":

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -185,8 +186,17 @@ def test_a_sync_run_spreads_over_both_workers_and_ends_as_one_process_does(pool:
     ran_by = workers_of([run.id, *(p.id for p in pushes)])
     assert set(ran_by.values()) == set(WORKERS)
     assert all(ran_by[p.id] != ran_by[run.id] for p in pushes)
-    pulls = [t.name for t in task_runs(run.id) if t.name.startswith("pull ")]
-    assert len(pulls) >= 4  # the pulls ran as tasks of the sync run, on its worker
+    pulls = [t for t in task_runs(run.id) if t.name.startswith("pull ")]  # tasks of the sync run, on its worker
+    with Project.open(REPO, datasets=pool.datasets) as project:
+        system_of = {d: s.system for d, s in project.sources().items()}
+        assert sorted(t.name for t in pulls) == sorted(f"pull {s.names[0]}" for s in project.steps(DEMO_FLOWS)
+                                                       if s.kind == "pull")  # fmt: skip
+    spans: dict[str, list[tuple[Any, Any]]] = {}
+    for t in pulls:
+        spans.setdefault(system_of[t.name.removeprefix("pull ")], []).append((t.start_time, t.end_time))
+    for system, times in spans.items():  # one system's pulls in turn: its rate limit covers them together
+        times.sort()
+        assert all(a[1] <= b[0] for a, b in pairwise(times)), (system, times)
     assert any(t.name.startswith("push contact_customer to") for t in task_runs(pushes[0].id) + task_runs(pushes[1].id))
 
     with environment(pool.systems.env(pool.datasets)):  # each test's own SLUICE_* are cleared by conftest
