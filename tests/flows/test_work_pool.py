@@ -205,17 +205,23 @@ def test_a_sync_run_spreads_over_both_workers_and_ends_as_one_process_does(pool:
 
 
 def test_two_pushes_of_one_dataflow_serialize_on_its_concurrency_limit(pool: Pool) -> None:
-    """Both runs start, one on each worker, while the test holds the dataflow's limit: neither plans. Then each
-    holds it in turn: their tasks never overlap, and both complete."""
+    """Both runs start, one on each worker, while the test occupies the dataflow's only slot: neither plans.
+    Then each holds it in turn: their tasks never overlap, and both complete.
+
+    The test takes the slot through the API (``active_slots``), not with ``concurrency()``: Prefect keeps one
+    acquisition service per limit name per process, bound to the server it first met, and the later tests
+    of this process talk to another server."""
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
     from prefect.deployments import run_deployment
 
     from flows import limits
 
-    params = {"flow_name": "contact_customer"}
-    with limits.held([limits.flow_limit("contact_customer")], timeout=30):
-        runs = [run_deployment("push/dataflow", parameters=params, timeout=0) for _ in range(2)]
-        with get_client(sync_client=True) as client:
+    name, params = limits.flow_limit("contact_customer"), {"flow_name": "contact_customer"}
+    with get_client(sync_client=True) as client:
+        client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(active_slots=1))
+        try:
+            runs = [run_deployment("push/dataflow", parameters=params, timeout=0) for _ in range(2)]
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline:
                 states = [client.read_flow_run(r.id).state for r in runs]
@@ -223,8 +229,10 @@ def test_two_pushes_of_one_dataflow_serialize_on_its_concurrency_limit(pool: Poo
                     break
                 time.sleep(1)
             assert all(s is not None and s.is_running() for s in states), states
-        time.sleep(3)
-        assert [task_runs(r.id) for r in runs] == [[], []]  # both wait for the slot the test holds
+            time.sleep(3)
+            assert [task_runs(r.id) for r in runs] == [[], []]  # both wait for the slot the test holds
+        finally:
+            client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(active_slots=0))
     with get_client(sync_client=True) as client:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
