@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 PREFIX = "sluice"
 WAIT_SECONDS = 1800.0
@@ -38,27 +39,37 @@ def project_limits(project_dir: str) -> list[str]:
 
 
 def ensure(names: Iterable[str]) -> list[str]:
-    """Create each limit (1 slot) that the server lacks and re-activate a disabled one; returns those changed."""
+    """Create each limit (1 slot) that the server lacks and re-activate a disabled one; returns those changed.
+    One listing call when nothing is missing (every sync run calls it)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
-    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+    from prefect.exceptions import ObjectAlreadyExists
 
     changed = []
     with get_client(sync_client=True) as client:
+        known = {limit.name: limit for limit in _all_limits(client)}
         for name in dict.fromkeys(names):
-            try:
-                limit = client.read_global_concurrency_limit_by_name(name)
-            except ObjectNotFound:
+            limit = known.get(name)
+            if limit is None:
                 try:
                     client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
                 except ObjectAlreadyExists:  # another worker made it meanwhile
                     continue
                 changed.append(name)
-                continue
-            if limit.limit != 1 or not limit.active:
+            elif limit.limit != 1 or not limit.active:
                 client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(limit=1, active=True))
                 changed.append(name)
     return changed
+
+
+def _all_limits(client: Any, page: int = 200) -> list[Any]:
+    """Every global concurrency limit on the server, page by page."""
+    out: list[Any] = []
+    while True:
+        batch = client.read_global_concurrency_limits(limit=page, offset=len(out))
+        out += batch
+        if len(batch) < page:
+            return out
 
 
 @contextmanager
