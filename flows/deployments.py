@@ -1,8 +1,10 @@
-"""The ``sync`` flow's deployments: incremental every few minutes, full nightly, never overlapping.
+"""The ``sync`` flow's deployments: incremental every few minutes, full nightly, never overlapping; and
+``push/dataflow``, which they hand each dataflow's push to, so any worker of the pool may run it.
 
 Rule: the schedules come from ``sluice.toml [schedules]`` and nowhere else; ``sluice deploy``,
 ``sluice serve``, ``make serve`` and the tests all build them here (``prefect.yaml`` mirrors the
-defaults for ``prefect deploy``, and a test keeps the two in step).
+defaults for ``prefect deploy``, and a test keeps the two in step). Registering or serving them also
+creates the global concurrency limits the runs hold (``flows/limits.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from sluice.config import Schedules, load_config
 
 INCREMENTAL = "incremental"
 FULL = "full"
+PUSH = "dataflow"
+PUSH_DEPLOYMENT = f"push/{PUSH}"
+"""The ``push`` flow's deployment: one run per dataflow of a sync run, taken by any worker of the pool."""
 WORK_POOL = "sluice"
 TAGS = ["sluice"]
 
@@ -38,7 +43,7 @@ class DeploymentSpec:
 
 def specs(schedules: Schedules) -> list[DeploymentSpec]:
     """The two deployments. ``flows=None`` means every enabled dataflow; a run may override any parameter."""
-    base = {"flows": None, "dry_run": False}
+    base = {"flows": None, "dry_run": False, "push_deployment": PUSH_DEPLOYMENT}
     return [
         DeploymentSpec(
             INCREMENTAL,
@@ -101,12 +106,15 @@ def _numbers(field: str, low: int, high: int, ranges: bool = False) -> list[int]
 
 
 def build_deployments(project_dir: str | Path = ".") -> list[RunnerDeployment]:
-    """The deployments for the project at ``project_dir`` (its ``sluice.toml`` sets the schedules).
+    """The deployments for the project at ``project_dir`` (its ``sluice.toml`` sets the schedules):
+    ``sync/incremental``, ``sync/full`` and ``push/dataflow``.
 
-    Each has a deployment concurrency limit of 1 with ENQUEUE: a run that comes due while the
-    previous one still runs waits for it instead of overlapping it (or being dropped).
+    Each sync deployment has a deployment concurrency limit of 1 with ENQUEUE: a run that comes due while
+    the previous one still runs waits for it instead of overlapping it (or being dropped). ``push/dataflow``
+    has none of its own: each run holds its dataflow's global limit, so pushes of different dataflows
+    may run at once on different workers, and two of the same one never do.
     """
-    from flows.sync import sync
+    from flows.sync import push_dataflow, sync
 
     project = Path(project_dir).resolve()
     config = load_config(project)
@@ -122,9 +130,26 @@ def build_deployments(project_dir: str | Path = ".") -> list[RunnerDeployment]:
             ),
             tags=TAGS,
         )
-        deployment.entrypoint = f"{Path(sync.fn.__code__.co_filename).resolve()}:sync"  # whatever the cwd
         deployments.append(deployment)
+    deployments.append(
+        push_dataflow.to_deployment(
+            name=PUSH,
+            description="One dataflow's plan, pushes and commit, for a sync run (started by it, not scheduled).",
+            parameters={"project_dir": str(project)},
+            tags=TAGS,
+        )
+    )
+    source = Path(sync.fn.__code__.co_filename).resolve()
+    for deployment in deployments:  # loadable whatever the cwd
+        deployment.entrypoint = f"{source}:{deployment.entrypoint.rpartition(':')[2]}"
     return deployments
+
+
+def ensure_limits(project_dir: str | Path = ".") -> list[str]:
+    """The global concurrency limits every deployment run holds, created where missing; returns the new ones."""
+    from flows import limits
+
+    return limits.ensure(limits.project_limits(str(Path(project_dir).resolve())))
 
 
 def ensure_work_pool(name: str = WORK_POOL) -> bool:
@@ -144,8 +169,10 @@ def ensure_work_pool(name: str = WORK_POOL) -> bool:
 
 def register(project_dir: str | Path = ".", work_pool: str = WORK_POOL) -> list[str]:
     """``sluice deploy``: register the deployments with the configured Prefect server (creating the
-    work pool when missing); returns their full names (``sync/incremental``, ``sync/full``)."""
+    work pool and the concurrency limits when missing); returns their full names (``sync/incremental``,
+    ``sync/full``, ``push/dataflow``)."""
     ensure_work_pool(work_pool)
+    ensure_limits(project_dir)
     names = []
     for deployment in build_deployments(project_dir):
         deployment.job_variables = {"working_dir": str(Path(project_dir).resolve())}  # where the worker runs it
@@ -158,4 +185,5 @@ def serve(project_dir: str | Path = ".", limit: int | None = None) -> None:
     """``sluice serve``: run the scheduled deployments from this one long-lived process (blocks)."""
     from prefect import serve as prefect_serve
 
+    ensure_limits(project_dir)
     prefect_serve(*build_deployments(project_dir), limit=limit)

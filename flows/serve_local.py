@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import IO
 
 import requests
 from rich.console import Console
@@ -68,9 +69,14 @@ def serve_command() -> list[str]:
 
 
 @contextmanager
-def child(command: list[str], env: Mapping[str, str], name: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A child process that is terminated (then killed) when the block ends, however it ends."""
-    process = subprocess.Popen(command, env=dict(env), cwd=REPO)
+def child(
+    command: list[str], env: Mapping[str, str], name: str, stdout: IO[bytes] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process that is terminated (then killed) when the block ends, however it ends; its output
+    goes to ``stdout`` (both streams) when given, else to ours."""
+    process = subprocess.Popen(
+        command, env=dict(env), cwd=REPO, stdout=stdout, stderr=subprocess.STDOUT if stdout else None
+    )
     try:
         yield process
     finally:

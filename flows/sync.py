@@ -1,9 +1,13 @@
 """The ``sync`` flow: pull every system the dataflows need, run the pipes, push each flow's deltas.
 
 Rule: the flow walks ``Project.steps`` (the one place the step order is written) and maps each step
-onto tasks: a task per pull, one per group of pipes, and per flow a plan, a push per sink and a commit.
-Tasks pass dataset names, offsets and counts, never DataFrames; each opens the project itself, so a
-task can run in another process or on another worker. It names no system and no flow.
+onto tasks: a task per pull (fanned out over the flow's thread pool, since the pulls wait on HTTP, not on
+the CPU; one system's in turn, so its ``rate_limit`` holds for all of them together), one per group of
+pipes, and per dataflow a ``push`` run (plan, a push per sink, commit). Run from a deployment, each
+``push`` run is a run of the ``push/dataflow`` deployment, so any worker of the pool may take it; run by
+hand, it is a subflow in this process. Tasks pass dataset names, offsets and counts, never DataFrames;
+each opens the project itself, so a task can run in another process or on another worker. Each write
+holds its global concurrency limit (``flows/limits.py``). It names no system and no flow.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import limits
 from flows.progress import PullProgress
 from flows.secret_blocks import export_secret_blocks
 from sluice.project import Project, Step
@@ -23,6 +29,9 @@ from sluice.sync.pull import PULL
 
 ISSUE_ROWS = 20
 """Conflicts and dead letters listed in the summary artifact (the CLI lists them all)."""
+
+PULL_THREADS = 8
+"""Threads for the pulls of one sync run: one system's pulls run in turn, different systems' at once."""
 
 
 def open_project(project_dir: str | None) -> Project:
@@ -36,7 +45,7 @@ def open_project(project_dir: str | None) -> Project:
 @task(retries=2, retry_delay_seconds=[2, 10], task_run_name="pull {dataset}")
 def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool, deep: bool = False) -> dict[str, Any]:
     """One system × entity into its dataset (incremental by watermark unless ``full``; ``deep`` re-reads all)."""
-    with open_project(project_dir) as project:
+    with open_project(project_dir) as project, limits.held([limits.dataset_limit(dataset)]):
         progress = PullProgress(dataset, project.expected_records(dataset, full or deep))
         result = project.pull(dataset, full=full, deep=deep, force=force, progress=progress)
         progress.finish(result.failed)
@@ -56,17 +65,10 @@ def pull_dataset(project_dir: str | None, dataset: str, full: bool, force: bool,
     return result.as_dict()
 
 
-@flow(name="pull", flow_run_name="pull {system}")
-def pull_system(system: str, project_dir: str | None = None, datasets: list[str] | None = None, full: bool = False,
-                force: bool = False, deep: bool = False) -> list[dict[str, Any]]:  # fmt: skip
-    """One system's pulls, one task per entity."""
-    return [pull_dataset(project_dir, d, full, force, deep) for d in datasets or []]
-
-
 @task(task_run_name="run pipes {names}")
 def run_pipes(project_dir: str | None, names: list[str]) -> list[dict[str, Any]]:
     """The named pipes in DAG order; a pipe whose inputs did not move is skipped."""
-    with open_project(project_dir) as project:
+    with open_project(project_dir) as project, limits.held([limits.dataset_limit(n) for n in names]):
         runs = project.run_pipes(names)
     logger = get_run_logger()
     rows = []
@@ -124,18 +126,39 @@ def commit_flow(project_dir: str | None, flow_name: str) -> int:
     return letters
 
 
-def push_flow(
-    project_dir: str | None, flow_name: str, dry_run: bool, force: bool, full: bool = False
+@flow(name="push", flow_run_name="push {flow_name}", persist_result=True, result_serializer="json")
+def push_dataflow(
+    flow_name: str, dry_run: bool = False, force: bool = False, full: bool = False, project_dir: str | None = None
 ) -> dict[str, Any]:
-    """A dataflow's plan, a push per sink, and the commit, as separate tasks (one plan serves both sinks)."""
-    result = plan_flow(project_dir, flow_name, dry_run, force, full)
-    if dry_run:
-        return result
-    sinks = dict(zip(SINK_ORDER, (s["sink"] for s in result["sinks"]), strict=True))  # "customwebshop.customers"
-    result["sinks"] = [push_sink(project_dir, flow_name, t, sinks[t].split(".")[0]) for t in SINK_ORDER]
-    result["dead_letters"] = commit_flow(project_dir, flow_name)
+    """A dataflow's plan, a push per sink, and the commit, as separate tasks (one plan serves both sinks), while
+    holding the dataflow's concurrency limit: a second run of the same dataflow, on any worker, waits for it.
+    Its result is persisted (JSON), so the sync run that started it reads it from any worker."""
+    with limits.held([limits.flow_limit(flow_name)]):
+        result = plan_flow(project_dir, flow_name, dry_run, force, full)
+        if dry_run:
+            return result
+        sinks = dict(zip(SINK_ORDER, (s["sink"] for s in result["sinks"]), strict=True))  # "customwebshop.customers"
+        result["sinks"] = [push_sink(project_dir, flow_name, t, sinks[t].split(".")[0]) for t in SINK_ORDER]
+        result["dead_letters"] = commit_flow(project_dir, flow_name)
     result["writes"] = sum(s["created"] + s["updated"] + s["deactivated"] + s["failed"] for s in result["sinks"])
     return result
+
+
+def push_flow(project_dir: str | None, flow_name: str, dry_run: bool, force: bool, full: bool,
+              deployment: str | None) -> dict[str, Any]:  # fmt: skip
+    """One dataflow's ``push`` run: a run of ``deployment`` that any worker of its pool may take (this run
+    waits for it), or, without one, a subflow here."""
+    params = {"flow_name": flow_name, "dry_run": dry_run, "force": force, "full": full, "project_dir": project_dir}
+    if deployment is None:
+        return push_dataflow(**params)
+    from prefect.deployments import run_deployment
+
+    given = {k: v for k, v in params.items() if v is not None}  # an unset project_dir: the deployment's own
+    run = run_deployment(deployment, parameters=given, flow_run_name=f"push {flow_name}", poll_interval=2)
+    if run.state is None or not run.state.is_completed():
+        message = run.state.message if run.state else "no state"
+        raise RuntimeError(f"push {flow_name} ({deployment}, flow run {run.id}) did not complete: {message}")
+    return run.state.result()
 
 
 @task(task_run_name="list conflicts and dead letters")
@@ -157,7 +180,13 @@ def list_issues(project_dir: str | None, names: list[str], since: str) -> dict[s
     }
 
 
-@flow(name="sync", log_prints=False)
+@flow(
+    name="sync",
+    log_prints=False,
+    task_runner=ThreadPoolTaskRunner(max_workers=PULL_THREADS),
+    persist_result=True,
+    result_serializer="json",
+)
 def sync(
     full: bool = False,
     flows: list[str] | None = None,
@@ -165,35 +194,48 @@ def sync(
     force: bool = False,
     project_dir: str | None = None,
     deep: bool = False,
+    push_deployment: str | None = None,
 ) -> dict[str, Any]:
     """Pull, transform and push every enabled dataflow (or those named in ``flows``).
 
     ``full`` lists everything (delete detection) and fetches only what may have changed; ``deep`` also
     re-reads every record; ``dry_run`` computes and reports every delta without sending a single write;
-    ``force`` overrides the circuit breakers for an intended change.
+    ``force`` overrides the circuit breakers for an intended change; ``push_deployment`` (the scheduled
+    deployments set it) runs each dataflow's push as a run of that deployment, on whichever worker takes it.
     """
     started = datetime.now(UTC).isoformat()
     with open_project(project_dir) as project, project.sync_lock():
         names = project.flow_names(flows)
         steps = project.steps(names)
         systems = {d: s.system for d, s in project.sources().items()}
-        return _sync(project_dir, names, steps, systems, full or deep, dry_run, force, started, deep)
+        limits.ensure(step_limits(steps))
+        return _sync(project_dir, names, steps, systems, full or deep, dry_run, force, started, deep, push_deployment)
+
+
+def step_limits(steps: list[Step]) -> list[str]:
+    """The concurrency limits the steps take: one per pulled or piped dataset, one per dataflow."""
+    return [limits.flow_limit(n) if s.kind == "flow" else limits.dataset_limit(n) for s in steps for n in s.names]
 
 
 def _sync(project_dir: str | None, names: list[str], steps: list[Step], systems: dict[str, str], full: bool,
-          dry_run: bool, force: bool, started: str, deep: bool = False) -> dict:  # fmt: skip
-    """The flow's body, run while the project's sync lock is held (the deployments never interleave):
-    the pulls as one subflow per system, then the pipes and flows step by step."""
-    pulls = []
-    datasets = [step.names[0] for step in steps if step.kind == "pull"]
-    for system in dict.fromkeys(systems[d] for d in datasets):
-        pulls += pull_system(system, project_dir, [d for d in datasets if systems[d] == system], full, force, deep)
+          dry_run: bool, force: bool, started: str, deep: bool = False,
+          push_deployment: str | None = None) -> dict:  # fmt: skip
+    """The flow's body, run while the project's sync lock is held (the deployments never interleave on one
+    machine; across machines each step's concurrency limit keeps them apart): the pulls on the thread pool,
+    each system's one after the other and the systems side by side, then the pipes and flows step by step."""
+    futures, last = [], {}  # last: each system's latest pull, which its next one waits for
+    for dataset in (s.names[0] for s in steps if s.kind == "pull"):
+        system = systems[dataset]
+        after = [last[system]] if system in last else []
+        last[system] = pull_dataset.submit(project_dir, dataset, full, force, deep, wait_for=after)
+        futures.append(last[system])
+    pulls = [future.result() for future in futures]  # the first failed pull fails the run
     pipes, results = [], []
     for step in steps:
         if step.kind == "pipes":
             pipes += run_pipes(project_dir, list(step.names))
         elif step.kind == "flow":
-            results.append(push_flow(project_dir, step.names[0], dry_run, force, full))
+            results.append(push_flow(project_dir, step.names[0], dry_run, force, full, push_deployment))
     issues = list_issues(project_dir, names, started)
     summary = {"full": full, "deep": deep, "dry_run": dry_run, "pulls": pulls, "pipes": pipes, "flows": results,
                "issues": issues}  # fmt: skip

@@ -11,7 +11,16 @@ import requests
 import yaml
 from typer.testing import CliRunner
 
-from flows.deployments import FULL, INCREMENTAL, build_deployments, cron_to_rrule, register, specs
+from flows.deployments import (
+    FULL,
+    INCREMENTAL,
+    PUSH,
+    PUSH_DEPLOYMENT,
+    build_deployments,
+    cron_to_rrule,
+    register,
+    specs,
+)
 from sluice.cli.main import app
 from sluice.config import Schedules
 
@@ -26,7 +35,7 @@ def custom_project(tmp_path: Path) -> Path:
 
 
 def test_deployments_follow_the_schedules_in_sluice_toml(tmp_path: Path) -> None:
-    incremental, full = build_deployments(custom_project(tmp_path))
+    incremental, full, _ = build_deployments(custom_project(tmp_path))
     assert incremental.name == INCREMENTAL
     assert incremental.schedules[0].schedule.interval == timedelta(seconds=60)
     assert incremental.schedules[0].schedule.timezone == "Europe/Oslo"
@@ -37,7 +46,7 @@ def test_deployments_follow_the_schedules_in_sluice_toml(tmp_path: Path) -> None
 
 def test_a_cron_that_rrule_cannot_say_stays_a_cron(tmp_path: Path) -> None:
     (tmp_path / "sluice.toml").write_text('[schedules]\nfull_cron = "0 2 1 * *"\n')
-    _, full = build_deployments(tmp_path)
+    _, full, _ = build_deployments(tmp_path)
     assert full.schedules[0].schedule.cron == "0 2 1 * *"
 
 
@@ -57,7 +66,7 @@ def test_the_prefect_server_can_expand_the_nightly_schedule() -> None:
     """The server's own schedule model (what its scheduler runs) yields the next nights at 02:00."""
     from prefect.server.schemas.schedules import RRuleSchedule
 
-    _, full = build_deployments(REPO)
+    _, full, _ = build_deployments(REPO)
     schedule = full.schedules[0].schedule
     server = RRuleSchedule(rrule=schedule.rrule, timezone=schedule.timezone)
     nights = list(server._get_dates_generator(n=3, start=datetime(2026, 11, 26, 12, tzinfo=UTC), end=None))
@@ -66,20 +75,33 @@ def test_the_prefect_server_can_expand_the_nightly_schedule() -> None:
 
 def test_each_deployment_runs_one_at_a_time_with_its_parameters(tmp_path: Path) -> None:
     project = custom_project(tmp_path)
-    incremental, full = build_deployments(project)
+    incremental, full, push = build_deployments(project)
     for deployment in (incremental, full):
         assert deployment.concurrency_limit == 1
         assert deployment.concurrency_options.collision_strategy.value == "ENQUEUE"
         assert deployment.parameters["dry_run"] is False
         assert deployment.parameters["flows"] is None
         assert deployment.parameters["project_dir"] == str(project.resolve())
+        assert deployment.parameters["push_deployment"] == PUSH_DEPLOYMENT == f"{push.flow_name}/{push.name}"
         assert deployment.entrypoint.endswith("flows/sync.py:sync")
     assert incremental.parameters["full"] is False
     assert full.parameters["full"] is True
 
 
+def test_the_push_deployment_has_no_schedule_and_no_deployment_limit(tmp_path: Path) -> None:
+    """It runs when a sync run hands it a dataflow; the dataflow's global limit, not a deployment limit,
+    keeps two of its runs apart (pushes of different dataflows may run at once)."""
+    project = custom_project(tmp_path)
+    *_, push = build_deployments(project)
+    assert (push.flow_name, push.name) == ("push", PUSH)
+    assert push.schedules in (None, [])
+    assert push.concurrency_limit is None
+    assert push.parameters == {"project_dir": str(project.resolve())}
+    assert push.entrypoint.endswith("flows/sync.py:push_dataflow")
+
+
 def test_the_repository_defaults_are_every_five_minutes_and_nightly() -> None:
-    incremental, full = build_deployments(REPO)
+    incremental, full, _ = build_deployments(REPO)
     assert incremental.schedules[0].schedule.interval == timedelta(minutes=5)
     assert full.schedules[0].schedule.rrule.endswith("FREQ=DAILY;BYHOUR=2;BYMINUTE=0;BYSECOND=0")
 
@@ -87,7 +109,10 @@ def test_the_repository_defaults_are_every_five_minutes_and_nightly() -> None:
 def test_prefect_yaml_describes_the_same_deployments() -> None:
     described = {d["name"]: d for d in yaml.safe_load((REPO / "prefect.yaml").read_text())["deployments"]}
     expected = {s.name: s for s in specs(Schedules())}
-    assert set(described) == set(expected)
+    assert set(described) == {*expected, PUSH}
+    push = described[PUSH]
+    assert push["entrypoint"] == "flows/sync.py:push_dataflow" and "schedules" not in push
+    assert push["work_pool"]["name"] == "sluice"
     for name, spec in expected.items():
         entry = described[name]
         assert entry["entrypoint"] == "flows/sync.py:sync"
@@ -105,14 +130,19 @@ def test_register_creates_the_work_pool_and_both_deployments(prefect_server: str
     from prefect.client.orchestration import get_client
 
     project = custom_project(tmp_path)
-    assert register(project, work_pool="sluice-test") == ["sync/incremental", "sync/full"]
-    assert register(project, work_pool="sluice-test") == ["sync/incremental", "sync/full"]  # idempotent
+    names = ["sync/incremental", "sync/full", "push/dataflow"]
+    assert register(project, work_pool="sluice-test") == names
+    assert register(project, work_pool="sluice-test") == names  # idempotent
     with get_client(sync_client=True) as client:
         pool = client.read_work_pool("sluice-test")
         assert pool.type == "process"
         incremental = client.read_deployment_by_name("sync/incremental")
         full = client.read_deployment_by_name("sync/full")
+        push = client.read_deployment_by_name(PUSH_DEPLOYMENT)
         schedules = client.read_deployment_schedules(incremental.id)
+        contacts = client.read_global_concurrency_limit_by_name("sluice-dataset-superoffice_contact")
+    assert push.work_pool_name == "sluice-test" and not push.schedules
+    assert (contacts.limit, contacts.active, contacts.active_slots) == (1, True, 0)
     for deployment in (incremental, full):
         assert deployment.work_pool_name == "sluice-test"
         assert deployment.job_variables == {"working_dir": str(project.resolve())}
@@ -150,6 +180,8 @@ def test_sluice_deploy_registers_with_the_configured_server(prefect_server: str)
     with get_client(sync_client=True) as client:
         assert client.read_work_pool("sluice-cli").type == "process"
         deployment = client.read_deployment_by_name("sync/full")
+        limits = {c.name: c.limit for c in client.read_global_concurrency_limits(limit=200, offset=0)}
+    assert limits["sluice-flow-contact_customer"] == limits["sluice-dataset-contact_customer_customwebshop"] == 1
     assert deployment.work_pool_name == "sluice-cli"
     assert deployment.schedules[0].schedule.rrule.endswith("FREQ=DAILY;BYHOUR=2;BYMINUTE=0;BYSECOND=0")
 
@@ -170,8 +202,9 @@ def test_sluice_serve_can_register_its_deployments_without_a_work_pool(prefect_s
     ids = [deployment.apply() for deployment in build_deployments(custom_project(tmp_path))]
     with get_client(sync_client=True) as client:
         served = [client.read_deployment(i) for i in ids]
-    assert [d.name for d in served] == ["incremental", "full"]
-    assert all(d.global_concurrency_limit is not None and d.global_concurrency_limit.limit == 1 for d in served)
+    assert [d.name for d in served] == ["incremental", "full", PUSH]
+    assert all(d.global_concurrency_limit is not None and d.global_concurrency_limit.limit == 1 for d in served[:2])
+    assert served[2].global_concurrency_limit is None
 
 
 def test_the_entrypoint_loads_the_sync_flow_from_any_working_directory(
@@ -180,8 +213,9 @@ def test_the_entrypoint_loads_the_sync_flow_from_any_working_directory(
     from prefect.flows import load_flow_from_entrypoint
 
     monkeypatch.chdir(tmp_path)
-    incremental, _ = build_deployments(REPO)
+    incremental, _, push = build_deployments(REPO)
     assert load_flow_from_entrypoint(incremental.entrypoint).name == "sync"
+    assert load_flow_from_entrypoint(push.entrypoint).name == "push"
 
 
 @pytest.mark.slow
