@@ -11,7 +11,7 @@ columns:
   _id: The shop's line id as text; the link key of the flow.
   sync_updated: When the shop last changed the line's order (updated_at, UTC).
   sync_version: The order's version; the order PATCH is sent with If-Match so a newer shop edit is never overwritten.
-  sync_locked: Why SuperOffice takes no line edits now (the order's quote version is not a draft).
+  sync_locked: "Why SuperOffice takes no line edits now (the quote version is not a draft, or the sale has no quote): a line added then is undone and reported."
   sync_order: The shop order id.
   sync_alternative: The quote alternative the order is linked to (where a line added in the shop is created).
   sync_erp_product_key: The ERPProductKey of the line's product, when linked (a line added in the shop is created from it).
@@ -41,6 +41,7 @@ SELECT
     TRY_CAST(k.order_updated AS TIMESTAMP)                             AS sync_updated,
     k.order_version                                                    AS sync_version,
     CASE
+        WHEN a.alternative_id IS NULL THEN 'the sale has no quote alternative to hold the line'
         WHEN NOT starts_with(coalesce(a.VersionState, 'Draft'), 'Draft')
             THEN 'the quote version is ' || a.VersionState || ', not a draft'
     END                                                                AS sync_locked,
