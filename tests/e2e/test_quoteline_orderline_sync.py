@@ -293,3 +293,32 @@ def test_a_no_op_sync_after_superoffice_recalculated_every_alternative_sends_not
         for alternative in active_alternatives(systems, int(key.split(":")[1])):
             agent(systems, "RecalculateQuoteAlternative", {"QuoteAlternative": alternative})
     assert_no_op(systems, project)
+
+
+def test_a_line_names_its_linked_shop_product_and_a_line_of_an_unlinked_product_goes_without(
+    systems: Systems, tmp_path: Path
+) -> None:
+    with lines_project(systems, tmp_path, "\n[flows.product_product]\nenabled = true\n") as project:
+        report = project.sync()
+        assert [f.flow for f in report.flows] == ["contact_customer", "product_product", ORDERS, FLOW]
+        products = {
+            r["a_id"]: r["b_id"] for r in project.links("product_product").to_pylist() if r["status"] == "active"
+        }
+        pulled = project.store.current_arrow("superoffice_product").to_pylist()
+        by_key = {p["ERPProductKey"]: str(p["ProductId"]) for p in pulled}
+        named = without = 0
+        for key, order in synced_orders(systems).items():
+            alternatives = active_alternatives(systems, int(key.split(":")[1]))
+            if not alternatives:
+                continue
+            crm = {str(x["QuoteLineId"]): x for x in quote_lines(systems, alternative_of(systems, key))}
+            for line in order["lines"]:
+                product = by_key.get(crm[line["external_refs"]["superoffice_quoteline_id"]].get("ERPProductKey") or "")
+                if product in products:
+                    assert str(line["product_id"]) == products[product]
+                    named += 1
+                else:
+                    assert line.get("product_id") is None
+                    without += 1
+        assert named > 0 and without > 0  # the shop's currency links one price list of several
+        assert_no_op(systems, project)
