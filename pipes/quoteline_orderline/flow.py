@@ -68,5 +68,6 @@ FLOW = Declaration(
     sink_a=quote_lines,
     sink_b=order_lines,
     enabled=False,
+    scope_of="sale_order",
     examples={"quantity": 3, "unit_price": 120.5, "discount_percent": 10},
 )

@@ -19,6 +19,7 @@ columns:
   sync_updated: SuperOffice quote lines carry no timestamps (NULL), so a field edited on both sides goes to the shop's edit.
   sync_version: "A digest of the line's values as pulled; the write-back re-reads the line and refuses (412-style) if the fields it changes moved since."
   sync_waiting: Why the line cannot go out yet (its order is not linked to a shop order yet).
+  sync_scope: "`favorite` for a line of the sale's favourite alternative: with `[flows.sale_order] orders_for = \"favorite\"` only those lines sync (the lines share the order flow's scope)."
   sync_locked: Why the shop's edits are refused (the quote version is no longer a draft).
   sync_order: The shop order the line belongs to (through link_sale_order).
   sync_order_key: "The order's key, `sale:<SaleId>:<ordinal>`."
@@ -43,10 +44,11 @@ WITH alternatives AS (
         q.SaleId,
         q.VersionState,
         q.Lines,
+        q.FavoriteQuoteAlternativeId                                               AS favorite,
         q.alternative,
         row_number() OVER (PARTITION BY q.SaleId ORDER BY q.alternative.QuoteAlternativeId) AS ordinal
     FROM (
-        SELECT SaleId, VersionState, Lines, unnest(Alternatives) AS alternative
+        SELECT SaleId, VersionState, Lines, FavoriteQuoteAlternativeId, unnest(Alternatives) AS alternative
         FROM superoffice_quote
     ) AS q
 ),
@@ -56,6 +58,7 @@ lines AS (
         a.VersionState,
         'sale:' || a.SaleId || ':' || a.ordinal                                    AS order_key,
         a.alternative.QuoteAlternativeId                                           AS alternative_id,
+        a.alternative.QuoteAlternativeId = a.favorite                              AS is_favorite,
         unnest(list_filter(a.Lines, lambda x: x.QuoteAlternativeId = a.alternative.QuoteAlternativeId)) AS line
     FROM alternatives AS a
 ),
@@ -72,6 +75,7 @@ SELECT
     k.line_key                                                                     AS _id,
     CAST(NULL AS TIMESTAMP)                                                        AS sync_updated,
     md5(concat_ws('|', k.line.Quantity, k.line.UnitListPrice, k.line.DiscountPercent)) AS sync_version,
+    CASE WHEN k.is_favorite THEN 'favorite' END                                    AS sync_scope,
     CASE
         WHEN o.b_id IS NULL THEN 'order ' || k.order_key || ' is not linked to a shop order yet'
     END                                                                            AS sync_waiting,

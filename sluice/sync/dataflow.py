@@ -73,6 +73,9 @@ class Declaration:
     scope: Callable[[DatasetStore, Mapping[str, Any]], str | None] | None = None
     """``scope(store, settings)``: the ``sync_scope`` side a is limited to (one price list; None: all of side a);
     ConfigError if the settings name none the data has."""
+    scope_of: str | None = None
+    """The flow whose ``scope`` (as its ``sluice.toml`` table sets it) this flow shares: order lines take the order
+    flow's ``orders_for``, so a line of an alternative that gets no order neither goes out nor waits."""
     guard: tuple[str, ...] = ()
     """Side-a carrier fields re-read and compared with the pulled record before a write-back, for entities with
     no timestamp to guard the write (SuperOffice products): a moved one refuses it. No blind PUT."""

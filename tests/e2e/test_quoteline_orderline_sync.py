@@ -32,11 +32,12 @@ FLOW = "quoteline_orderline"
 ORDERS = "sale_order"
 
 
-def lines_project(systems: Systems, root: Path, toml: str = "") -> Project:
+def lines_project(systems: Systems, root: Path, toml: str = "", orders: str = "") -> Project:
+    """A project with the order and line flows enabled; ``orders``: more ``[flows.sale_order]`` settings."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "sluice.toml").write_text(
-        f'[paths]\npipes = "{REPO / "pipes"}"\n\n[flows.{ORDERS}]\nenabled = true\n\n[flows.{FLOW}]\nenabled = true\n'
-        + toml
+        f'[paths]\npipes = "{REPO / "pipes"}"\n\n[flows.{ORDERS}]\nenabled = true\n{orders}\n'
+        f"[flows.{FLOW}]\nenabled = true\n" + toml
     )
     so = SuperOfficeClient(systems.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=FAST_RETRY)
     shop = CustomwebshopClient(systems.shop_server.url, DEMO_API_KEY, retry=FAST_RETRY)
@@ -321,4 +322,15 @@ def test_a_line_names_its_linked_shop_product_and_a_line_of_an_unlinked_product_
                     assert line.get("product_id") is None
                     without += 1
         assert named > 0 and without > 0  # the shop's currency links one price list of several
+        assert_no_op(systems, project)
+
+
+def test_with_orders_for_favorite_only_the_favourite_alternatives_lines_sync_and_none_waits(
+    systems: Systems, tmp_path: Path
+) -> None:
+    with lines_project(systems, tmp_path, orders='orders_for = "favorite"\n') as project:
+        report = project.sync()
+        flow = flow_of(report)
+        assert flow.waiting == 0 and flow.dead_letters == 0 and flow.creates > 0
+        assert_lines_equal(systems)
         assert_no_op(systems, project)
