@@ -50,12 +50,14 @@ def assert_no_duplicate_lines(systems: Systems) -> None:
             assert not [k for k, n in keys.items() if n > 1], (alternative, keys)
 
 
-def story(systems: Systems, settle: Any) -> None:
-    """Edits on both sides between syncs: SuperOffice saves, adds and deletes lines; the shop edits, adds and
-    removes lines, on several orders at once."""
+def story(systems: Systems, settle: Any) -> list[str]:
+    """Edits on both sides between syncs: SuperOffice saves and adds lines; the shop edits, adds and removes
+    lines, on four orders at once, three rounds. The keys of the orders edited."""
     rng = random.Random(5)
+    edited: list[str] = []
     for round_ in range(3):
         for key, order, alternative in with_lines(systems)[:4]:
+            edited.append(key)
             lines = quote_lines(systems, alternative)
             line = rng.choice(lines)
             agent(systems, "SaveQuoteLine", {"QuoteLine": {**line, "Quantity": float(rng.randint(1, 50))}})
@@ -70,6 +72,16 @@ def story(systems: Systems, settle: Any) -> None:
             elements.append({"sku": f"SHOP-{round_}", "quantity": "2", "unit_price": "4"})
             edit_lines(systems, order, elements)
         settle()
+    return sorted(set(edited))
+
+
+def assert_last_round_landed(systems: Systems, edited: list[str]) -> None:
+    """The last round's adds (one per side and order) are there once on both sides: none lost, none doubled."""
+    orders = synced_orders(systems)
+    assert len(edited) == 4
+    for key in edited:
+        skus = Counter(x["sku"] for x in orders[key]["lines"])
+        assert (skus["SHOP-2"], skus["CRM-2"]) == (1, 1), (key, skus)
 
 
 def test_transient_faults_make_no_duplicate_line_and_lose_no_edit(systems: Systems, tmp_path: Path) -> None:
@@ -83,8 +95,9 @@ def test_transient_faults_make_no_duplicate_line_and_lose_no_edit(systems: Syste
             trouble.extend(sync_until_settled(faulty))
             systems.clear_faults()
 
-        story(systems, settle)
+        edited = story(systems, settle)
         assert fault_count(systems) > 20, "the faults were real"
+        assert_last_round_landed(systems, edited)
         assert_no_duplicate_lines(systems)
         assert_lines_equal(systems)
         for key, order in synced_orders(systems).items():
@@ -106,9 +119,10 @@ def test_a_sync_killed_at_random_points_and_rerun_makes_no_duplicate_line(system
         done = run_cli_sync(env)
         assert done.returncode == 0, done.stderr[-2000:]
 
-    story(systems, settle)
+    edited = story(systems, settle)
     with lines_project(systems, root) as project:
         project.sync()
+        assert_last_round_landed(systems, edited)
         assert_no_duplicate_lines(systems)
         assert_lines_equal(systems)
         assert_no_op(systems, project)
