@@ -334,3 +334,70 @@ def test_with_orders_for_favorite_only_the_favourite_alternatives_lines_sync_and
         assert flow.waiting == 0 and flow.dead_letters == 0 and flow.creates > 0
         assert_lines_equal(systems)
         assert_no_op(systems, project)
+
+
+def plan_now(project: Project) -> None:
+    """A sync up to the line flow's plan: every pull, the pipes and the flows before it, then the line plan."""
+    names = project.flow_names()
+    for step in project.steps(names):
+        if step.kind == "pull":
+            project.pull(step.names[0])
+        elif step.kind == "pipes":
+            project.run_pipes(list(step.names))
+        elif step.names[0] != FLOW:
+            project.sync_flow(step.names[0])
+        else:
+            project.plan_flow(FLOW)
+            return
+
+
+def test_a_shop_edit_between_plan_and_push_is_kept_and_the_stale_patch_is_rebuilt_not_lost(
+    systems: Systems, project: Project
+) -> None:
+    project.sync()
+    key, order, alternative = with_lines(systems)[0]
+    crm_line, other = quote_lines(systems, alternative)[:2]
+    save_line(systems, crm_line, Quantity=31.0)
+    plan_now(project)
+    order = synced_orders(systems)[key]
+    ref = str(other["QuoteLineId"])
+    edit_lines(systems, order, [{"id": x["id"], **({"quantity": "8"} if shop_ref(x) == ref else {})}
+                                for x in order["lines"]])  # fmt: skip
+    result = project.push_sink(FLOW, "b")  # If-Match the pulled version: 412, re-read, rebuilt
+    project.push_sink(FLOW, "a")
+    project.commit_flow(FLOW)
+    assert (result.updated, result.failed) == (1, 0)
+    shop = {x["external_refs"]["superoffice_quoteline_id"]: x for x in synced_orders(systems)[key]["lines"]}
+    assert float(shop[str(crm_line["QuoteLineId"])]["quantity"]) == 31
+    assert float(shop[str(other["QuoteLineId"])]["quantity"]) == 8  # the shop's edit since the plan is kept
+    project.sync()
+    lines = {x["QuoteLineId"]: x for x in quote_lines(systems, alternative)}
+    assert lines[other["QuoteLineId"]]["Quantity"] == 8 and lines[crm_line["QuoteLineId"]]["Quantity"] == 31
+    assert_no_op(systems, project)
+
+
+def test_a_shop_edit_of_the_same_field_between_plan_and_push_is_never_overwritten(
+    systems: Systems, project: Project
+) -> None:
+    project.sync()
+    key, order, alternative = with_lines(systems)[0]
+    crm_line = quote_lines(systems, alternative)[0]
+    save_line(systems, crm_line, Quantity=31.0)
+    plan_now(project)
+    order = synced_orders(systems)[key]
+    ref = str(crm_line["QuoteLineId"])
+    edit_lines(systems, order, [{"id": x["id"], **({"quantity": "6"} if shop_ref(x) == ref else {})}
+                                for x in order["lines"]])  # fmt: skip
+    result = project.push_sink(FLOW, "b")
+    project.push_sink(FLOW, "a")
+    project.commit_flow(FLOW)
+    assert (result.updated, result.failed) == (0, 1)  # refused, 412-style: retried after a fresh pull
+    assert float(next(x for x in synced_orders(systems)[key]["lines"] if shop_ref(x) == ref)["quantity"]) == 6
+    project.sync()  # both sides edited the field since they agreed: a conflict, the shop's newer edit wins
+    assert quote_lines(systems, alternative)[0]["Quantity"] == 6
+    assert_lines_equal(systems)
+    assert_no_op(systems, project)
+
+
+def shop_ref(line: dict[str, Any]) -> str:
+    return (line.get("external_refs") or {}).get("superoffice_quoteline_id") or ""
