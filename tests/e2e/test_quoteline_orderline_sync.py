@@ -401,3 +401,25 @@ def test_a_shop_edit_of_the_same_field_between_plan_and_push_is_never_overwritte
 
 def shop_ref(line: dict[str, Any]) -> str:
     return (line.get("external_refs") or {}).get("superoffice_quoteline_id") or ""
+
+
+def test_a_superoffice_edit_between_plan_and_write_back_is_never_overwritten(
+    systems: Systems, project: Project
+) -> None:
+    project.sync()
+    _key, order, alternative = with_lines(systems)[0]
+    crm_line = quote_lines(systems, alternative)[0]
+    ref = str(crm_line["QuoteLineId"])
+    edit_lines(systems, order, [{"id": x["id"], **({"quantity": "4"} if shop_ref(x) == ref else {})}
+                                for x in order["lines"]])  # fmt: skip
+    plan_now(project)
+    save_line(systems, crm_line, Quantity=27.0)  # the CRM user edits the same line after the pull
+    project.push_sink(FLOW, "b")
+    result = project.push_sink(FLOW, "a")
+    project.commit_flow(FLOW)
+    assert (result.updated, result.failed) == (0, 1)  # the line re-read moved: refused, 412-style
+    assert quote_lines(systems, alternative)[0]["Quantity"] == 27
+    project.sync()  # both edited since they agreed: a conflict the policy resolves, nothing silently lost
+    assert len(project.conflicts()) > 0
+    assert_lines_equal(systems)
+    assert_no_op(systems, project)
