@@ -42,7 +42,6 @@ Answer = dict[str, Any] | Exception
 Row = dict[str, Any]
 UNBOUNDED = 1 << 30
 """A run's line changes all go to one ``apply_batch``, which groups them by parent."""
-REF = "external_refs.superoffice_quoteline_id"
 
 
 def rows_by(store: DatasetStore, dataset: str, column: str, values: Iterable[Any]) -> list[Row]:
@@ -142,7 +141,12 @@ class OrderLinesSink(Sink):
         return {str(r["a_id"]): str(r["b_id"]) for r in rows if r.get("status") == "active"}
 
     def _order(
-        self, order_id: int, changes: list[Change], pulled: Row | None, b_rows: Mapping[str, Row], products: dict
+        self,
+        order_id: int,
+        changes: list[Change],
+        pulled: Row | None,
+        b_rows: Mapping[str, Row],
+        products: dict[str, str],
     ) -> list[Answer]:
         """Send one order's line changes; on a 412 read the order again and rebuild once."""
         lines = list((pulled or {}).get("lines") or [])
