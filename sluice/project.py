@@ -225,8 +225,9 @@ class Project:
     def runner(self, name: str, *, full: bool = False) -> FlowRunner:
         flow = self.flow(name)
         decl = flow.declaration
-        if decl is not None and decl.scope is not None:  # e.g. the price list, as the datasets know it now
-            flow = replace(flow, scope=decl.scope(self.store, flow.settings))
+        owner = self.flow(decl.scope_of) if decl is not None and decl.scope_of else flow
+        if owner.declaration is not None and owner.declaration.scope is not None:  # e.g. the price list
+            flow = replace(flow, scope=owner.declaration.scope(self.store, owner.settings))
         sink_a, sink_b = (self._sink(flow, system) for system in (flow.a_system, flow.b_system))
         state = FlowState(self.store, flow, self.sync_state)
         b_source = stream(f"{flow.b_system}.{flow.b_entity}").dataset

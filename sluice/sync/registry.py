@@ -71,6 +71,10 @@ def load_flows(pipes_dir: Path, settings: Mapping[str, FlowConfig]) -> FlowRegis
         name: _resolve(name, _declaration(path), pipes, names, settings.get(name))
         for name, path in zip(names, paths, strict=True)
     }
+    for name, flow in flows.items():
+        shared = flow.declaration.scope_of if flow.declaration else None
+        if shared is not None and shared not in flows:
+            raise ConfigError(f"flow {name}: scope_of names no flow {shared!r}; known: {', '.join(names)}")
     owned = {p for flow in flows.values() for p in flow.pipes}
     synced = {*SYNC_OWNED, *(name for flow in flows.values() for name in flow.outputs)}
     free = [name for name in sorted(pipes) if name not in owned]

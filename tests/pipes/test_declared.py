@@ -44,10 +44,18 @@ def test_the_repository_pipes_plan_on_a_fresh_root(fresh: PipeEngine) -> None:
         "product_product_superoffice": ("superoffice_product", "superoffice_pricelist"),
         "sale_order_customwebshop": ("customwebshop_order",),
         "sale_order_superoffice": ("superoffice_sale", "superoffice_quote", "link_contact_customer"),
-    }
+        "quoteline_orderline_customwebshop": (
+            "customwebshop_order", "link_sale_order", "superoffice_quote", "link_product_product",
+            "superoffice_product",
+        ),
+        "quoteline_orderline_superoffice": (
+            "superoffice_quote", "link_sale_order", "superoffice_product", "link_product_product",
+        ),
+    }  # fmt: skip
     assert fresh.dag().sources == (
         "customwebshop_customer", "customwebshop_order", "customwebshop_product", "link_contact_customer",
-        "superoffice_contact", "superoffice_pricelist", "superoffice_product", "superoffice_quote", "superoffice_sale",
+        "link_product_product", "link_sale_order", "superoffice_contact", "superoffice_pricelist",
+        "superoffice_product", "superoffice_quote", "superoffice_sale",
     )  # fmt: skip
     assert fresh.preview("product_product_superoffice").num_rows == 0
     for info in (i for i in infos if i.name.startswith("contact_customer")):
@@ -67,10 +75,13 @@ def test_project_pipes_are_wired_with_the_declarations(tmp_path: Path) -> None:
             "contact_customer_superoffice",
             "product_product_customwebshop",
             "product_product_superoffice",
+            "quoteline_orderline_customwebshop",
+            "quoteline_orderline_superoffice",
             "sale_order_customwebshop",
             "sale_order_superoffice",
         ]
         assert project.pipes.preview("contact_customer_superoffice").num_rows == 0
+        assert project.pipes.preview("quoteline_orderline_customwebshop").num_rows == 0
         assert project.pipes.preview("sale_order_superoffice").num_rows == 0  # links declared too
     assert not (tmp_path / "empty").exists()  # planning writes nothing
 

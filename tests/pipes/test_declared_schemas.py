@@ -54,7 +54,8 @@ EVERY_ORDER_FIELD = {
     "order_number": "ALL-O-1", "status": "confirmed", "title": "Alle felt", "order_date": "2025-01-02",
     "currency": "NOK", "sales_rep": "Selger", "discount_percent": "5", "note": "Every field set",
     "lines": [{"product_id": 1, "sku": "ALL-L", "name": "Linje", "quantity": "2", "unit_price": "10.00",
-               "discount_percent": "0", "vat_rate": "25.00", "position": 1}],
+               "discount_percent": "0", "vat_rate": "25.00", "position": 1,
+               "external_refs": {"superoffice_quoteline_id": "1"}}],
     "external_refs": {"superoffice_sale_id": "sale:1:1", "superoffice_quotealternative_id": "1"},
 }  # fmt: skip
 

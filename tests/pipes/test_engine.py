@@ -156,6 +156,7 @@ def test_repository_pipes_pass_their_yaml_tests(store: DatasetStore) -> None:
         "contact_customer_superoffice", "contact_customer_customwebshop",
         "product_product_superoffice", "product_product_customwebshop",
         "sale_order_superoffice", "sale_order_customwebshop",
+        "quoteline_orderline_superoffice", "quoteline_orderline_customwebshop",
     }  # fmt: skip
     assert all(r.passed for r in results), [r for r in results if not r.passed]
 
@@ -171,6 +172,8 @@ def test_repository_pipes_run_over_the_store(store: DatasetStore) -> None:
         "superoffice_quote",
         "customwebshop_order",
         "link_contact_customer",
+        "link_sale_order",
+        "link_product_product",
     ):  # the other flows' inputs
         store.write(name, [], key="id")
     runs = PipeEngine(REPO_PIPES, store).run(["contact_customer_superoffice", "contact_customer_customwebshop"])

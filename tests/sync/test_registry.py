@@ -88,7 +88,13 @@ def copy_flow(project_dir: Path, name: str, reads: str | None = None) -> None:
 def test_flows_run_after_the_flows_whose_links_they_read(project_dir: Path) -> None:
     copy_flow(project_dir, "a_first_by_name", reads="link_contact_customer")
     registry = load(project_dir)
-    assert registry.names == ["contact_customer", "a_first_by_name", "product_product", "sale_order"]  # else by name
+    assert registry.names == [
+        "contact_customer",
+        "a_first_by_name",
+        "product_product",
+        "sale_order",
+        "quoteline_orderline",
+    ]  # else by name
     assert registry.flows["a_first_by_name"].references == ("contact_customer",)
     assert "link_contact_customer" in registry.outputs()
     project = Project.open(project_dir, datasets=project_dir / "datasets")

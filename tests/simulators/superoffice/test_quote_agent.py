@@ -268,3 +268,20 @@ def test_a_recalculation_that_changes_nothing_moves_no_updated(strict: str) -> N
     answer = call(strict, "RecalculateQuoteAlternative", {"QuoteAlternative": alt_id})
     assert answer["QuoteLinesHasChanged"] is False
     assert stamps() == before
+
+
+def test_the_stats_count_agent_reads_as_reads_and_agent_saves_as_writes(strict: str) -> None:
+    """A no-op sync reads quotes through POSTs; ``/_admin/stats`` must count those as reads, not writes."""
+    root = strict.split("/")[0] + "//" + strict.split("/")[2]
+    sale_id, quote = new_quote(strict)
+    alternatives = call(strict, "GetQuoteAlternatives", {"QuoteVersionId": quote["ActiveQuoteVersionId"]})
+    alternative = alternatives[0]["QuoteAlternativeId"]
+    requests.delete(f"{root}/_admin/stats", timeout=10)
+    call(strict, "GetQuoteEntityFromSaleId", {"SaleId": sale_id})
+    call(strict, "GetQuoteLines", {"QuoteAlternativeId": alternative})
+    call(strict, "GetQuoteAlternative", quoteAlternativeId=alternative)
+    stats = requests.get(f"{root}/_admin/stats", timeout=10).json()
+    assert (stats["requests"], stats["writes"], stats["by_method"]) == (3, 0, {"POST": 3})
+    call(strict, "SaveQuoteLine", {"QuoteLine": {"QuoteLineId": 0, "QuoteAlternativeId": alternative, "Quantity": 1}})
+    call(strict, "RecalculateQuoteAlternative", {"QuoteAlternative": alternative})
+    assert requests.get(f"{root}/_admin/stats", timeout=10).json()["writes"] == 2
