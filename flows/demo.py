@@ -90,8 +90,9 @@ def prefect_settings() -> dict[str, str]:
     }
 
 
-DEMO_FLOWS = ["contact_customer", "product_product"]
-"""The demo syncs products too (``sluice.toml`` ships the product flow disabled until a price list is chosen)."""
+DEMO_FLOWS = ["contact_customer", "product_product", "sale_order"]
+"""The demo syncs products and orders too (``sluice.toml`` ships both flows disabled); the registry runs the
+order flow after the two it reads links from."""
 
 
 def _sessions(systems: DemoSystems) -> tuple[requests.Session, requests.Session]:
@@ -150,6 +151,69 @@ def edit_products(systems: DemoSystems) -> list[str]:
     return edits
 
 
+def edit_orders(systems: DemoSystems) -> tuple[list[str], dict[str, Any]]:
+    """A quote line's quantity changed in the CRM (``SaveQuoteLine``, then ``RecalculateQuoteAlternative``, as the
+    Quote agent wants it) and an order of a one-alternative sale put on hold in the shop. Returns the edits and
+    what to look for after the next sync (``orders_arrived``)."""
+    so, shop = _sessions(systems)
+    agent = f"{systems.tenant_url}/api/v1/Agents/Quote"
+    orders = sorted(_shop_orders(shop, systems), key=_order_key)
+    per_sale: dict[int, int] = {}
+    for order in orders:
+        per_sale[_order_key(order)[0]] = per_sale.get(_order_key(order)[0], 0) + 1
+    quoted = next(o for o in orders if o["lines"] and _alternative(o))
+    line_id = _first_line_id(so, agent, int(_alternative(quoted)))
+    line = so.post(f"{agent}/GetQuoteLine", json={"QuoteLineId": line_id}).json()
+    quantity = float(line["Quantity"]) + 5
+    so.post(f"{agent}/SaveQuoteLine", json={"QuoteLine": {**line, "Quantity": quantity}}).raise_for_status()
+    so.post(f"{agent}/RecalculateQuoteAlternative", json={"QuoteAlternative": int(_alternative(quoted))})
+    held = next(
+        o for o in orders
+        if o["status"] == "pending" and per_sale[_order_key(o)[0]] == 1 and _order_key(o)[0] != _order_key(quoted)[0]
+    )  # fmt: skip
+    shop.patch(f"{systems.shop.url}/api/v1/orders/{held['id']}", json={"status": "on_hold"}).raise_for_status()
+    edits = [
+        f"SuperOffice: quote line {line_id} ({line['Code']}) of sale {_order_key(quoted)[0]} quantity "
+        f"{line['Quantity']:g} -> {quantity:g} (order {quoted['order_number']})",
+        f"shop: order {held['order_number']} status pending -> on_hold (sale {_order_key(held)[0]})",
+    ]
+    watch = {"order": quoted["id"], "sku": line["Code"], "quantity": quantity, "sale": _order_key(held)[0]}
+    return edits, watch
+
+
+def orders_arrived(systems: DemoSystems, watch: dict[str, Any]) -> list[str]:
+    """What the second sync made of ``edit_orders``, read back from each system as its user sees it."""
+    so, shop = _sessions(systems)
+    order = shop.get(f"{systems.shop.url}/api/v1/orders/{watch['order']}").json()
+    quantities = [float(x["quantity"]) for x in order["lines"] if x.get("sku") == watch["sku"]]
+    status = so.get(f"{systems.tenant_url}/api/v1/Sale/{watch['sale']}").json()["Status"]
+    shown = ", ".join(f"{q:g}" for q in quantities)
+    return [
+        f"shop: order {order['order_number']} line {watch['sku']} quantity now {shown} (CRM: {watch['quantity']:g})",
+        f"SuperOffice: sale {watch['sale']} Status now {status!r} (shop: on_hold)",
+    ]
+
+
+def _alternative(order: dict[str, Any]) -> str | None:
+    return (order.get("external_refs") or {}).get("superoffice_quotealternative_id")
+
+
+def _first_line_id(so: requests.Session, agent: str, alternative: int) -> int:
+    lines = so.post(f"{agent}/GetQuoteLines", json={"QuoteAlternativeId": alternative}).json()
+    return int(min(lines, key=lambda x: x["Rank"])["QuoteLineId"])
+
+
+def _shop_orders(shop: requests.Session, systems: DemoSystems) -> list[dict[str, Any]]:
+    return shop.get(f"{systems.shop.url}/api/v1/orders", params={"limit": 1000}).json()["data"]
+
+
+def _order_key(order: dict[str, Any]) -> tuple[int, int]:
+    """``sale:17:2`` (the order's key in ``external_refs``) -> (17, 2); (0, 0) for an order Sluice did not make."""
+    key = (order.get("external_refs") or {}).get("superoffice_sale_id") or ""
+    parts = key.split(":")
+    return (int(parts[1]), int(parts[2])) if len(parts) == 3 else (0, 0)
+
+
 def _system_user_ticket(systems: DemoSystems) -> str:
     from sluice.simulators.superoffice import sign_system_token
 
@@ -192,11 +256,15 @@ def run_demo(console: Console, fresh: bool = True) -> dict[str, Any]:
             console.print("[bold]1. first sync[/bold] (a temporary Prefect server starts first; it can take a while)")
             render(sync(flows=DEMO_FLOWS), "first sync", console)
             console.print("[bold]2. edits on both sides[/bold]")
-            for line in edit_both_sides(systems) + edit_products(systems):
+            order_edits, watch = edit_orders(systems)
+            for line in edit_both_sides(systems) + edit_products(systems) + order_edits:
                 console.print(f"  - {line}")
             console.print("[bold]3. second sync[/bold]")
             summary = sync(flows=DEMO_FLOWS)
             render(summary, "second sync", console)
+            console.print("[bold]4. the order edits, read back from both systems[/bold]")
+            for line in orders_arrived(systems, watch):
+                console.print(f"  - {line}")
     console.print(f"Datasets are in {DEMO_DATASETS}; inspect them with `SLUICE_DATASETS={DEMO_DATASETS} "
                   "sluice datasets list` or `make notebooks`.")  # fmt: skip
     return summary
