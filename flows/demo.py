@@ -177,7 +177,8 @@ def edit_orders(systems: DemoSystems) -> tuple[list[str], dict[str, Any]]:
         f"{line['Quantity']:g} -> {quantity:g} (order {quoted['order_number']})",
         f"shop: order {held['order_number']} status pending -> on_hold (sale {_order_key(held)[0]})",
     ]
-    watch = {"order": quoted["id"], "sku": line["Code"], "quantity": quantity, "sale": _order_key(held)[0]}
+    watch = {"order": quoted["id"], "key": quoted["external_refs"]["superoffice_sale_id"], "sku": line["Code"],
+             "before": float(line["Quantity"]), "quantity": quantity, "sale": _order_key(held)[0]}  # fmt: skip
     return edits, watch
 
 
@@ -272,7 +273,7 @@ def run_demo(console: Console, fresh: bool = True) -> dict[str, Any]:
 
 def ensure_demo_data() -> Path:
     """The demo's dataset root, running the demo first when it holds nothing yet (for the notebooks)."""
-    if not (DEMO_DATASETS / "superoffice_contact").exists():
+    if not (DEMO_DATASETS / "link_sale_order").exists():  # none yet, or from a demo before it synced orders
         run_demo(Console(quiet=True))
     return DEMO_DATASETS
 
