@@ -1,7 +1,7 @@
 /*
 description: >
   Every live Customwebshop order, projected to the same columns as sale_order_superoffice so the sync compares
-  like with like, lines in the order the shop lists them. The status reads in SuperOffice's vocabulary (a `completed` order is Sold, as a `confirmed`
+  like with like (the lines are the quoteline_orderline flow's). The status reads in SuperOffice's vocabulary (a `completed` order is Sold, as a `confirmed`
   one), so a shop completing an order writes nothing back. Totals are read only for an order without lines
   (the shop computes them from its lines otherwise). Decimals are read as numbers. Tombstones are left out,
   which closes their link. Orders born in the shop are not created in SuperOffice.
@@ -32,14 +32,6 @@ SELECT
     CASE
         WHEN coalesce(len(shop_lines), 0) = 0 THEN CAST(TRY_CAST(j->>'total' AS DECIMAL(18, 2)) AS DOUBLE)
     END                                                            AS total,
-    CASE WHEN len(shop_lines) > 0 THEN list_transform(shop_lines, lambda x: {
-        'sku': NULLIF(x.sku, ''),
-        'name': NULLIF(x.name, ''),
-        'quantity': CAST(TRY_CAST(x.quantity AS DECIMAL(18, 3)) AS DOUBLE),
-        'unit_price': CAST(TRY_CAST(x.unit_price AS DECIMAL(18, 2)) AS DOUBLE),
-        'discount_percent': CAST(TRY_CAST(x.discount_percent AS DECIMAL(18, 2)) AS DOUBLE),
-        'vat_rate': CAST(TRY_CAST(x.vat_rate AS DECIMAL(18, 2)) AS DOUBLE)
-    }) END                                                         AS lines,
     {
         'superoffice_sale_id': j->'external_refs'->>'superoffice_sale_id',
         'superoffice_quotealternative_id': j->'external_refs'->>'superoffice_quotealternative_id'

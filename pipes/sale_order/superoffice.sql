@@ -8,7 +8,8 @@ description: >
   cancels its order. The customer comes through the Contact <-> Customer link: an order whose contact is not
   linked yet waits (reported as waiting, never sent half-formed) and goes out in the run that links it.
   The status is compared in SuperOffice's vocabulary (both pipes map to it one way), so it never ping-pongs.
-  Lines go to the shop only, in rank order; totals are the shop's to compute when an order has lines.
+  The order's lines are records of their own (the Quoteline <-> order line flow, quoteline_orderline), merged
+  line by line; totals are the shop's to compute when an order has lines, so none is sent or compared.
 dataflow: {target: Customwebshop Order, sections: {superoffice_sale: Sale, superoffice_quote: Quotealternative}}
 columns:
   _id: "`sale:<SaleId>:<ordinal>`: the sale and the alternative's ordinal (by id) in the active quote version."
@@ -39,11 +40,6 @@ columns:
     source: Amount (no quote) or Quotealternative TotalPrice (no lines)
     direction: to shop only
     description: Only for an order without lines; with lines the shop computes every total, so none is sent or compared.
-  lines:
-    type: list
-    source: Quoteline (Code, Name, Quantity, UnitListPrice, DiscountPercent, VAT)
-    direction: to shop only
-    description: The alternative's lines in rank order (sku, name, quantity, unit_price, discount_percent, vat_rate). One way (SuperOffice to the shop) until lines are linked records of their own; a line edited, added or removed in the shop is undone by the next sync and reported as a conflict (`sluice conflicts`), never lost silently.
   external_refs.superoffice_sale_id: {type: string, direction: to shop only, description: "The order's key (`sale:<SaleId>:<ordinal>`): lets the shop find its CRM twin."}
   external_refs.superoffice_quotealternative_id: {type: string, source: QuoteAlternativeId, direction: to shop only}
 */
@@ -78,15 +74,7 @@ orders AS (
 mapped AS (
     SELECT
         o.*,
-        l.b_id                                                                  AS customer,
-        CASE WHEN len(o.alt_lines) > 0 THEN list_transform(o.alt_lines, lambda x: {
-            'sku': NULLIF(x.Code, ''),
-            'name': NULLIF(x.Name, ''),
-            'quantity': CAST(TRY_CAST(x.Quantity AS DECIMAL(18, 3)) AS DOUBLE),
-            'unit_price': CAST(TRY_CAST(x.UnitListPrice AS DECIMAL(18, 2)) AS DOUBLE),
-            'discount_percent': CAST(TRY_CAST(x.DiscountPercent AS DECIMAL(18, 2)) AS DOUBLE),
-            'vat_rate': CAST(TRY_CAST(x.VAT AS DECIMAL(18, 2)) AS DOUBLE)
-        }) END                                                                  AS order_lines
+        l.b_id                                                                  AS customer
     FROM orders AS o
     LEFT JOIN link_contact_customer AS l
         ON l.a_id = CAST(o.Contact.ContactId AS VARCHAR) AND l.status = 'active'
@@ -119,9 +107,8 @@ SELECT
     NULLIF(m.alternative.Name, '')                                              AS note,
     CASE
         WHEN m.alternative IS NULL THEN CAST(TRY_CAST(m.Amount AS DECIMAL(18, 2)) AS DOUBLE)
-        WHEN m.order_lines IS NULL THEN CAST(TRY_CAST(m.alternative.TotalPrice AS DECIMAL(18, 2)) AS DOUBLE)
+        WHEN coalesce(len(m.alt_lines), 0) = 0 THEN CAST(TRY_CAST(m.alternative.TotalPrice AS DECIMAL(18, 2)) AS DOUBLE)
     END                                                                         AS total,
-    m.order_lines                                                               AS lines,
     {
         'superoffice_sale_id': 'sale:' || m.SaleId || ':' || m.ordinal,
         'superoffice_quotealternative_id': CAST(m.alternative.QuoteAlternativeId AS VARCHAR)

@@ -3,7 +3,8 @@
 Rule: everything in the document comes from the pipes (their headers and column lineage), so it
 cannot drift from the code. A pipe opts in with ``dataflow: {target: Customwebshop Customer}`` (one
 section per SuperOffice input), or ``{source: SuperOffice Product, target: ...}`` (one section, whose
-inputs beyond the first only look values up, such as a product's price list);
+inputs beyond the first only look values up, such as a product's price list), with ``path: "lines[]."`` when
+its columns are nested in the target record (order lines);
 columns starting with ``_`` (the store's) or ``sync_`` (metadata the sync engine reads, such as
 ``sync_updated``) are technical and left out.
 """
@@ -94,7 +95,7 @@ def _row(entry: ColumnLineage, datasets: list[str], pipe: Pipe) -> MappingRow:
         source = doc.source if "`" in doc.source else _quote_lead(doc.source)
     else:
         source = ", ".join(f"`{s.path}`" for s in entry.sources if s.dataset in datasets)
-    target = f"`{entry.column}`" + (f" *({doc.direction})*" if doc.direction else "")
+    target = f"`{pipe.header.dataflow_path}{entry.column}`" + (f" *({doc.direction})*" if doc.direction else "")
     return MappingRow(source, target, doc.type or "")
 
 

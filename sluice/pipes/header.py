@@ -38,6 +38,7 @@ class PipeHeader:
     dataflow_target: str | None = None  # e.g. "Customwebshop Customer": the pipe opts in to the docs
     dataflow_source: str | None = None  # e.g. "SuperOffice Product": one section for all its SuperOffice inputs
     dataflow_sections: dict[str, str] | None = None  # input dataset -> SuperOffice entity: one section each
+    dataflow_path: str = ""  # e.g. "lines[].": the pipe's columns are nested in the target record (order lines)
     extra: dict[str, Any] = field(default_factory=dict)
     line_count: int = 0
 
@@ -90,6 +91,8 @@ def _header_from(data: dict[str, Any], path: str | None, line_count: int) -> Pip
     if dataflow is not None:
         if not isinstance(dataflow, dict) or not isinstance(dataflow.get("target"), str):
             raise PipeError("header 'dataflow' must look like {target: Customwebshop Customer}", path, 1)
+        if not isinstance(dataflow.get("path", ""), str):
+            raise PipeError("header 'dataflow' path must be text, e.g. {path: \"lines[].\"}", path, 1)
         if not isinstance(dataflow.get("source", ""), str):
             raise PipeError("header 'dataflow' source must be text, e.g. {source: SuperOffice Product}", path, 1)
         sections = dataflow.get("sections")
@@ -107,6 +110,7 @@ def _header_from(data: dict[str, Any], path: str | None, line_count: int) -> Pip
         dataflow_target=target,
         dataflow_source=source,
         dataflow_sections=(dataflow or {}).get("sections"),
+        dataflow_path=str((dataflow or {}).get("path") or ""),
         extra={k: v for k, v in data.items() if k not in _KNOWN},
         line_count=line_count,
     )

@@ -24,6 +24,8 @@ ADMIN_PREFIX = "/_admin"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 ErrorBody = Callable[[int, str], tuple[str, bytes]]
+IsWrite = Callable[[str, str], bool]
+"""``is_write(method, path)``: whether a request counts as a write in ``/_admin/stats``."""
 """Builds a simulator's own error body: (status, message) -> (content type, body)."""
 
 
@@ -57,10 +59,9 @@ class Traffic:
     by_method: Counter = field(default_factory=Counter)
     by_status: Counter = field(default_factory=Counter)
     faults: Counter = field(default_factory=Counter)
-
-    @property
-    def writes(self) -> int:
-        return sum(n for m, n in self.by_method.items() if m in WRITE_METHODS)
+    writes: int = 0
+    """Requests that may change data: every POST, PUT, PATCH and DELETE except the reads a system makes
+    through a POST (the SuperOffice agents' ``Get*``/``Find*`` methods), by the simulator's ``is_write``."""
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -107,8 +108,9 @@ class FaultInjector:
                 roll -= share
             return None
 
-    def count(self, method: str, status: int, fault: str | None) -> None:
+    def count(self, method: str, status: int, fault: str | None, write: bool | None = None) -> None:
         with self._lock:
+            self.traffic.writes += int(method in WRITE_METHODS if write is None else write)
             self.traffic.by_method[method] += 1
             self.traffic.by_status[status] += 1
             if fault:
@@ -118,16 +120,20 @@ class FaultInjector:
 class FaultMiddleware:
     """ASGI middleware applying a ``FaultInjector`` to every non-admin HTTP request."""
 
-    def __init__(self, app: Any, injector: FaultInjector, error_body: ErrorBody) -> None:
+    def __init__(
+        self, app: Any, injector: FaultInjector, error_body: ErrorBody, is_write: IsWrite | None = None
+    ) -> None:
         self.app = app
         self.injector = injector
         self.error_body = error_body
+        self.is_write = is_write or (lambda method, path: method in WRITE_METHODS)
 
     async def __call__(self, scope: dict, receive: Callable[[], Awaitable[dict]], send: Callable) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
             await self.app(scope, receive, send)
             return
         method = scope["method"]
+        write = self.is_write(method, scope["path"])
         cfg = self.injector.config
         if cfg.latency_ms:
             await asyncio.sleep(cfg.latency_ms / 1000)
@@ -139,7 +145,7 @@ class FaultMiddleware:
                 "429": "Too many requests (simulated throttling)",
                 "503": "Service temporarily unavailable (simulated)",
             }[fault]
-            self.injector.count(method, status, fault)
+            self.injector.count(method, status, fault, write)
             await self._respond(send, status, message, cfg.retry_after if fault != "maintenance" else 5)
             return
         status_seen: list[int] = []
@@ -156,9 +162,9 @@ class FaultMiddleware:
         try:
             await self.app(scope, receive, counting_send)
         except _DroppedConnection:
-            self.injector.count(method, status_seen[0] if status_seen else 0, "drop")
+            self.injector.count(method, status_seen[0] if status_seen else 0, "drop", write)
             raise
-        self.injector.count(method, status_seen[0] if status_seen else 0, None)
+        self.injector.count(method, status_seen[0] if status_seen else 0, None, write)
 
     async def _respond(self, send: Callable, status: int, message: str, retry_after: float) -> None:
         content_type, body = self.error_body(status, message)
@@ -210,7 +216,8 @@ def admin_router(injector: FaultInjector) -> APIRouter:
     return router
 
 
-def install(app: FastAPI, injector: FaultInjector, error_body: ErrorBody) -> None:
-    """Add the admin routes and wrap the app in the fault middleware."""
+def install(app: FastAPI, injector: FaultInjector, error_body: ErrorBody, is_write: IsWrite | None = None) -> None:
+    """Add the admin routes and wrap the app in the fault middleware (``is_write``: which requests count as
+    writes in the stats; default every POST, PUT, PATCH and DELETE)."""
     app.include_router(admin_router(injector))
-    app.add_middleware(FaultMiddleware, injector=injector, error_body=error_body)
+    app.add_middleware(FaultMiddleware, injector=injector, error_body=error_body, is_write=is_write)

@@ -95,4 +95,8 @@ def moved_since(store: DatasetStore, flow: Dataflow, index: PairIndex, cursor: C
             continue
         changed = store.changes(name, since).column("_id").to_pylist()
         (shop if role == "b" else ids).update(str(i) for i in changed)
-    return ids | {link.a_id for link in index.links_to(shop)}
+    linked = index.links_to(shop)
+    prefix = flow.declaration.born_in_b if flow.declaration is not None else None
+    if prefix:  # a shop record no link names is a create in side a, under the id it will have there
+        ids |= {prefix + b_id for b_id in shop - {link.b_id for link in linked}}
+    return ids | {link.a_id for link in linked}

@@ -18,6 +18,8 @@ from sluice.sync.merge import ConflictPolicy, FieldRule
 Carrier = dict[str, Any]
 WriteBack = Callable[[Carrier, dict[str, Any], Any], Carrier]
 """``write_back(carrier, changes, lookups)``: a copy of side a's carrier with the changed fields set."""
+SinkFactory = Callable[[Any, Any, DatasetStore, Any], Any]
+"""``factory(flow, client, store, settings)`` -> the ``Sink`` one side of a flow writes through."""
 Lookups = Callable[[DatasetStore, Mapping[str, Any]], Any]
 """``lookups(store, settings)``: what the setters need to know (name -> id tables), built once per run."""
 
@@ -81,6 +83,17 @@ class Declaration:
     orders (``sale:17:1``, ``sale:17:2``) write back to one sale."""
     patch: bool = False
     """Write back with a PATCH of the changed carrier fields (``If-Unmodified-Since``) instead of a whole PUT."""
+    born_in_b: str | None = None
+    """Shop records no link names are created in side a, known there as this prefix + the shop id (order lines:
+    ``cws:`` — the quote line is stamped ``ERPQuoteLineKey = cws:<line id>``, so a lost answer is found again,
+    never made twice); None: records born in the shop are not created in side a (contacts, products, orders)."""
+    delete_in_a: bool = False
+    """A linked shop record that is gone deletes its side-a record (a line removed from an order deletes its quote
+    line); False: the link is closed and nothing is deleted in side a."""
+    sink_a: SinkFactory | None = None
+    """The flow's own side-a sink (``sink_a(flow, client, store, settings)``) instead of its system's default."""
+    sink_b: SinkFactory | None = None
+    """The flow's own side-b sink instead of its system's default (order lines: one PATCH per order)."""
 
 
 @dataclass(frozen=True)

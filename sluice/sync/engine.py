@@ -23,7 +23,7 @@ from sluice.errors import CircuitBreakerTripped, SluiceError
 from sluice.sync.changes import Cursor, load_cursor, moved_since, observe, save_cursor, touched
 from sluice.sync.compare import unsettled_ids
 from sluice.sync.dataflow import Dataflow
-from sluice.sync.model import DELETED_IN_A, Change, Link, Plan, PushOutcome, SideRecord, SinkResult
+from sluice.sync.model import DELETED_IN_A, DELETED_IN_B, Change, Link, Plan, PushOutcome, SideRecord, SinkResult
 from sluice.sync.pull import PULL
 from sluice.sync.reconcile import reconcile
 from sluice.sync.scope import load_scope, side_record
@@ -51,6 +51,10 @@ class FlowResult:
     creates: int = 0
     updates_to_shop: int = 0
     updates_to_superoffice: int = 0
+    creates_in_superoffice: int = 0
+    """Shop-born records created in SuperOffice (lines added in the shop)."""
+    deletes_in_superoffice: int = 0
+    """SuperOffice records deleted because their shop record went (lines removed in the shop)."""
     deactivations: int = 0
     matched: int = 0
     closed_links: int = 0
@@ -209,10 +213,20 @@ class FlowRunner:
             index = self.state.index
             unsettled = unsettled_ids(self.store, self.flow)
             ids = unsettled if unsettled is not None else set(index.ids("a")) | set(index.link_ids())
-            return ids, index.count("a") + index.count("b")
+            return ids | self._born(), index.count("a") + index.count("b")
         assert cursor is not None
         letters = {d.a_id for d in load_dead_letters(self.store, self.flow.name)}
         return moved | set(cursor.pending) | letters | self.state.pending_intents(), 0
+
+    def _born(self) -> set[str]:
+        """For a flow that creates shop-born records in side a: every shop record no link names, by the side-a id
+        it will have (``cws:41``); none for other flows."""
+        prefix = self.flow.declaration.born_in_b if self.flow.declaration is not None else None
+        if not prefix:
+            return set()
+        index = self.state.index
+        shop = set(index.ids("b"))
+        return {prefix + b_id for b_id in shop - {link.b_id for link in index.links_to(shop)}}
 
     def run(self, *, dry_run: bool = False, force: bool = False) -> FlowResult:
         """All three steps in one go (the CLI and ``Project.sync``)."""
@@ -237,6 +251,8 @@ class FlowRunner:
             creates=len(plan.of("b", "create")),
             updates_to_shop=len(plan.of("b", "update")),
             updates_to_superoffice=len(plan.of("a", "update")),
+            creates_in_superoffice=len(plan.of("a", "create")),
+            deletes_in_superoffice=len(plan.of("a", "delete")),
             deactivations=len(plan.of("b", "deactivate")),
             matched=len(plan.new_links),
             closed_links=len(plan.closed_links),
@@ -276,7 +292,7 @@ class FlowRunner:
         plan = self._plan()
         sink = self.sinks[target]
         changes = [c for c in plan.changes if c.target == target]
-        outcomes = sink.push(changes, self._on_confirmed(plan) if target == "b" else None)
+        outcomes = sink.push(changes, self._on_confirmed(plan))
         _dump(self._path("outcomes", target), outcomes)
         return summarize(sink.name, outcomes)
 
@@ -289,6 +305,11 @@ class FlowRunner:
             Link(o.change.a_id, o.change.b_id or "", status="closed", note=DELETED_IN_A)
             for o in outcomes_b
             if o.ok and o.change.op == "deactivate"
+        ]
+        closed += [
+            Link(o.change.a_id, o.change.b_id or "", status="closed", note=DELETED_IN_B)
+            for o in outcomes_a
+            if o.ok and o.change.op == "delete"
         ]
         unconfirmed = {o.change.a_id for o in outcomes_b if not o.ok}
         reopened = [link for link in plan.reopened_links if link.a_id not in unconfirmed]  # else: the next run
@@ -331,9 +352,12 @@ class FlowRunner:
 
     def _on_confirmed(self, plan: Plan) -> OnConfirmed:
         def confirmed(outcomes: list[PushOutcome]) -> None:
-            created = [o for o in outcomes if o.change.op == "create" and o.new_b_id is not None]
+            created = [o for o in outcomes if o.change.op == "create" and o.change.target == "b" and o.new_b_id]
             links = [(Link(o.change.a_id, o.new_b_id or ""), plan.agreed.get(o.change.a_id)) for o in created]
-            self.state.record_links(links)
+            born = [o.change for o in outcomes if o.change.op == "create" and o.change.target == "a"]
+            links += [(Link(c.a_id, c.b_id or ""), plan.agreed.get(c.a_id)) for c in born]  # a shop-born record
+            if links:
+                self.state.record_links(links)
 
         return confirmed
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from sluice.sync.merge import Conflict
 
-Op = Literal["create", "update", "deactivate"]
+Op = Literal["create", "update", "deactivate", "delete"]
 
 DELETED_IN_A = "deleted in SuperOffice"
 """The note of a link closed because its SuperOffice record went: it reopens when the record comes back."""
@@ -40,6 +40,9 @@ class SideRecord:
     waiting: str | None = None
     """Why the record cannot go out yet (a reference another flow has not linked): skipped, reported as waiting,
     never dead-lettered; it goes out in the run that links it."""
+    locked: str | None = None
+    """Why side a takes no edits from side b now (a quote version that is no longer a draft): side a's values
+    win every field, and a shop edit, add or removal is undone and reported as a conflict."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,9 @@ class Link:
 
 @dataclass(frozen=True)
 class Change:
-    """One write a sink must make: a create, an update of some fields, or a deactivation.
+    """One write a sink must make: a create, an update of some fields, a deactivation, or a delete (side a only:
+    a shop-removed order line deletes its quote line). A create on side a (a shop-added line) has the id it
+    will be known by on side a as ``a_id`` (the flow's ``born_in_b`` prefix and the shop id) and its shop id.
 
     ``key`` is the stable identity of the change (its idempotency key and dead-letter id).
     """

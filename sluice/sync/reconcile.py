@@ -6,7 +6,10 @@ the last-agreed state alone, so a run that died half-way simply recomputes what 
 A closed link is looked at again each run: closed because its SuperOffice record went, it reopens
 when the record is back (``sync_deleted`` flipped back: a restored contact, a product back in
 assortment) and the shop record is reactivated, never duplicated; closed because its shop record
-went, a later SuperOffice edit is reported once as stranded, or recreated (``on_target_deleted``).
+went, a later SuperOffice edit is reported once as stranded, or recreated (``on_target_deleted``), or, in a
+flow that deletes in side a (``delete_in_a``: order lines), its side-a record is deleted. A flow with
+``born_in_b`` creates the shop records no link names in side a. A side-a record that is ``locked`` (a quote
+version no longer a draft) takes no edit from the shop: its values win, and the shop's edit is undone and reported.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from sluice.sync.dataflow import Dataflow
-from sluice.sync.merge import is_empty, merge_pair, same, tidy, untidy
+from sluice.sync.merge import Conflict, is_empty, merge_pair, same, tidy, untidy
 from sluice.sync.model import DELETED_IN_A, DELETED_IN_B, Ambiguity, Change, Link, Plan, SideRecord, Stranded
 
 LINKED_ELSEWHERE = "shop record linked to another SuperOffice record"
@@ -65,13 +68,24 @@ def reconcile(
         if b_rec is None and link.b_id in b_unread:
             continue
         if b_rec is None or b_rec.deleted:
-            plan.closed_links.append(Link(a_id, link.b_id, link.how, "closed", DELETED_IN_B))
+            if _deletes_in_a(flow) and a_rec is not None and not a_rec.deleted:
+                _plan_delete_in_a(flow, plan, link, a_rec)
+            else:
+                plan.closed_links.append(Link(a_id, link.b_id, link.how, "closed", DELETED_IN_B))
         elif a_rec is None or a_rec.deleted:
             _plan_deactivate(flow, plan, link, b_rec)
         else:
             _merge_linked(flow, plan, link, a_rec, b_rec, agreed.get(a_id))
 
     claimed = linked_b | {link.b_id for link in plan.new_links}
+    prefix = flow.declaration.born_in_b if flow.declaration is not None else None
+    if prefix:
+        named = claimed | {link.b_id for link in links}
+        for b_id, b_rec in sorted(b_records.items()):
+            born = prefix + b_id
+            if b_id in named or b_id in skipped[1] or b_rec.deleted or born in known_a or born in a_records:
+                continue
+            _plan_born(flow, plan, born, b_rec)
     for link in sorted((link for link in links if link.status == "closed"), key=lambda link: link.a_id):
         a_rec = a_records.get(link.a_id)
         if a_rec is not None and not a_rec.deleted:
@@ -182,6 +196,41 @@ def _plan_create(flow: Dataflow, plan: Plan, rec: SideRecord, replaces: str | No
     plan.agreed[rec.id] = values
 
 
+def _deletes_in_a(flow: Dataflow) -> bool:
+    return flow.declaration is not None and flow.declaration.delete_in_a
+
+
+def _summary(flow: Dataflow, rec: SideRecord) -> dict[str, Any]:
+    """A record's values for a conflict report (the fields both sides map)."""
+    return {f.name: rec.fields.get(f.name) for f in flow.fields if not is_empty(rec.fields.get(f.name))}
+
+
+def _plan_delete_in_a(flow: Dataflow, plan: Plan, link: Link, a_rec: SideRecord) -> None:
+    """A shop record gone whose side-a record is live: delete that one (a removed order line), unless side a is
+    locked (a sent quote): then the removal is undone (the record made again in the shop) and reported."""
+    if a_rec.locked:
+        values = _summary(flow, a_rec)
+        plan.conflicts.append((link.a_id, link.b_id, Conflict("removed", values, None, values, "a", values)))
+        _plan_create(flow, plan, a_rec, replaces=link.b_id)
+        return
+    plan.changes.append(Change("delete", "a", link.a_id, link.b_id, {}, a_rec.version))
+
+
+def _plan_born(flow: Dataflow, plan: Plan, a_id: str, b_rec: SideRecord) -> None:
+    """A shop record no link names, in a flow that creates those in side a (an order line added in the shop):
+    a create there under ``a_id``, or, while side a is locked, the add undone in the shop and reported."""
+    if b_rec.locked:
+        values = _summary(flow, b_rec)
+        plan.conflicts.append((a_id, b_rec.id, Conflict("added", None, values, None, "a", None)))
+        fields = dict(flow.deactivate_fields)
+        plan.changes.append(Change("deactivate", "b", a_id, b_rec.id, fields, b_rec.version))
+        return
+    values = {f.name: tidy(b_rec.fields.get(f.name)) for f in flow.fields}
+    body = {name: value for name, value in values.items() if not is_empty(value)}
+    plan.changes.append(Change("create", "a", a_id, b_rec.id, body, b_rec.version))
+    plan.agreed[a_id] = values
+
+
 def _plan_deactivate(flow: Dataflow, plan: Plan, link: Link, b_rec: SideRecord) -> None:
     pending = {k: v for k, v in flow.deactivate_fields.items() if b_rec.fields.get(k) != v}
     if pending:
@@ -200,11 +249,12 @@ def _merge_linked(
     reactivate: bool = False,
 ) -> None:
     """Merge a linked pair; a reopened pair also gets the flow's reactivation values, whatever the merge said."""
+    rules = [replace(f, to_a=False) for f in flow.fields] if a_rec.locked else list(flow.fields)
     merged = merge_pair(
         a_rec.fields,
         b_rec.fields,
         base,
-        list(flow.fields),
+        rules,
         a_updated=a_rec.updated,
         b_updated=b_rec.updated,
         policy=flow.policy,

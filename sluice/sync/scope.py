@@ -44,6 +44,7 @@ def side_record(row: dict[str, Any]) -> SideRecord:
         scope=None if row.get("sync_scope") is None else str(row["sync_scope"]),
         invalid=row.get("sync_invalid") or None,
         waiting=row.get("sync_waiting") or None,
+        locked=row.get("sync_locked") or None,
     )
 
 
@@ -60,12 +61,20 @@ def load_scope(index: PairIndex, flow: Dataflow, ids: set[str]) -> Scope:
         links.update(found)
         a.update({id_: side_record(row) for id_, row in index.rows("a", fresh).items()})
         unlinked = [rec for id_, rec in a.items() if id_ in fresh and id_ not in links and not rec.deleted]
-        new_shop = ({link.b_id for link in found.values()} | _candidates(index, flow, unlinked)) - shop
+        born = {b for id_ in fresh if id_ not in found and (b := born_b_id(flow, id_)) is not None}
+        new_shop = ({link.b_id for link in found.values()} | _candidates(index, flow, unlinked) | born) - shop
         shop |= new_shop
         ids |= {link.a_id for link in index.links_to(new_shop)}
     b = {id_: side_record(row) for id_, row in index.rows("b", shop).items()}
     agreed = {id_: json.loads(row["state"]) for id_, row in index.rows("agreed", ids).items()}
     return Scope(a, b, sorted(links.values(), key=lambda link: link.a_id), agreed)
+
+
+def born_b_id(flow: Dataflow, a_id: str) -> str | None:
+    """The shop id behind a side-a id a shop-born record gets (``cws:41`` -> ``41``), for flows that create
+    shop-born records in side a (``Declaration.born_in_b``); None for any other id."""
+    prefix = flow.declaration.born_in_b if flow.declaration is not None else None
+    return a_id[len(prefix) :] if prefix and a_id.startswith(prefix) else None
 
 
 def _candidates(index: PairIndex, flow: Dataflow, unlinked: list[SideRecord]) -> set[str]:

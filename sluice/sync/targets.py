@@ -215,6 +215,10 @@ SINKS: dict[str, Callable[[Dataflow, Any, DatasetStore, Any], Sink]] = {
 
 def sink_for(flow: Dataflow, system: str, client: Any, store: DatasetStore, settings: Any) -> Sink:
     """The sink of ``system`` for ``flow``; ``settings`` is the system's ``[systems.<name>]`` table."""
+    decl = flow.declaration
+    own = None if decl is None else decl.sink_a if system == flow.a_system else decl.sink_b
+    if own is not None:
+        return own(flow, client, store, settings)
     if system not in SINKS:
         raise ConfigError(f"flow {flow.name}: Sluice cannot write to {system!r}; known: {sorted(SINKS)}")
     return SINKS[system](flow, client, store, settings)

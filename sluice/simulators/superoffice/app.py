@@ -182,8 +182,19 @@ def create_app(sim: SuperOfficeSimulator) -> FastAPI:
     app.include_router(purge_router(sim.store))
     app.include_router(restore_router(sim.store))
     app.add_middleware(TenantRouting, sim=sim)
-    fault_injection.install(app, sim.faults, error_body)
+    fault_injection.install(app, sim.faults, error_body, is_write)
     return app
+
+
+AGENT_READS = ("Get", "Find", "SaleHasQuote")
+"""Agent methods that only read (``POST Agents/Quote/GetQuoteLines``): not writes in ``/_admin/stats``."""
+
+
+def is_write(method: str, path: str) -> bool:
+    """A POST to an agent method that reads is a read: a no-op sync that reads quotes counts zero writes."""
+    if method == "POST" and "/Agents/" in path:
+        return not path.rsplit("/", 1)[-1].startswith(AGENT_READS)
+    return method in fault_injection.WRITE_METHODS
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

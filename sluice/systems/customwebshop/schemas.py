@@ -67,7 +67,7 @@ PRODUCT_SCHEMA = pa.schema(
 _ORDER_LINE = pa.struct(
     [("id", pa.int64()), ("product_id", pa.int64()), ("sku", _TEXT), ("name", _TEXT), ("quantity", _TEXT),
      ("unit_price", _TEXT), ("discount_percent", _TEXT), ("vat_rate", _TEXT), ("line_total", _TEXT),
-     ("position", pa.int64())]
+     ("position", pa.int64()), ("external_refs", pa.struct([("superoffice_quoteline_id", _TEXT)]))]
 )  # fmt: skip
 _ORDER_REFS = pa.struct([("superoffice_sale_id", _TEXT), ("superoffice_quotealternative_id", _TEXT)])
 """The refs Sluice sets on an order."""
