@@ -18,6 +18,8 @@ from typing import Any
 import requests
 from rich.console import Console
 
+from flows import demo_orders
+from flows.demo_orders import Apis, OrderEdits
 from sluice.cli.sync import render_rows
 from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
 from sluice.simulators.runner import ServerThread
@@ -151,68 +153,14 @@ def edit_products(systems: DemoSystems) -> list[str]:
     return edits
 
 
-def edit_orders(systems: DemoSystems) -> tuple[list[str], dict[str, Any]]:
-    """A quote line's quantity changed in the CRM (``SaveQuoteLine``, then ``RecalculateQuoteAlternative``, as the
-    Quote agent wants it) and an order of a one-alternative sale put on hold in the shop. Returns the edits and
-    what to look for after the next sync (``orders_arrived``)."""
+def order_apis(systems: DemoSystems) -> Apis:
+    """The CRM user's and the shop's sessions, for the order edits (``flows.demo_orders``)."""
     so, shop = _sessions(systems)
-    agent = f"{systems.tenant_url}/api/v1/Agents/Quote"
-    orders = sorted(_shop_orders(shop, systems), key=_order_key)
-    per_sale: dict[int, int] = {}
-    for order in orders:
-        per_sale[_order_key(order)[0]] = per_sale.get(_order_key(order)[0], 0) + 1
-    quoted = next(o for o in orders if o["lines"] and _alternative(o))
-    line_id = _first_line_id(so, agent, int(_alternative(quoted)))
-    line = so.post(f"{agent}/GetQuoteLine", json={"QuoteLineId": line_id}).json()
-    quantity = float(line["Quantity"]) + 5
-    so.post(f"{agent}/SaveQuoteLine", json={"QuoteLine": {**line, "Quantity": quantity}}).raise_for_status()
-    so.post(f"{agent}/RecalculateQuoteAlternative", json={"QuoteAlternative": int(_alternative(quoted))})
-    held = next(
-        o for o in orders
-        if o["status"] == "pending" and per_sale[_order_key(o)[0]] == 1 and _order_key(o)[0] != _order_key(quoted)[0]
-    )  # fmt: skip
-    shop.patch(f"{systems.shop.url}/api/v1/orders/{held['id']}", json={"status": "on_hold"}).raise_for_status()
-    edits = [
-        f"SuperOffice: quote line {line_id} ({line['Code']}) of sale {_order_key(quoted)[0]} quantity "
-        f"{line['Quantity']:g} -> {quantity:g} (order {quoted['order_number']})",
-        f"shop: order {held['order_number']} status pending -> on_hold (sale {_order_key(held)[0]})",
-    ]
-    watch = {"order": quoted["id"], "key": quoted["external_refs"]["superoffice_sale_id"], "sku": line["Code"],
-             "before": float(line["Quantity"]), "quantity": quantity, "sale": _order_key(held)[0]}  # fmt: skip
-    return edits, watch
+    return Apis(so, shop, systems.tenant_url, systems.shop.url)
 
 
-def orders_arrived(systems: DemoSystems, watch: dict[str, Any]) -> list[str]:
-    """What the second sync made of ``edit_orders``, read back from each system as its user sees it."""
-    so, shop = _sessions(systems)
-    order = shop.get(f"{systems.shop.url}/api/v1/orders/{watch['order']}").json()
-    quantities = [float(x["quantity"]) for x in order["lines"] if x.get("sku") == watch["sku"]]
-    status = so.get(f"{systems.tenant_url}/api/v1/Sale/{watch['sale']}").json()["Status"]
-    shown = ", ".join(f"{q:g}" for q in quantities)
-    return [
-        f"shop: order {order['order_number']} line {watch['sku']} quantity now {shown} (CRM: {watch['quantity']:g})",
-        f"SuperOffice: sale {watch['sale']} Status now {status!r} (shop: on_hold)",
-    ]
-
-
-def _alternative(order: dict[str, Any]) -> str | None:
-    return (order.get("external_refs") or {}).get("superoffice_quotealternative_id")
-
-
-def _first_line_id(so: requests.Session, agent: str, alternative: int) -> int:
-    lines = so.post(f"{agent}/GetQuoteLines", json={"QuoteAlternativeId": alternative}).json()
-    return int(min(lines, key=lambda x: x["Rank"])["QuoteLineId"])
-
-
-def _shop_orders(shop: requests.Session, systems: DemoSystems) -> list[dict[str, Any]]:
-    return shop.get(f"{systems.shop.url}/api/v1/orders", params={"limit": 1000}).json()["data"]
-
-
-def _order_key(order: dict[str, Any]) -> tuple[int, int]:
-    """``sale:17:2`` (the order's key in ``external_refs``) -> (17, 2); (0, 0) for an order Sluice did not make."""
-    key = (order.get("external_refs") or {}).get("superoffice_sale_id") or ""
-    parts = key.split(":")
-    return (int(parts[1]), int(parts[2])) if len(parts) == 3 else (0, 0)
+def edit_orders(systems: DemoSystems) -> OrderEdits:
+    return demo_orders.edit_orders(order_apis(systems))
 
 
 def _system_user_ticket(systems: DemoSystems) -> str:
@@ -257,14 +205,14 @@ def run_demo(console: Console, fresh: bool = True) -> dict[str, Any]:
             console.print("[bold]1. first sync[/bold] (a temporary Prefect server starts first; it can take a while)")
             render(sync(flows=DEMO_FLOWS), "first sync", console)
             console.print("[bold]2. edits on both sides[/bold]")
-            order_edits, watch = edit_orders(systems)
-            for line in edit_both_sides(systems) + edit_products(systems) + order_edits:
+            orders = edit_orders(systems)
+            for line in edit_both_sides(systems) + edit_products(systems) + orders.done:
                 console.print(f"  - {line}")
             console.print("[bold]3. second sync[/bold]")
             summary = sync(flows=DEMO_FLOWS)
             render(summary, "second sync", console)
             console.print("[bold]4. the order edits, read back from both systems[/bold]")
-            for line in orders_arrived(systems, watch):
+            for line in demo_orders.read_back(order_apis(systems), orders):
                 console.print(f"  - {line}")
     console.print(f"Datasets are in {DEMO_DATASETS}; inspect them with `SLUICE_DATASETS={DEMO_DATASETS} "
                   "sluice datasets list` or `make notebooks`.")  # fmt: skip

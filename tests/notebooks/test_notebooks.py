@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from flows.demo import DEMO_FLOWS, edit_both_sides, edit_orders, environment, simulators
+from flows.demo_orders import OrderEdits
 from sluice.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,8 +27,8 @@ NOTEBOOKS = REPO / "notebooks"
 @dataclass(frozen=True)
 class Synced:
     root: Path
-    orders: dict[str, Any]
-    """What ``edit_orders`` changed (the order whose quote line the CRM edited, its sku and quantities)."""
+    orders: OrderEdits
+    """What ``edit_orders`` changed (the order whose lines were edited on both sides, and how)."""
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
         with Project.open(REPO) as project:
             project.sync(flows=DEMO_FLOWS)
         edit_both_sides(systems)
-        _, orders = edit_orders(systems)
+        orders = edit_orders(systems)
         with Project.open(REPO) as project:
             project.sync(flows=DEMO_FLOWS)
     yield Synced(root, orders)
@@ -91,19 +91,20 @@ def test_author_pipe_runs_the_edit_and_rerun_loop(synced_root: Path, monkeypatch
 @pytest.mark.slow
 def test_order_history_follows_one_order_across_both_systems(synced: Synced, monkeypatch: pytest.MonkeyPatch) -> None:
     edited = synced.orders
-    monkeypatch.setenv("SLUICE_NOTEBOOK_ORDER", edited["key"])
+    monkeypatch.setenv("SLUICE_NOTEBOOK_ORDER", edited.key)
     with Project.open(REPO, datasets=synced.root) as project:
         links = [r for r in project.links("sale_order").to_pylist() if r["status"] == "active"]
     text = execute("order_history.ipynb", synced.root, monkeypatch)
     assert f"sale_order: {len(links)} active links of {len(links)}" in text
-    assert f"order {edited['key']} <-> shop order {edited['order']}: link active (created)" in text
-    sale = edited["key"].split(":")[1]
+    assert f"order {edited.key} <-> shop order {edited.order}: link active (created)" in text
+    sale = edited.key.split(":")[1]
     assert f"sale {sale}: 2 versions" in text and f"quote of sale {sale}: 2 versions" in text
     # the CRM's line edit, as two versions of the quote tree, and in the SuperOffice side of the flow
-    assert f"{edited['sku']} × {edited['before']:g} @" in text and f"{edited['sku']} × {edited['quantity']:g} @" in text
-    assert "SuperOffice quote (alternative" in text and f"shop order {edited['order']}" in text
+    line = edited.crm_line
+    assert f"{line.sku} × {line.before:g} @" in text and f"{line.sku} × {line.after:g} @" in text
+    assert "SuperOffice quote (alternative" in text and f"shop order {edited.order}" in text
     assert "both ways" in text and "to shop only" in text  # the fields' directions
-    assert f"0 conflicts for {edited['key']}" in text
+    assert f"0 conflicts for {edited.key}" in text
 
 
 @pytest.mark.parametrize("name", ["inspect_datasets.ipynb", "author_pipe.ipynb", "order_history.ipynb"])
