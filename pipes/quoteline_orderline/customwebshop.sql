@@ -26,7 +26,7 @@ WITH linked AS (
         unnest(o.lines)                                                AS line
     FROM customwebshop_order AS o
     JOIN link_sale_order AS l ON l.b_id = CAST(o.id AS VARCHAR) AND l.status = 'active'
-    WHERE NOT coalesce(o.deleted, false)
+    WHERE NOT coalesce(TRY_CAST(to_json(o)->>'deleted' AS BOOLEAN), false)
 ),
 alternatives AS (
     SELECT
@@ -57,7 +57,7 @@ SELECT
     TRY_CAST(k.line.position AS BIGINT)                                AS position,
     {
         'superoffice_quoteline_id': coalesce(
-            NULLIF(k.line.external_refs.superoffice_quoteline_id, ''), 'cws:' || k.line.id
+            NULLIF(to_json(k.line)->'external_refs'->>'superoffice_quoteline_id', ''), 'cws:' || k.line.id
         )
     }                                                                  AS external_refs
 FROM linked AS k

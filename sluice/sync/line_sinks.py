@@ -22,9 +22,9 @@ is done), then one ``RecalculateQuoteAlternative``.
 from __future__ import annotations
 
 from collections import defaultdict
-from contextlib import suppress
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from decimal import Decimal
 from typing import Any
 
@@ -52,9 +52,15 @@ def rows_by(store: DatasetStore, dataset: str, column: str, values: Iterable[Any
     cur = store.con.cursor()
     try:
         sql = f"SELECT * FROM ({store.current_sql(dataset)}) WHERE {column} IN (SELECT unnest(?))"
-        return cur.execute(sql, [wanted]).fetch_arrow_table().to_pylist()
+        return _records(cur, sql, wanted)
     finally:
         cur.close()
+
+
+def _records(cur: Any, sql: str, wanted: list[Any]) -> list[Row]:
+    cur.execute(sql, [wanted])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def _by_id(rows: list[Row]) -> dict[str, Row]:
@@ -65,6 +71,8 @@ def _wire(value: Any) -> Any:
     """The shop's decimals as text-able ``Decimal`` (floats as their shortest form)."""
     if isinstance(value, dict):
         return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
     if isinstance(value, float):
         return Decimal(repr(value))
     return value

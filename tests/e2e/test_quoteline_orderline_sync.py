@@ -1,0 +1,170 @@
+"""Quoteline ↔ order line, end to end over real HTTP: both simulators (SuperOffice with strict quote totals: a
+line save leaves them stale until ``RecalculateQuoteAlternative``), the real pipes, the real store.
+
+The project enables the order flow and the line flow (the repository ships them disabled) beside the contact
+flow, as an operator would. Lines are records of their own: each edit below, on either side, arrives after one
+sync; a CRM edit on one line and a shop edit on another line of the same order both survive; a sync with nothing
+edited sends nothing at either simulator (the Quote agent's reads are not writes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sluice.config import load_config
+from sluice.project import Project
+from sluice.secrets import Secret
+from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
+from sluice.simulators.runner import ServerThread
+from sluice.simulators.superoffice import DEMO, SuperOfficeSimulator
+from sluice.systems.customwebshop import CustomwebshopClient
+from sluice.systems.superoffice import BasicAuth, SuperOfficeClient
+from tests.e2e.conftest import FAST_RETRY, REPO, Systems
+from tests.e2e.test_sale_order_sync import active_alternatives, agent, edit_order, synced_orders
+
+pytestmark = pytest.mark.slow
+
+FLOW = "quoteline_orderline"
+ORDERS = "sale_order"
+
+
+def lines_project(systems: Systems, root: Path, toml: str = "") -> Project:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "sluice.toml").write_text(
+        f'[paths]\npipes = "{REPO / "pipes"}"\n\n[flows.{ORDERS}]\nenabled = true\n\n[flows.{FLOW}]\nenabled = true\n'
+        + toml
+    )
+    so = SuperOfficeClient(systems.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=FAST_RETRY)
+    shop = CustomwebshopClient(systems.shop_server.url, DEMO_API_KEY, retry=FAST_RETRY)
+    return Project(load_config(root, datasets=root / "datasets"), clients={"superoffice": so, "customwebshop": shop})
+
+
+@pytest.fixture
+def systems() -> Iterator[Systems]:
+    so = SuperOfficeSimulator(contacts=20, seed=5, auth="basic", strict_quotes=True)
+    shop = CustomwebshopSimulator(customers=5, seed=5)
+    servers = [ServerThread(so.app).start(), ServerThread(shop.app).start()]
+    yield Systems(so, shop, servers[0], servers[1])
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def project(systems: Systems, tmp_path: Path) -> Iterator[Project]:
+    with lines_project(systems, tmp_path) as proj:
+        yield proj
+
+
+# -- both systems as a user sees them ----------------------------------------------------------------
+
+
+def quote_lines(systems: Systems, alternative: int) -> list[dict[str, Any]]:
+    return sorted(agent(systems, "GetQuoteLines", {"QuoteAlternativeId": alternative}) or [],
+                  key=lambda x: (x["Rank"], x["QuoteLineId"]))  # fmt: skip
+
+
+def alternative_of(systems: Systems, key: str) -> int:
+    sale_id, ordinal = int(key.split(":")[1]), int(key.split(":")[2])
+    return active_alternatives(systems, sale_id)[ordinal - 1]
+
+
+def with_lines(systems: Systems) -> list[tuple[str, dict[str, Any], int]]:
+    """(order key, shop order, alternative id) of every synced order with at least two lines, by key."""
+    found = []
+    for key, order in sorted(synced_orders(systems).items()):
+        if len(order["lines"]) >= 2:
+            found.append((key, order, alternative_of(systems, key)))
+    return found
+
+
+def edit_lines(systems: Systems, order: dict[str, Any], elements: list[dict[str, Any]]) -> dict[str, Any]:
+    return edit_order(systems, order["id"], lines=elements)
+
+
+def save_line(systems: Systems, line: dict[str, Any], **changes: Any) -> None:
+    agent(systems, "SaveQuoteLine", {"QuoteLine": {**line, **changes}})
+    agent(systems, "RecalculateQuoteAlternative", {"QuoteAlternative": line["QuoteAlternativeId"]})
+
+
+def so_writes(systems: Systems) -> int:
+    return systems.writes()[0]
+
+
+def shop_writes(systems: Systems) -> int:
+    return systems.writes()[1]
+
+
+def flow_of(report: Any, name: str = FLOW) -> Any:
+    return next(f for f in report.flows if f.flow == name)
+
+
+def assert_no_op(systems: Systems, project: Project) -> None:
+    systems.reset_stats()
+    report = project.sync()
+    for flow in report.flows:
+        assert flow.writes == 0, flow
+    assert systems.writes() == (0, 0)
+
+
+def assert_lines_equal(systems: Systems) -> None:
+    """Every synced order's lines equal its alternative's in count, sku, quantity, price and discount."""
+    for key, order in synced_orders(systems).items():
+        alternatives = active_alternatives(systems, int(key.split(":")[1]))
+        if not alternatives:
+            assert order["lines"] == []
+            continue
+        lines = quote_lines(systems, alternative_of(systems, key))
+        shop = sorted((x["sku"] or "", float(x["quantity"]), float(x["unit_price"]), float(x["discount_percent"]))
+                      for x in order["lines"])  # fmt: skip
+        crm = sorted((x["Code"] or "", float(x["Quantity"]), round(float(x["UnitListPrice"]), 2),
+                      round(float(x["DiscountPercent"]), 2)) for x in lines)  # fmt: skip
+        assert shop == crm, key
+
+
+# -- acceptance ----------------------------------------------------------------------------------------
+
+
+def test_every_order_gets_its_alternative_s_lines_and_a_second_sync_sends_nothing(
+    systems: Systems, project: Project
+) -> None:
+    report = project.sync()
+    assert [f.flow for f in report.flows] == ["contact_customer", ORDERS, FLOW]
+    flow = flow_of(report)
+    assert flow.dead_letters == 0 and flow.creates > 0
+    assert_lines_equal(systems)
+    for order in synced_orders(systems).values():
+        for line in order["lines"]:
+            assert line["external_refs"]["superoffice_quoteline_id"].isdigit()
+    assert_no_op(systems, project)
+
+
+def test_each_shop_line_edit_arrives_in_superoffice_after_one_sync(systems: Systems, project: Project) -> None:
+    project.sync()
+    key, order, alternative = with_lines(systems)[0]
+    first, second, *rest = order["lines"]
+    edited = [
+        {"id": first["id"], "quantity": "7", "unit_price": "123.40"},
+        {"id": second["id"], "discount_percent": "15"},
+        *({"id": x["id"]} for x in rest[1:]),  # the third line (if any) is removed
+        {"sku": "SHOP-ADD", "name": "Lagt til i butikken", "quantity": "2", "unit_price": "10", "vat_rate": "25"},
+    ]
+    edit_lines(systems, order, edited)
+    removed = rest[0]["external_refs"]["superoffice_quoteline_id"] if rest else None
+    report = project.sync()
+    flow = flow_of(report)
+    assert flow.dead_letters == 0 and flow.conflicts == 0
+    lines = {x["QuoteLineId"]: x for x in quote_lines(systems, alternative)}
+    one, two = (lines[int(x["external_refs"]["superoffice_quoteline_id"])] for x in (first, second))
+    assert (one["Quantity"], one["UnitListPrice"]) == (7, 123.4)
+    assert two["DiscountPercent"] == 15 and two["UserValueOverride"] == "DiscountPercent"
+    if removed:
+        assert int(removed) not in lines
+    (added,) = [x for x in lines.values() if x["Code"] == "SHOP-ADD"]
+    shop_line = next(x for x in synced_orders(systems)[key]["lines"] if x["sku"] == "SHOP-ADD")
+    assert added["ERPQuoteLineKey"] == f"cws:{shop_line['id']}" and added["Quantity"] == 2
+    assert_lines_equal(systems)
+    assert_no_op(systems, project)
