@@ -92,9 +92,9 @@ def prefect_settings() -> dict[str, str]:
     }
 
 
-DEMO_FLOWS = ["contact_customer", "product_product", "sale_order"]
-"""The demo syncs products and orders too (``sluice.toml`` ships both flows disabled); the registry runs the
-order flow after the two it reads links from."""
+DEMO_FLOWS = ["contact_customer", "product_product", "sale_order", "quoteline_orderline"]
+"""The demo syncs products, orders and their lines too (``sluice.toml`` ships those flows disabled); the registry
+runs each flow after those it reads links from (orders after contacts and products, lines after orders)."""
 
 
 def _sessions(systems: DemoSystems) -> tuple[requests.Session, requests.Session]:
