@@ -8,6 +8,7 @@ tests never read or create a developer's ``.demo``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,10 @@ def test_order_history_follows_one_order_across_both_systems(synced: Synced, mon
     assert "SuperOffice quote (alternative" in text and f"shop order {edited.order}" in text
     assert "both ways" in text and "to shop only" in text  # the fields' directions
     assert f"0 conflicts for {edited.key}" in text
+    # the lines as records of their own: the CRM-edited line and the shop-edited line of the same order
+    assert edited.shop_line is not None and edited.shop_line.quoteline != line.quoteline
+    assert re.search(rf"{re.escape(edited.key)}: [2-9] lines", text)
+    assert "quantity (agreed)" in text and "no quoteline_orderline datasets" not in text
 
 
 @pytest.mark.parametrize("name", ["inspect_datasets.ipynb", "author_pipe.ipynb", "order_history.ipynb"])
