@@ -20,7 +20,7 @@ from tests.flows.test_sync import artifacts, rows, run_sync
 pytestmark = pytest.mark.slow
 
 ORDERS = ["sale_order"]
-ALL = ["contact_customer", "product_product", "sale_order"]
+ALL = ["contact_customer", "product_product", "sale_order", "quoteline_orderline"]
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_orders_wait_on_contact_links_are_listed_then_go_out_in_dependency_order
          "waiting": orders["waiting"], "conflicts": 0, "dead_letters": 0, "writes": 0},
     ]  # fmt: skip
 
-    # all three: the contacts are linked first, and the waiting orders go out in the same run
+    # all four: the contacts are linked first, the waiting orders go out in the same run, then their lines
     second, summary = run_sync(flows=ALL)
     assert [f["flow"] for f in summary["flows"]] == ALL
     by_flow = {f["flow"]: f for f in summary["flows"]}
@@ -74,6 +74,9 @@ def test_orders_wait_on_contact_links_are_listed_then_go_out_in_dependency_order
     assert names.index("commit contact_customer") < order_pipes < names.index("plan sale_order")
     assert names.index("commit product_product") < order_pipes
     assert names.index("plan sale_order") < names.index("commit sale_order")
+    line_pipes = next(i for i, n in enumerate(names) if n.startswith("run pipes") and "quoteline_orderline" in n)
+    assert names.index("commit sale_order") < line_pipes < names.index("plan quoteline_orderline")
+    assert by_flow["quoteline_orderline"]["creates"] > 0  # the new orders' lines, in the same run
     found = {a.key: a for a in artifacts(second)}
     assert [r["flow"] for r in rows(found["sync-flow-counts"])] == ALL
     counts = {r["flow"]: r for r in rows(found["sync-flow-counts"])}
