@@ -24,7 +24,7 @@ from sluice.simulators.superoffice import DEMO, SuperOfficeSimulator
 from sluice.systems.customwebshop import CustomwebshopClient
 from sluice.systems.superoffice import BasicAuth, SuperOfficeClient
 from tests.e2e.conftest import FAST_RETRY, REPO, Systems
-from tests.e2e.test_sale_order_sync import active_alternatives, agent, edit_order, synced_orders
+from tests.e2e.test_sale_order_sync import active_alternatives, agent, edit_order, sale, synced_orders
 
 pytestmark = pytest.mark.slow
 
@@ -167,4 +167,126 @@ def test_each_shop_line_edit_arrives_in_superoffice_after_one_sync(systems: Syst
     shop_line = next(x for x in synced_orders(systems)[key]["lines"] if x["sku"] == "SHOP-ADD")
     assert added["ERPQuoteLineKey"] == f"cws:{shop_line['id']}" and added["Quantity"] == 2
     assert_lines_equal(systems)
+    assert_no_op(systems, project)
+
+
+def test_each_superoffice_line_edit_arrives_in_the_shop_after_one_sync(systems: Systems, project: Project) -> None:
+    project.sync()
+    key, _order, alternative = with_lines(systems)[0]
+    first, second, *_ = quote_lines(systems, alternative)
+    agent(systems, "SaveQuoteLine", {"QuoteLine": {**first, "Quantity": 11.0, "UnitListPrice": 77.5}})
+    agent(systems, "SaveQuoteLine", {"QuoteLine": {**second, "DiscountPercent": 12.0,
+                                                   "UserValueOverride": "DiscountPercent"}})  # fmt: skip
+    agent(systems, "SaveQuoteLine", {"QuoteLine": {"QuoteLineId": 0, "QuoteAlternativeId": alternative,
+                                                   "ERPProductKey": "", "Code": "CRM-ADD", "Name": "Fra CRM",
+                                                   "Quantity": 3.0, "UnitListPrice": 9.0, "VAT": 25.0,
+                                                   "Rank": 99}})  # fmt: skip
+    agent(systems, "RecalculateQuoteAlternative", {"QuoteAlternative": alternative})
+    report = project.sync()
+    assert flow_of(report).dead_letters == 0
+    shop = {x["external_refs"]["superoffice_quoteline_id"]: x for x in synced_orders(systems)[key]["lines"]}
+    assert (
+        float(shop[str(first["QuoteLineId"])]["quantity"]),
+        float(shop[str(first["QuoteLineId"])]["unit_price"]),
+    ) == (
+        11,
+        77.5,
+    )
+    assert float(shop[str(second["QuoteLineId"])]["discount_percent"]) == 12
+    assert [x["sku"] for x in shop.values()].count("CRM-ADD") == 1
+    assert_lines_equal(systems)
+    assert_no_op(systems, project)
+
+    agent(systems, "DeleteQuoteLine", {"QuoteLineId": first["QuoteLineId"]})
+    agent(systems, "RecalculateQuoteAlternative", {"QuoteAlternative": alternative})
+    project.sync()
+    shop = {x["external_refs"]["superoffice_quoteline_id"] for x in synced_orders(systems)[key]["lines"]}
+    assert str(first["QuoteLineId"]) not in shop
+    assert_lines_equal(systems)
+    assert_no_op(systems, project)
+
+
+def test_a_crm_edit_on_one_line_and_a_shop_edit_on_another_line_of_the_same_order_both_survive(
+    systems: Systems, project: Project
+) -> None:
+    project.sync()
+    key, order, alternative = with_lines(systems)[0]
+    crm_line, shop_line = quote_lines(systems, alternative)[:2]
+    save_line(systems, crm_line, Quantity=42.0)
+    in_shop = next(
+        x for x in order["lines"] if x["external_refs"]["superoffice_quoteline_id"] == str(shop_line["QuoteLineId"])
+    )
+    edit_lines(systems, order, [{"id": x["id"], **({"quantity": "5"} if x is in_shop else {})} for x in order["lines"]])
+    report = project.sync()
+    assert flow_of(report).conflicts == 0
+    lines = {x["QuoteLineId"]: x for x in quote_lines(systems, alternative)}
+    assert lines[crm_line["QuoteLineId"]]["Quantity"] == 42 and lines[shop_line["QuoteLineId"]]["Quantity"] == 5
+    shop = {x["external_refs"]["superoffice_quoteline_id"]: x for x in synced_orders(systems)[key]["lines"]}
+    assert float(shop[str(crm_line["QuoteLineId"])]["quantity"]) == 42
+    assert float(shop[str(shop_line["QuoteLineId"])]["quantity"]) == 5
+    assert_no_op(systems, project)
+
+
+def test_line_edits_on_a_version_that_is_not_a_draft_are_refused_as_conflicts_while_the_status_lands(
+    systems: Systems, project: Project
+) -> None:
+    project.sync()
+    key, order, alternative = with_lines(systems)[0]
+    sale_id = int(key.split(":")[1])
+    quote = agent(systems, "GetQuoteEntityFromSaleId", {"SaleId": sale_id})
+    version = agent(systems, "GetQuoteVersion", {"QuoteVersionId": quote["ActiveQuoteVersionId"]})
+    agent(systems, "SaveQuoteVersion", {"QuoteVersion": {**version, "State": "Sent"}})
+    project.sync()
+    before = quote_lines(systems, alternative)
+    order = synced_orders(systems)[key]
+    first, _second, *rest = order["lines"]
+    edit_order(
+        systems, order["id"], status="on_hold",
+        lines=[{"id": first["id"], "quantity": "99"}, *({"id": x["id"]} for x in rest),
+               {"sku": "NOPE", "quantity": "1", "unit_price": "1"}],
+    )  # fmt: skip
+    report = project.sync()
+    flow = flow_of(report)
+    assert flow.conflicts == 3 and flow.updates_to_superoffice == flow.creates_in_superoffice == 0
+    assert flow.deletes_in_superoffice == 0
+    conflicts = {c["field"] for c in project.conflicts().to_pylist() if c["flow"] == FLOW}
+    assert conflicts == {"quantity", "removed", "added"}
+    assert [(x["QuoteLineId"], x["Quantity"]) for x in quote_lines(systems, alternative)] == [
+        (x["QuoteLineId"], x["Quantity"]) for x in before
+    ]
+    assert sale(systems, sale_id)["Status"] == "Stalled"  # the header edit is taken whatever the quote's state
+    assert_lines_equal(systems)  # the shop's line edits were undone
+    project.sync()  # the sale's other orders take its new status
+    assert_no_op(systems, project)
+
+
+def test_a_new_quote_version_keeps_the_order_ids_and_replaces_the_lines_once(
+    systems: Systems, project: Project
+) -> None:
+    project.sync()
+    key, order, _alternative = with_lines(systems)[0]
+    edit_lines(systems, order, [*({"id": x["id"]} for x in order["lines"]),
+                                {"sku": "KEPT", "quantity": "1", "unit_price": "2"}])  # fmt: skip
+    project.sync()
+    before = {k: o["id"] for k, o in synced_orders(systems).items()}
+    sale_id = int(key.split(":")[1])
+    quote = agent(systems, "GetQuoteEntityFromSaleId", {"SaleId": sale_id})
+    agent(systems, "CreateAndSaveQuoteVersion", {"QuoteVersionId": quote["ActiveQuoteVersionId"]})
+    systems.reset_stats()
+    project.sync()
+    after = synced_orders(systems)
+    assert {k: o["id"] for k, o in after.items()} == before
+    assert [x["sku"] for x in after[key]["lines"]].count("KEPT") == 1
+    assert_lines_equal(systems)
+    assert_no_op(systems, project)
+
+
+def test_a_no_op_sync_after_superoffice_recalculated_every_alternative_sends_nothing(
+    systems: Systems, project: Project
+) -> None:
+    project.sync()
+    project.sync()
+    for key in sorted(synced_orders(systems)):
+        for alternative in active_alternatives(systems, int(key.split(":")[1])):
+            agent(systems, "RecalculateQuoteAlternative", {"QuoteAlternative": alternative})
     assert_no_op(systems, project)

@@ -1,7 +1,8 @@
 """Sale + Quotealternative ↔ Order, end to end over real HTTP: both simulators, the real pipes, the real store.
 
-The project enables the order flow (the repository ships it disabled) beside the contact flow, as an operator
-would; the order flow reads ``link_contact_customer``, so the registry runs it after the contacts are linked.
+The project enables the order flow and its lines' flow (the repository ships them disabled) beside the contact
+flow, as an operator would; the order flow reads ``link_contact_customer``, so the registry runs it after the
+contacts are linked, and the lines after the orders.
 SuperOffice's quote reads are ``POST``s of the Quote agent, so "no write" there means no PUT, PATCH or DELETE
 (the flow never creates anything in SuperOffice); the shop's count is every write.
 """
@@ -27,11 +28,16 @@ from tests.e2e.conftest import FAST_RETRY, REPO, Systems
 pytestmark = pytest.mark.slow
 
 FLOW = "sale_order"
+LINES = "quoteline_orderline"
+"""The order lines' own flow (tests/e2e/test_quoteline_orderline_sync.py): enabled here so orders carry lines."""
 
 
 def orders_project(systems: Systems, root: Path, toml: str = "") -> Project:
     root.mkdir(parents=True, exist_ok=True)
-    (root / "sluice.toml").write_text(f'[paths]\npipes = "{REPO / "pipes"}"\n\n[flows.{FLOW}]\nenabled = true\n{toml}')
+    (root / "sluice.toml").write_text(
+        f'[paths]\npipes = "{REPO / "pipes"}"\n\n[flows.{LINES}]\nenabled = true\n\n'
+        f"[flows.{FLOW}]\nenabled = true\n{toml}"
+    )
     so = SuperOfficeClient(systems.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=FAST_RETRY)
     shop = CustomwebshopClient(systems.shop_server.url, DEMO_API_KEY, retry=FAST_RETRY)
     return Project(load_config(root, datasets=root / "datasets"), clients={"superoffice": so, "customwebshop": shop})
@@ -128,7 +134,7 @@ def test_every_alternative_and_every_sale_without_a_quote_has_one_order_with_the
     systems: Systems, project: Project
 ) -> None:
     report = project.sync()
-    assert [f.flow for f in report.flows] == ["contact_customer", FLOW]
+    assert [f.flow for f in report.flows] == ["contact_customer", FLOW, LINES]
     flow = report.flows[1]
     assert flow.dead_letters == 0 and flow.waiting == 0
 
@@ -274,20 +280,3 @@ def test_orders_for_favorite_makes_one_order_per_sale(systems: Systems, tmp_path
         project.sync()
     found = synced_orders(systems)
     assert len({k.split(":")[1] for k in found}) == len(found) == len(sale_ids(systems))
-
-
-def test_a_shop_line_edit_is_undone_and_reported_as_a_conflict_until_lines_are_linked(
-    systems: Systems, project: Project
-) -> None:
-    project.sync()
-    project.sync()
-    key, order = next((k, o) for k, o in sorted(synced_orders(systems).items()) if o["lines"])
-    lines = [{**line, "quantity": "99"} if n == 0 else line for n, line in enumerate(order["lines"])]
-    edit_order(systems, order["id"], lines=[{k: v for k, v in x.items() if k != "line_total"} for x in lines])
-    report = project.sync()
-    flow = next(f for f in report.flows if f.flow == FLOW)
-    assert flow.conflicts == 1 and flow.updates_to_superoffice == 0
-    conflicts = [c for c in project.conflicts().to_pylist() if c["flow"] == FLOW]
-    assert [(c["a_id"], c["field"], c["winner"]) for c in conflicts] == [(key, "lines", "superoffice")]
-    assert [x["quantity"] for x in synced_orders(systems)[key]["lines"]] == [x["quantity"] for x in order["lines"]]
-    assert_no_op(systems, project)
