@@ -1,19 +1,19 @@
-"""Sale + Quotealternative ↔ Order end to end: a first sync of ``sales`` sales that all carry a quote, then an
-incremental one after ``edits`` edits on each side.
+"""Sale + Quotealternative + Quoteline ↔ Order end to end: a first sync of ``sales`` sales that all carry a quote,
+then an incremental one after ``edits`` line edits on each side.
 
 The tenant is the seeded one with every sale quoted and one to five lines per alternative (the simulator's
 ``QUOTE_SHARE`` and ``MAX_LINES``, set in the child process that serves it), so 2,000 sales carry about 10,000
-lines in their active quote versions. The order flow reads the contact links, so each run syncs the contact and
-product flows too (the registry orders them); the figures are the whole run's.
+lines in their active quote versions. The order flow reads the contact links and the line flow the order links, so
+each run syncs the contact and product flows too (the registry orders them); the figures are the whole run's.
 
 Cases (each paired with a baseline from the same run):
 * ``first sync``: wall seconds vs the clients' HTTP time, and the share of wall time with a request in flight;
   requests vs the sales (the quote tree is read per sale through the Quote agent).
 * ``settle sync``: the run after it, which reads the created orders back once: requests vs the first sync.
 * ``incremental``: after ``edits`` quote-line quantities changed in SuperOffice (``SaveQuoteLine`` and one
-  ``RecalculateQuoteAlternative``, as a user's save does) and ``edits`` order statuses changed in the shop
-  (header edits: shop line edits flow back once lines are linked records of their own): requests per edit,
-  requests and wall vs the first sync, HTTP share of its wall time.
+  ``RecalculateQuoteAlternative``, as a user's save does) and ``edits`` line quantities changed in the shop (one
+  PATCH of the order's lines each, on orders whose quote version is a draft, so SuperOffice takes them): requests
+  per edit, requests and wall vs the first sync, HTTP share of its wall time.
 
 ``python -m benchmarks orders --quick`` runs a small tenant (100 sales, 5 edits a side) in well under a minute.
 """
@@ -36,8 +36,9 @@ from sluice.simulators.customwebshop import DEMO_API_KEY
 from sluice.simulators.superoffice import DEMO
 
 BENCH = "orders"
-FLOWS = ["contact_customer", "product_product", "sale_order"]
+FLOWS = ["contact_customer", "product_product", "sale_order", "quoteline_orderline"]
 ORDERS = "sale_order"
+LINES = "quoteline_orderline"
 
 SERVE = """
 import json, sys
@@ -78,37 +79,39 @@ def sessions() -> tuple[requests.Session, requests.Session]:
 
 
 def active_lines(project: TimedProject) -> int:
-    """Lines in the active versions' alternatives, as the pulled quote trees hold them."""
-    con = project.store.current(f"{ORDERS}_superoffice")
-    return int(con.aggregate("sum(coalesce(len(lines), 0))").fetchall()[0][0])
+    """Lines of the synced orders (the active versions' alternatives): the line flow's SuperOffice rows."""
+    return int(project.store.current(f"{LINES}_superoffice").aggregate("count(*)").fetchall()[0][0])
 
 
-def make_edits(servers: Servers, project: TimedProject, edits: int) -> int:
-    """``edits`` quote-line quantities in SuperOffice (one line of each of ``edits`` orders) and ``edits`` shop
-    statuses on other orders; returns the edits made."""
+def make_edits(servers: Servers, project: TimedProject, edits: int) -> tuple[int, int]:
+    """``edits`` quote-line quantities in SuperOffice and ``edits`` shop line quantities, each on its own order
+    (the shop's on orders not confirmed: their quote version is a draft); returns the edits made (CRM, shop)."""
     rows = [r for r in project.links(ORDERS).to_pylist() if r["status"] == "active"]
     links = sorted((tuple(int(x) for x in r["a_id"].split(":")[1:]), r["b_id"]) for r in rows)
     so, shop = sessions()
     agent = f"{servers.tenant_url}/api/v1/Agents/Quote"
     shop_api = f"{servers.shop}/api/v1/orders"
-    step = max(1, len(links) // (2 * edits))
-    chosen = links[::step][: 2 * edits]
-    for n, ((sale_id, ordinal), order_id) in enumerate(chosen):
-        if n % 2 == 0:
-            quote = so.post(f"{agent}/GetQuoteEntityFromSaleId", json={"SaleId": sale_id}).json()
-            versions = so.post(f"{agent}/GetQuoteAlternatives",
-                               json={"QuoteVersionId": quote["ActiveQuoteVersionId"]}).json()  # fmt: skip
-            alternative = sorted(a["QuoteAlternativeId"] for a in versions)[ordinal - 1]
+    made = {"crm": 0, "shop": 0}
+    for _, order_id in links[:: max(1, len(links) // (4 * edits))]:
+        side = "crm" if made["crm"] <= made["shop"] else "shop"
+        if made[side] == edits:
+            break
+        order = shop.get(f"{shop_api}/{order_id}").json()
+        if not order["lines"] or (side == "shop" and order["status"] in ("confirmed", "completed")):
+            continue
+        if side == "crm":
+            alternative = int(order["external_refs"]["superoffice_quotealternative_id"])
             lines = so.post(f"{agent}/GetQuoteLines", json={"QuoteAlternativeId": alternative}).json()
             line = min(lines, key=lambda x: x["Rank"])
             saved = {**line, "Quantity": float(line["Quantity"]) + 1}
             so.post(f"{agent}/SaveQuoteLine", json={"QuoteLine": saved}).raise_for_status()
             so.post(f"{agent}/RecalculateQuoteAlternative", json={"QuoteAlternative": alternative}).raise_for_status()
         else:
-            order = shop.get(f"{shop_api}/{order_id}").json()
-            status = "on_hold" if order["status"] != "on_hold" else "pending"
-            shop.patch(f"{shop_api}/{order_id}", json={"status": status}).raise_for_status()
-    return len(chosen)
+            body = [{k: v for k, v in x.items() if k != "line_total"} for x in order["lines"]]
+            body[-1]["quantity"] = f"{float(body[-1]['quantity']) + 1:g}"
+            shop.patch(f"{shop_api}/{order_id}", json={"lines": body}).raise_for_status()
+        made[side] += 1
+    return made["crm"], made["shop"]
 
 
 def run(quick: bool) -> list[Result]:
@@ -128,9 +131,12 @@ def run(quick: bool) -> list[Result]:
     return results(sales, orders, lines, made, first, settle, incremental)
 
 
-def results(sales: int, orders: int, lines: int, edits: int, first: Run, settle: Run, incremental: Run) -> list[Result]:
+def results(
+    sales: int, orders: int, lines: int, made: tuple[int, int], first: Run, settle: Run, incremental: Run
+) -> list[Result]:
     size = f"{sales} quoted sales ({orders} orders, {lines} lines)"
-    per_side = f"{edits // 2 + edits % 2} CRM line + {edits // 2} shop status edits"
+    edits = sum(made)
+    per_side = f"{made[0]} CRM + {made[1]} shop line edits"
     http = "HTTP time (client stats, summed over threads)"
     return [
         Result(BENCH, f"first sync, {size}", first.wall, "s", first.http, http,
