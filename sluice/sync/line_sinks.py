@@ -14,9 +14,10 @@ field this run changes is refused (retried next run, after a fresh pull), never 
 order already holds (a lost answer) is adopted, never added twice.
 
 SuperOffice: through the Quote agent, per alternative: line saves (the line re-read first and refused, 412-style,
-if a field this run changes moved since the pull: quote lines have no timestamps), creates (``ensure_line``:
-stamped ``ERPQuoteLineKey`` and looked up first, so a retry never duplicates a line), deletes (a line already gone
-is done), then one ``RecalculateQuoteAlternative``.
+if a field this run changes moved since the pull: quote lines have no timestamps), creates (looked up by
+``ERPQuoteLineKey`` first, then ONE ``SaveQuoteLine`` with id 0 carrying that key and the values: a
+``CreateQuoteLine`` + ``SaveQuoteLine`` pair would leave an unstamped line behind when the first answer is lost, and
+its retry a duplicate), deletes (a line already gone is done), then one ``RecalculateQuoteAlternative``.
 """
 
 from __future__ import annotations
@@ -181,6 +182,8 @@ class OrderLinesSink(Sink):
                 line = current.get(c.b_id or "")
                 if line is None:
                     answers[n] = NotFoundError(f"order {order_id} has no line {c.b_id} any more", status=404)
+                elif pulled is not None and self._holds(line, c.fields):  # an earlier attempt's, answer lost
+                    answers[n] = line
                 elif pulled is not None and self._moved(line, pulled.get(c.b_id or ""), c.fields):
                     answers[n] = PreconditionFailed(f"line {c.b_id} of order {order_id} changed since", status=412)
                 else:
@@ -203,6 +206,11 @@ class OrderLinesSink(Sink):
             found = refs.get(c.a_id) if c.op == "create" else ids.get(c.b_id or "")
             answers[n] = found if found is not None else NotFoundError(f"order {order_id}: line not in the answer")
         return [answers[n] for n in range(len(changes))]
+
+    @staticmethod
+    def _holds(line: Row, fields: Mapping[str, Any]) -> bool:
+        """Whether ``line`` holds every value the change sets already."""
+        return all(_close(line.get(name), value) for name, value in fields.items() if "." not in name)
 
     @staticmethod
     def _moved(line: Row, seen: Row | None, fields: Mapping[str, Any]) -> bool:
@@ -285,10 +293,14 @@ class QuoteLinesSink(Sink):
 
     def _one(self, alternative: int, change: Change, row: Row) -> dict[str, Any]:
         quotes = self.client.quotes
-        if change.op == "create":
-            values = self._carrier(change.fields)
-            key = str(row.get("sync_erp_product_key") or "")
-            return quotes.ensure_line(alternative, change.a_id, key, values)
+        if change.op == "create":  # one SaveQuoteLine (id 0) with the key: no half-made line a lost answer strands
+            found = quotes.line_by_erp_key(alternative, change.a_id)
+            values = with_override(self._carrier(change.fields))
+            if found is not None:
+                return quotes.save_line({**found, **values})
+            product = str(row.get("sync_erp_product_key") or "")
+            return quotes.save_line({"QuoteLineId": 0, "QuoteAlternativeId": alternative, "ERPProductKey": product,
+                                     "ERPQuoteLineKey": change.a_id, **values})  # fmt: skip
         line_id = int(row["sync_quoteline"])
         if change.op == "delete":
             with suppress(NotFoundError):  # gone already: an earlier attempt whose answer was lost

@@ -43,14 +43,17 @@ def lines_project(systems: Systems, root: Path, toml: str = "") -> Project:
     return Project(load_config(root, datasets=root / "datasets"), clients={"superoffice": so, "customwebshop": shop})
 
 
-@pytest.fixture
-def systems() -> Iterator[Systems]:
+def strict_systems() -> Iterator[Systems]:
+    """Both simulators served, SuperOffice with strict quote totals (as a real tenant: stale until Recalculate)."""
     so = SuperOfficeSimulator(contacts=20, seed=5, auth="basic", strict_quotes=True)
     shop = CustomwebshopSimulator(customers=5, seed=5)
     servers = [ServerThread(so.app).start(), ServerThread(shop.app).start()]
     yield Systems(so, shop, servers[0], servers[1])
     for server in servers:
         server.stop()
+
+
+systems = pytest.fixture(strict_systems, name="systems")
 
 
 @pytest.fixture
