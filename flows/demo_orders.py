@@ -8,6 +8,7 @@ of the same order both arrive.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,9 +87,10 @@ def edit_orders(apis: Apis) -> OrderEdits:
     per_sale: dict[int, int] = {}
     for order in orders:
         per_sale[order_key(order)[0]] = per_sale.get(order_key(order)[0], 0) + 1
-    edited, lines = next(
-        (o, lines) for o in orders if o["status"] == "pending" and _alternative(o)
-        for lines in [_quote_lines(apis, _alternative(o))] if len(lines) >= 2
+    edited, lines = _first(
+        ((o, lines) for o in orders if o["status"] == "pending" and _alternative(o)
+         for lines in [_quote_lines(apis, _alternative(o))] if len(lines) >= 2),
+        "no pending order of a quoted sale with two lines or more (is the order flow on?)",
     )  # fmt: skip
     first = lines[0]
     crm = LineEdit(first["QuoteLineId"], first["Code"], float(first["Quantity"]), float(first["Quantity"]) + 5)
@@ -99,14 +101,22 @@ def edit_orders(apis: Apis) -> OrderEdits:
     shop_line = _edit_shop_line(apis, edited, lines[1])
     if shop_line:
         done.append(f"shop: the same order's line {shop_line.sku} quantity {shop_line.before:g} -> {shop_line.after:g}")
-    held = next(
-        o for o in orders
-        if o["status"] == "pending" and per_sale[order_key(o)[0]] == 1 and order_key(o)[0] != order_key(edited)[0]
+    held = _first(
+        (o for o in orders
+         if o["status"] == "pending" and per_sale[order_key(o)[0]] == 1 and order_key(o)[0] != order_key(edited)[0]),
+        "no other pending order of a one-alternative sale",
     )  # fmt: skip
     apis.shop.patch(f"{apis.shop_url}/api/v1/orders/{held['id']}", json={"status": "on_hold"}).raise_for_status()
     done.append(f"shop: order {held['order_number']} status pending -> on_hold (sale {order_key(held)[0]})")
     key = edited["external_refs"]["superoffice_sale_id"]
     return OrderEdits(done, edited["id"], key, crm, shop_line, order_key(held)[0])
+
+
+def _first(candidates: Iterator[Any], missing: str) -> Any:
+    """The first candidate, or a clear error naming what the seeded systems lack (never a bare StopIteration)."""
+    for candidate in candidates:
+        return candidate
+    raise RuntimeError(f"demo order edits: {missing}")
 
 
 def _edit_shop_line(apis: Apis, order: dict[str, Any], quote_line: dict[str, Any]) -> LineEdit | None:
