@@ -18,6 +18,8 @@ from typing import Any
 import requests
 from rich.console import Console
 
+from flows import demo_orders
+from flows.demo_orders import Apis, OrderEdits
 from sluice.cli.sync import render_rows
 from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
 from sluice.simulators.runner import ServerThread
@@ -90,8 +92,9 @@ def prefect_settings() -> dict[str, str]:
     }
 
 
-DEMO_FLOWS = ["contact_customer", "product_product"]
-"""The demo syncs products too (``sluice.toml`` ships the product flow disabled until a price list is chosen)."""
+DEMO_FLOWS = ["contact_customer", "product_product", "sale_order", "quoteline_orderline"]
+"""The demo syncs products, orders and their lines too (``sluice.toml`` ships those flows disabled); the registry
+runs each flow after those it reads links from (orders after contacts and products, lines after orders)."""
 
 
 def _sessions(systems: DemoSystems) -> tuple[requests.Session, requests.Session]:
@@ -150,6 +153,16 @@ def edit_products(systems: DemoSystems) -> list[str]:
     return edits
 
 
+def order_apis(systems: DemoSystems) -> Apis:
+    """The CRM user's and the shop's sessions, for the order edits (``flows.demo_orders``)."""
+    so, shop = _sessions(systems)
+    return Apis(so, shop, systems.tenant_url, systems.shop.url)
+
+
+def edit_orders(systems: DemoSystems) -> OrderEdits:
+    return demo_orders.edit_orders(order_apis(systems))
+
+
 def _system_user_ticket(systems: DemoSystems) -> str:
     from sluice.simulators.superoffice import sign_system_token
 
@@ -192,11 +205,15 @@ def run_demo(console: Console, fresh: bool = True) -> dict[str, Any]:
             console.print("[bold]1. first sync[/bold] (a temporary Prefect server starts first; it can take a while)")
             render(sync(flows=DEMO_FLOWS), "first sync", console)
             console.print("[bold]2. edits on both sides[/bold]")
-            for line in edit_both_sides(systems) + edit_products(systems):
+            orders = edit_orders(systems)
+            for line in edit_both_sides(systems) + edit_products(systems) + orders.done:
                 console.print(f"  - {line}")
             console.print("[bold]3. second sync[/bold]")
             summary = sync(flows=DEMO_FLOWS)
             render(summary, "second sync", console)
+            console.print("[bold]4. the order edits, read back from both systems[/bold]")
+            for line in demo_orders.read_back(order_apis(systems), orders):
+                console.print(f"  - {line}")
     console.print(f"Datasets are in {DEMO_DATASETS}; inspect them with `SLUICE_DATASETS={DEMO_DATASETS} "
                   "sluice datasets list` or `make notebooks`.")  # fmt: skip
     return summary
@@ -204,7 +221,7 @@ def run_demo(console: Console, fresh: bool = True) -> dict[str, Any]:
 
 def ensure_demo_data() -> Path:
     """The demo's dataset root, running the demo first when it holds nothing yet (for the notebooks)."""
-    if not (DEMO_DATASETS / "superoffice_contact").exists():
+    if not (DEMO_DATASETS / "link_sale_order").exists():  # none yet, or from a demo before it synced orders
         run_demo(Console(quiet=True))
     return DEMO_DATASETS
 

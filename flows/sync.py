@@ -266,9 +266,27 @@ def summary_rows(summary: dict[str, Any]) -> tuple[list[dict[str, Any]], list[di
     return datasets, sinks
 
 
+def flow_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per flow in the order the run pushed them: what it planned, sent and left waiting."""
+    return [
+        {"flow": f["flow"], "creates": f["creates"], "updates_to_shop": f["updates_to_shop"],
+         "updates_to_superoffice": f["updates_to_superoffice"], "deactivations": f["deactivations"],
+         "waiting": f.get("waiting", 0), "conflicts": f["conflicts"], "dead_letters": f.get("dead_letters", 0),
+         "writes": f.get("writes", 0)}
+        for f in summary["flows"]
+    ]  # fmt: skip
+
+
+def waiting_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every record a flow held back for a missing link (an order whose contact is not linked yet), with why."""
+    return [{"flow": f["flow"], "record": w["a_id"], "reason": w["reason"]} for f in summary["flows"]
+            for w in f.get("waits", [])]  # fmt: skip
+
+
 def publish_artifacts(summary: dict[str, Any]) -> None:
-    """Per-run artifacts (keyed, so the UI shows their history): counts per dataset and per sink,
-    and a markdown summary of conflicts, ambiguous matches and dead letters."""
+    """Per-run artifacts (keyed, so the UI shows their history): counts per dataset, per sink and per flow,
+    the records waiting on a link, and a markdown summary of conflicts, waits, ambiguous matches and dead
+    letters."""
     datasets, sinks = summary_rows(summary)
     mode = run_mode(summary)
     sent = "per sink (none sent)" if summary["dry_run"] else "sent per sink"
@@ -276,6 +294,15 @@ def publish_artifacts(summary: dict[str, Any]) -> None:
         datasets, key="sync-dataset-counts", description=f"{mode}: rows new / changed / deleted per dataset"
     )
     create_table_artifact(sinks, key="sync-sink-counts", description=f"{mode}: writes {sent}")
+    create_table_artifact(
+        flow_rows(summary), key="sync-flow-counts",
+        description=f"{mode}: what moved per flow, in run order (references first), and what waits on a link",
+    )  # fmt: skip
+    waiting = waiting_rows(summary)
+    create_table_artifact(
+        waiting, key="sync-waiting",
+        description=f"{mode}: {len(waiting)} records waiting on a link another flow has not made yet",
+    )  # fmt: skip
     create_markdown_artifact(
         render_summary(summary), key="sync-summary", description=f"{mode}: conflicts and dead letters"
     )
@@ -304,8 +331,14 @@ def render_summary(summary: dict[str, Any]) -> str:
             f"- links reopened {f.get('reopened_links', 0)} (records back from deletion), records recreated "
             f"{f.get('recreates', 0)}, edits that went nowhere (link closed) {f.get('stranded_edits', 0)}",
             *_stranded_lines(f),
+            f"- waiting on a link {f.get('waiting', 0)} (not sent, not dead-lettered; sent in the run that links them)",
             "",
         ]
+    waiting = waiting_rows(summary)
+    lines += _issue_table(
+        "Records waiting on a link", waiting[:ISSUE_ROWS], len(waiting), ["flow", "record", "reason"],
+        "the `sync-waiting` artifact, `sluice sync`",
+    )  # fmt: skip
     issues = summary.get("issues") or {}
     lines += _issue_table(
         "Conflicts detected in this run", issues.get("conflicts", []), issues.get("conflicts_total", 0),

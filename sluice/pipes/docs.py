@@ -46,6 +46,9 @@ class DataflowSection:
 
 TECHNICAL = ("_", "sync_")
 """Column prefixes the dataflow document leaves out."""
+SEED_SECTIONS = ("Contact", "Product", "Sale", "Quotealternative", "Quoteline")
+"""The SuperOffice entities the seed's dataflow document has a section for, in its order within one target
+(an order's header, its alternative, its lines); the document names any no pipe fills yet."""
 
 
 def dataflow_sections(pipes: list[Pipe]) -> list[DataflowSection]:
@@ -66,7 +69,20 @@ def dataflow_sections(pipes: list[Pipe]) -> list[DataflowSection]:
             rows = tuple(_row(e, datasets, pipe) for e in lineage if any(_feeds(e, d) for d in datasets))
             if rows:
                 sections.append(DataflowSection(entity, target.removeprefix("Customwebshop ").strip(), pipe, rows))
-    return sections
+    return _in_seed_order(sections)
+
+
+def _in_seed_order(sections: list[DataflowSection]) -> list[DataflowSection]:
+    """Sections grouped by target (in the order the pipes first name it), within one target in the seed's
+    entity order (Sale, Quotealternative, Quoteline), whichever pipe, or pipe folder, holds each."""
+    targets = list(dict.fromkeys(s.target_entity for s in sections))
+    rank = {name: n for n, name in enumerate(SEED_SECTIONS)}
+
+    def key(item: tuple[int, DataflowSection]) -> tuple[int, int, int]:
+        n, section = item
+        return targets.index(section.target_entity), rank.get(section.source_entity, len(rank)), n
+
+    return [section for _, section in sorted(enumerate(sections), key=key)]
 
 
 def _feeds(entry: ColumnLineage, dataset: str) -> bool:
@@ -104,6 +120,9 @@ def render_dataflow_doc(pipes: list[Pipe]) -> str:
         ]
         if section.pipe.header.description:
             parts += [" ".join(section.pipe.header.description.split()), ""]
+        identity = section.pipe.header.columns.get("_id")
+        if identity and identity.description:
+            parts += [f"Identity (the link key): {' '.join(identity.description.split())}", ""]
         parts += [
             f"Pipe: `{section.pipe.rel}` (dataset `{section.pipe.name}`).",
             "",
@@ -111,9 +130,45 @@ def render_dataflow_doc(pipes: list[Pipe]) -> str:
             "|---|---|---|",
         ]
         parts += [f"| {row.source} | {row.target} | {row.type} |" for row in section.rows]
-        if any("*(to shop only)*" in row.target for row in section.rows):
-            parts += ["", "Properties marked *(to shop only)* are written to the shop and never read back."]
+        parts += one_way_sentence(section)
         parts.append("")
     if len(parts) == 4:
         parts += ["No pipe declares a dataflow yet (add `dataflow: {target: Customwebshop ...}` to a header).", ""]
+    missing = missing_seed_sections(pipes)
+    if missing and len(parts) > 6:
+        parts += [f"Not generated yet (no pipe fills them): {', '.join(f'SuperOffice {m}' for m in missing)}.", ""]
     return "\n".join(parts)
+
+
+def one_way_sentence(section: DataflowSection) -> list[str]:
+    """The section's one-way properties named (a blank line and one paragraph; nothing when all go both ways)."""
+    one_way = one_way_fields(section)
+    if not one_way:
+        return []
+    named = " ".join(
+        f"Properties marked *({d})* {WHAT.get(d, 'flow one way')}: {', '.join(f'`{f}`' for f in fields)}."
+        for d, fields in one_way.items()
+    )
+    both = len(section.rows) - sum(len(fields) for fields in one_way.values())
+    rest = " Every other property syncs both ways once the records are linked." if both else ""
+    return ["", f"{named}{rest}"]
+
+
+WHAT = {"to shop only": "are written to the shop and never read back"}
+"""What a direction means, in the document's words."""
+
+
+def one_way_fields(section: DataflowSection) -> dict[str, list[str]]:
+    """The section's properties that flow one way, by direction (``to shop only``: ``order_number``, ...)."""
+    found: dict[str, list[str]] = {}
+    for row in section.rows:
+        name, _, rest = row.target.partition("` *(")
+        if rest:
+            found.setdefault(rest.removesuffix(")*"), []).append(name.lstrip("`"))
+    return found
+
+
+def missing_seed_sections(pipes: list[Pipe]) -> list[str]:
+    """The seed's sections (``SEED_SECTIONS``) no pipe fills: shown at the end of the document until one does."""
+    filled = {section.source_entity for section in dataflow_sections(pipes)}
+    return [name for name in SEED_SECTIONS if name not in filled]

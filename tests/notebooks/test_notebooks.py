@@ -1,20 +1,24 @@
-"""Both notebooks, executed top to bottom with nbclient over a dataset root this module prepares.
+"""The notebooks, executed top to bottom with nbclient over a dataset root this module prepares.
 
-The root comes from two real syncs against the demo simulators (with edits on both sides between
-them, so there are histories and a conflict to show); ``SLUICE_NOTEBOOK_DATASETS`` points the
-notebooks at it, so the tests never read or create a developer's ``.demo``.
+The root comes from two real syncs of the demo's flows (contacts, products, orders) against the demo
+simulators, with the demo's edits on both sides between them (so there are histories, an order edited
+on each side and a conflict to show); ``SLUICE_NOTEBOOK_DATASETS`` points the notebooks at it, so the
+tests never read or create a developer's ``.demo``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from flows.demo import edit_both_sides, environment, simulators
+from flows.demo import DEMO_FLOWS, edit_both_sides, edit_orders, environment, simulators
+from flows.demo_orders import OrderEdits
 from sluice.project import Project
 from tests.datasets.s3server import MotoS3
 
@@ -22,16 +26,29 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 
 
+@dataclass(frozen=True)
+class Synced:
+    root: Path
+    orders: OrderEdits
+    """What ``edit_orders`` changed (the order whose lines were edited on both sides, and how)."""
+
+
 @pytest.fixture(scope="module")
-def synced_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
     root = tmp_path_factory.mktemp("notebook-datasets") / "datasets"
     with simulators(contacts=40, customers=10, seed=11) as systems, environment(systems.env(root)):
         with Project.open(REPO) as project:
-            project.sync()
+            project.sync(flows=DEMO_FLOWS)
         edit_both_sides(systems)
+        orders = edit_orders(systems)
         with Project.open(REPO) as project:
-            project.sync()
-    yield root
+            project.sync(flows=DEMO_FLOWS)
+    yield Synced(root, orders)
+
+
+@pytest.fixture(scope="module")
+def synced_root(synced: Synced) -> Path:
+    return synced.root
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +122,30 @@ def test_author_pipe_runs_the_edit_and_rerun_loop(synced_root: Path, monkeypatch
     assert {p: p.read_text() for p in pipes_before} == pipes_before  # edits happened in a scratch copy
 
 
-@pytest.mark.parametrize("name", ["inspect_datasets.ipynb", "author_pipe.ipynb"])
+@pytest.mark.slow
+def test_order_history_follows_one_order_across_both_systems(synced: Synced, monkeypatch: pytest.MonkeyPatch) -> None:
+    edited = synced.orders
+    monkeypatch.setenv("SLUICE_NOTEBOOK_ORDER", edited.key)
+    with Project.open(REPO, datasets=synced.root) as project:
+        links = [r for r in project.links("sale_order").to_pylist() if r["status"] == "active"]
+    text = execute("order_history.ipynb", synced.root, monkeypatch)
+    assert f"sale_order: {len(links)} active links of {len(links)}" in text
+    assert f"order {edited.key} <-> shop order {edited.order}: link active (created)" in text
+    sale = edited.key.split(":")[1]
+    assert f"sale {sale}: 2 versions" in text and f"quote of sale {sale}: 2 versions" in text
+    # the CRM's line edit, as two versions of the quote tree, and in the SuperOffice side of the flow
+    line = edited.crm_line
+    assert f"{line.sku} × {line.before:g} @" in text and f"{line.sku} × {line.after:g} @" in text
+    assert "SuperOffice quote (alternative" in text and f"shop order {edited.order}" in text
+    assert "both ways" in text and "to shop only" in text  # the fields' directions
+    assert f"0 conflicts for {edited.key}" in text
+    # the lines as records of their own: the CRM-edited line and the shop-edited line of the same order
+    assert edited.shop_line is not None and edited.shop_line.quoteline != line.quoteline
+    assert re.search(rf"{re.escape(edited.key)}: [2-9] lines", text)
+    assert "quantity (agreed)" in text and "no quoteline_orderline datasets" not in text
+
+
+@pytest.mark.parametrize("name", ["inspect_datasets.ipynb", "author_pipe.ipynb", "order_history.ipynb"])
 def test_notebooks_are_committed_without_outputs(name: str) -> None:
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     code = [c for c in notebook.cells if c.cell_type == "code"]
