@@ -133,3 +133,12 @@ def test_a_new_process_finds_the_committed_cursor_of_the_same_declaration() -> N
     )
     out = subprocess.run([sys.executable, "-c", script, str(REPO)], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [flow_key(f) for f in flows]
+
+
+def test_each_push_reports_its_time_and_writes_per_second(world: World) -> None:
+    world.a.touch("8", company_name="Timed AS")
+    world.a.write()
+    shop, superoffice = world.runner().run(force=True).sinks
+    assert (shop.updated, shop.writes, superoffice.writes) == (1, 1, 0)
+    assert shop.seconds > 0 and shop.writes_per_second == pytest.approx(1 / shop.seconds)
+    assert set(shop.as_dict()) >= {"seconds", "writes_per_second"}
