@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sluice.datasets.parts import Part
 from sluice.datasets.schema import merge_columns
@@ -101,34 +102,37 @@ def catch_up(con: duckdb.DuckDBPyConnection, state: IndexState, parts: list[Part
     return apply_delta(con, replace(state, columns=columns), delta, covered)
 
 
+MAX_CHUNKS = 64
+"""Each update appends its delta as one more chunk; past this many the table is made contiguous again."""
+
+
 def apply_delta(
     con: duckdb.DuckDBPyConnection, state: IndexState, delta: pa.Table, covered: int, unique: bool = False
 ) -> IndexState:
-    """The index after appending ``delta`` rows (latest per ``_id`` wins; ``unique``: one row per ``_id``)."""
+    """The index after appending ``delta`` rows (latest per ``_id`` wins; ``unique``: one row per ``_id``).
+
+    The (small) delta is deduplicated in DuckDB; the index itself is only filtered by the delta's ids and
+    extended with Arrow, never re-joined: a write of a few rows into a large index copies its columns once
+    (a mask and a filter) instead of materialising a join result."""
     if delta.num_rows == 0:
         return replace(state, covered=max(covered, state.covered))
-    latest = (
-        "SELECT * FROM __sluice_delta"
-        if unique
-        else "SELECT * FROM __sluice_delta QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _offset DESC) = 1"
-    )
-    cur = con.cursor()
-    try:
-        cur.register("__sluice_index", state.table)
-        cur.register("__sluice_delta", delta)
-        if state.rows == 0:
-            table = cur.sql(f"SELECT {INDEX_COLUMNS} FROM ({latest})").fetch_arrow_table()
-        else:
-            table = cur.sql(
-                f"""
-                WITH latest AS ({latest})
-                SELECT {INDEX_COLUMNS} FROM __sluice_index ANTI JOIN latest USING (_id)
-                UNION ALL
-                SELECT {INDEX_COLUMNS} FROM latest
-                """
+    latest = delta.select(INDEX_SCHEMA.names).cast(INDEX_SCHEMA)
+    if not unique:
+        cur = con.cursor()
+        try:
+            cur.register("__sluice_delta", latest)
+            latest = cur.sql(
+                f"SELECT {INDEX_COLUMNS} FROM __sluice_delta "
+                "QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _offset DESC) = 1"
             ).fetch_arrow_table()
-    finally:
-        cur.close()
-    return replace(
-        state, table=table.cast(INDEX_SCHEMA), covered=max(covered, state.covered), dirty=state.dirty + delta.num_rows
-    )
+        finally:
+            cur.close()
+        latest = latest.cast(INDEX_SCHEMA)
+    if state.rows == 0:
+        table = latest
+    else:
+        kept = state.table.filter(pc.invert(pc.is_in(state.table["_id"], value_set=latest["_id"])))
+        table = pa.concat_tables([kept, latest])
+        if table.column(0).num_chunks > MAX_CHUNKS:
+            table = table.combine_chunks()
+    return replace(state, table=table, covered=max(covered, state.covered), dirty=state.dirty + delta.num_rows)

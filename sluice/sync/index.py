@@ -43,7 +43,10 @@ CREATE INDEX IF NOT EXISTS links_by_b ON links (b_id, status);
 CREATE TABLE IF NOT EXISTS keys (key TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL,
                                  PRIMARY KEY (key, value, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS keys_by_id ON keys (id);
+CREATE TABLE IF NOT EXISTS counts (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 """
+ACTIVE = "active_links"
+"""The ``counts`` row kept up to date as links change: a breaker's denominator without counting every link."""
 
 
 def flow_datasets(flow: Dataflow) -> dict[str, str]:
@@ -92,7 +95,7 @@ class PairIndex:
         con.execute("PRAGMA synchronous = NORMAL")
         version = con.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
-            for table in ("covered", "rows", "links", "keys"):
+            for table in ("covered", "rows", "links", "keys", "counts"):
                 con.execute(f"DROP TABLE IF EXISTS {table}")
             con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         con.executescript(DDL)
@@ -145,6 +148,7 @@ class PairIndex:
     def _clear(self, role: str) -> None:
         if role == "link":
             self.con.execute("DELETE FROM links")
+            self.con.execute("INSERT OR REPLACE INTO counts VALUES (?, 0)", (ACTIVE,))
             return
         self.con.execute("DELETE FROM rows WHERE role = ?", (role,))
         if role == "b":
@@ -156,11 +160,14 @@ class PairIndex:
         gone = [(v["_id"],) for v in versions if v["_deleted"]]
         live = [v for v in versions if not v["_deleted"]]
         if role == "link":
+            before = 0 if fresh else self._active_among([i for (i,) in gone] + [v["_id"] for v in live])
             self.con.executemany("DELETE FROM links WHERE a_id = ?", gone)
             self.con.executemany(
                 "INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?)",
                 [(v["_id"], v["b_id"], v["how"], v["status"], v.get("note") or "") for v in live],
             )
+            after = sum(1 for v in live if v["status"] == "active")  # one version per id: now each id's link
+            self.con.execute("UPDATE counts SET value = value + ? WHERE name = ?", (after - before, ACTIVE))
             return
         data = [{k: v for k, v in row.items() if k not in ("_hash", "_ts", "_deleted", "_offset")} for row in live]
         self.con.executemany("DELETE FROM rows WHERE role = ? AND id = ?", [(role, i) for (i,) in gone])
@@ -215,7 +222,23 @@ class PairIndex:
         return [a_id for (a_id,) in self.con.execute("SELECT a_id FROM links ORDER BY a_id")]
 
     def active_links(self) -> int:
-        return self.con.execute("SELECT count(*) FROM links WHERE status = 'active'").fetchone()[0]
+        """Kept in ``counts`` as the links change (counted once, if an older index file lacks the row)."""
+        row = self.con.execute("SELECT value FROM counts WHERE name = ?", (ACTIVE,)).fetchone()
+        if row is not None:
+            return row[0]
+        with self._transaction():
+            count = self.con.execute("SELECT count(*) FROM links WHERE status = 'active'").fetchone()[0]
+            self.con.execute("INSERT OR REPLACE INTO counts VALUES (?, ?)", (ACTIVE, count))
+        return count
+
+    def _active_among(self, a_ids: list[str]) -> int:
+        """Active links among these ids (before a catch-up replaces them)."""
+        total = 0
+        for chunk in _chunks(sorted(set(a_ids))):
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT count(*) FROM links WHERE status = 'active' AND a_id IN ({marks})"
+            total += self.con.execute(query, chunk).fetchone()[0]
+        return total
 
     def ids(self, role: str) -> list[str]:
         """Every id of a row role (``a``, ``b``, ``agreed``): for a full reconcile and for tests, not per run."""
