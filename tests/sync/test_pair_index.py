@@ -1,5 +1,6 @@
-"""The flow index keeps its count of active links as links change (a breaker's denominator, without counting
-every link each run): always equal to counting them. Real store, real Parquet, real SQLite."""
+"""The flow index's own bookkeeping: its count of active links follows the links (a breaker's denominator, without
+counting every link each run), and a match key is read from a row as the flattened row holds it. Real store,
+real Parquet, real SQLite."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from sluice.datasets import DatasetStore
 from sluice.project import Project
-from sluice.sync.index import PairIndex
+from sluice.sync.index import PairIndex, field_value, side_fields
 
 FLOW = Project.open(Path(__file__).resolve().parents[2]).flow("contact_customer")
 
@@ -53,3 +54,15 @@ def test_the_active_count_follows_closes_reopens_and_deletes(tmp_path: Path) -> 
         index.catch_up()
         assert index.active_links() == _counted(path) == 9
         index.close()
+
+
+def test_a_match_key_value_is_what_the_flattened_row_holds() -> None:
+    rows = [
+        {"_id": "1", "email": "a@b.no", "billing": {"city": "Oslo", "geo": {"lat": 1}}, "sync_x": "s"},
+        {"_id": "2", "email": None, "billing": None},
+        {"_id": "3", "email": {"nested": "x"}, "billing": {"city": None}},
+        {"_id": "4", "billing.city": "Dotted", "billing": {"city": "Struct"}},
+    ]
+    names = ["email", "billing.city", "billing.geo", "billing.geo.lat", "billing", "missing", "sync_x", "_id"]
+    for row in rows:
+        assert [field_value(row, n) for n in names] == [side_fields(row).get(n) for n in names], row
