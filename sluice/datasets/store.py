@@ -176,7 +176,7 @@ class DatasetStore:
     def info(self, name: str) -> DatasetInfo:
         files = self._existing(name)
         parts = files.parts()
-        state = self._read_index(files)
+        state = self._read_index(files).merged()
         live = int(pc.sum(pc.invert(state.table["_deleted"])).as_py() or 0)
         last = parts[-1].last if parts else -1
         return DatasetInfo(name, live, files.count_rows(parts), last, files.size_on_disk(), dict(state.columns))
