@@ -1,6 +1,7 @@
 """``python -m benchmarks [NAME ...] [--quick]``: run the benchmark modules and print one table.
 
-Writes the rows to ``benchmarks/results.json`` too, so the README's figures can be refreshed.
+Writes the rows to ``benchmarks/results.json`` too, so the README's figures can be refreshed; a whole run
+rewrites the table of ``benchmarks/RESULTS.md`` and keeps the sections below it.
 """
 
 from __future__ import annotations
@@ -50,8 +51,16 @@ def main(argv: list[str]) -> int:
     console.print(table)
     if not quick and not names:
         (HERE / "results.json").write_text(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
-        (HERE / "RESULTS.md").write_text(markdown(results))
+        path = HERE / "RESULTS.md"
+        path.write_text(markdown(results) + kept_sections(path))
     return 0
+
+
+def kept_sections(path: Path) -> str:
+    """The ``## `` sections written by hand below the table (figures of single runs, context): kept as they are."""
+    text = path.read_text() if path.exists() else ""
+    at = text.find("\n## ")
+    return "" if at < 0 else text[at:]
 
 
 def markdown(results: list[Result]) -> str:

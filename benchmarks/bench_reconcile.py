@@ -211,7 +211,7 @@ def run(quick: bool) -> list[Result]:
                 baseline=small["seconds"],
                 baseline_name=f"the same at {sizes[0]:,}",
                 note=f"{inc['reconciled']} pairs reconciled, {inc['updates']} updates; "
-                f"peak RSS {inc['rss_mib']:.0f} MiB",
+                f"peak RSS {inc['rss_mib']:.0f} MiB{_growth(figures, sizes, n, 'incremental')}",
             ),
             Result(
                 BENCH,
@@ -219,7 +219,8 @@ def run(quick: bool) -> list[Result]:
                 full["seconds"],
                 baseline=inc["seconds"],
                 baseline_name="incremental, same size",
-                note=f"{full['reconciled']} pairs merged in Python; peak RSS {full['rss_mib']:.0f} MiB",
+                note=f"{full['reconciled']} pairs merged in Python; peak RSS {full['rss_mib']:.0f} MiB"
+                f"{_growth(figures, sizes, n, 'full')}",
             ),
             Result(
                 BENCH,
@@ -227,10 +228,19 @@ def run(quick: bool) -> list[Result]:
                 first["seconds"],
                 baseline=full["seconds"],
                 baseline_name="--full, same size",
-                note=f"peak RSS {first['rss_mib']:.0f} MiB",
+                note=f"peak RSS {first['rss_mib']:.0f} MiB{_growth(figures, sizes, n, 'first')}",
             ),
         ]
     return results
+
+
+def _growth(figures: dict[int, dict[str, dict[str, Any]]], sizes: list[int], n: int, step: str) -> str:
+    """``; ×1.3 vs 100,000`` (the size before, same run), nothing for the smallest size."""
+    at = sizes.index(n)
+    if at == 0:
+        return ""
+    before = sizes[at - 1]
+    return f"; ×{figures[n][step]['seconds'] / figures[before][step]['seconds']:.2f} vs {before:,}"
 
 
 if __name__ == "__main__":

@@ -51,8 +51,6 @@ from sluice.project import Project
 from sluice.secrets import Secret
 from sluice.simulators.customwebshop import DEMO_API_KEY
 from sluice.simulators.superoffice import DEMO
-from sluice.sync.engine import FlowRunner
-from sluice.sync.model import SinkResult
 from sluice.systems.customwebshop import CustomwebshopClient
 from sluice.systems.http import RequestStats, RetryPolicy
 from sluice.systems.superoffice import BasicAuth, SuperOfficeClient
@@ -115,29 +113,9 @@ def simulators(contacts: int, products: int = 0) -> Iterator[Servers]:
         proc.wait(timeout=60)
 
 
-class TimedProject(Project):
-    """A project that adds up the time its flows spend pushing to the shop (the step batching changes)."""
-
-    shop_push = 0.0
-
-    def runner(self, name: str, *, full: bool = False) -> FlowRunner:
-        runner = super().runner(name, full=full)
-        push = runner.push
-
-        def timed(target: str) -> SinkResult:
-            with timer() as elapsed:
-                result = push(target)
-            if target == "b":
-                self.shop_push += elapsed()
-            return result
-
-        runner.push = timed  # type: ignore[method-assign]
-        return runner
-
-
 def open_project(
     servers: Servers, root: Path, limits: dict[str, float | None] | None = None, batch_size: int | None = None
-) -> TimedProject:
+) -> Project:
     """A project on the benchmark's simulators; ``limits``: requests per second per system (default: none);
     ``batch_size``: shop creates per request (default: ``sluice.toml``'s)."""
     retry = RetryPolicy(attempts=5, base=0.01, cap=0.1)
@@ -151,7 +129,7 @@ def open_project(
     if batch_size is not None:
         sized = replace(config.system("customwebshop"), batch_size=batch_size)
         config = replace(config, systems={**config.systems, "customwebshop": sized})
-    return TimedProject(config, clients={"superoffice": so, "customwebshop": shop})
+    return Project(config, clients={"superoffice": so, "customwebshop": shop})
 
 
 class IntervalStats(RequestStats):
@@ -190,24 +168,23 @@ class Run:
     """Requests answered by (SuperOffice, the shop)."""
     creates: int = 0
     shop_push: float = 0.0
-    """Seconds the flows spent pushing to the shop."""
+    """Seconds the flows spent pushing to the shop (as the engine reports each push: ``SinkResult.seconds``)."""
 
 
-def measured_sync(project: TimedProject, servers: Servers, flows: list[str] | None = None) -> Run:
+def measured_sync(project: Project, servers: Servers, flows: list[str] | None = None) -> Run:
     """One ``Project.sync()``: wall time, client HTTP time (summed, and covered), requests answered, writes."""
     clients = (project.client("superoffice"), project.client("customwebshop"))
     stats = [IntervalStats() for _ in clients]
     for client, fresh in zip(clients, stats, strict=True):
         client.stats = fresh
     servers.reset_stats()
-    pushed = project.shop_push
     with timer() as elapsed:
         report = project.sync(flows=flows)
     http = sum(s.seconds for s in stats)
     in_flight = covered([i for s in stats for i in s.intervals])
     by_system = servers.requests_by_system()
     creates = sum(f.creates for f in report.flows)
-    shop_push = project.shop_push - pushed
+    shop_push = sum(s.seconds for f in report.flows for s in f.sinks if s.sink.startswith("customwebshop."))
     return Run(elapsed(), http, in_flight, sum(by_system), report.writes, by_system, creates, shop_push)
 
 
@@ -249,24 +226,47 @@ def make_product_edits(servers: Servers, project: Project, edits: int) -> None:
 PRODUCTS = "product_product"
 
 
+SIZES = (10_000, 100_000)
+"""Contacts of the Contact ↔ Customer cases: the growth factor between them shows what scales with the data."""
+
+
 def run(quick: bool) -> list[Result]:
-    contacts, edits = (500, 10) if quick else (10_000, 100)
-    with (
-        simulators(contacts) as servers,
-        tempfile.TemporaryDirectory() as tmp,
-        open_project(servers, Path(tmp) / "datasets") as project,
-    ):
-        full = measured_sync(project, servers)
-        settle = measured_sync(project, servers)
-        make_edits(servers, project, edits)
-        incremental = measured_sync(project, servers)
-    single = first_full_sync(contacts, batch_size=1)
-    return (
-        results(contacts, edits, full, settle, incremental)
-        + batched(contacts, full, single)
-        + run_products(quick)
-        + run_limited(quick)
-    )
+    sizes, edits = ((500, 2_000), 10) if quick else (SIZES, 100)
+    rows: list[Result] = []
+    runs: dict[int, tuple[Run, Run]] = {}
+    for contacts in sizes:
+        with (
+            simulators(contacts) as servers,
+            tempfile.TemporaryDirectory() as tmp,
+            open_project(servers, Path(tmp) / "datasets") as project,
+        ):
+            full = measured_sync(project, servers)
+            settle = measured_sync(project, servers)
+            make_edits(servers, project, edits)
+            incremental = measured_sync(project, servers)
+        single = first_full_sync(contacts, batch_size=1)
+        runs[contacts] = (full, incremental)
+        rows += results(contacts, edits, full, settle, incremental) + batched(contacts, full, single)
+    return rows + growth(sizes, runs, edits) + run_products(quick) + run_limited(quick)
+
+
+def growth(sizes: tuple[int, ...], runs: dict[int, tuple[Run, Run]], edits: int) -> list[Result]:
+    """Each size against the smallest, same run: the full sync grows with the data, the incremental one should not."""
+    small = sizes[0]
+    (full0, inc0), rows = runs[small], []
+    for contacts in sizes[1:]:
+        full, inc = runs[contacts]
+        data = f"{contacts // small}× the contacts"
+        rows += [
+            Result(BENCH, f"growth {small:,} → {contacts:,}: full sync wall", full.wall, "s", full0.wall,
+                   f"the same at {small:,}", f"{data}; requests {full.requests:,} vs {full0.requests:,}"),
+            Result(BENCH, f"growth {small:,} → {contacts:,}: incremental ({edits} edits) wall", inc.wall, "s",
+                   inc0.wall, f"the same at {small:,}",
+                   f"{data}; engine alone {inc.wall - inc.in_flight:.2f} s vs {inc0.wall - inc0.in_flight:.2f} s"),
+            Result(BENCH, f"growth {small:,} → {contacts:,}: incremental ({edits} edits) requests", inc.requests,
+                   "requests", inc0.requests, f"the same at {small:,}", data),
+        ]  # fmt: skip
+    return rows
 
 
 def run_products(quick: bool) -> list[Result]:
@@ -300,7 +300,7 @@ def first_full_sync(contacts: int, limits: dict[str, float | None] | None = None
 def batched(contacts: int, full: Run, single: Run) -> list[Result]:
     """The first sync's shop creates through the batch endpoint vs one request per record (fresh simulators)."""
     return [
-        Result(BENCH, f"first sync, {contacts} contacts: shop creates, batch endpoint (100/request)",
+        Result(BENCH, f"first sync, {contacts:,} contacts: shop creates, batch endpoint (100/request)",
                full.creates / full.shop_push, "records/s", single.creates / single.shop_push,
                "one request per record", f"shop push {full.shop_push:.1f} s vs {single.shop_push:.1f} s, "
                f"{full.by_system[1]} vs {single.by_system[1]} shop requests; whole sync {full.wall:.1f} s vs "
@@ -337,22 +337,23 @@ def results(
     contacts: int, edits: int, full: Run, settle: Run, incremental: Run, unit: str = "contacts"
 ) -> list[Result]:
     http = "HTTP time (client stats, summed over threads)"
-    size = f"{contacts} {unit}"
+    size = f"{contacts:,} {unit}"
+    inc = incremental
     return [
         Result(BENCH, f"full sync, {size}", full.wall, "s", full.http, http, f"{full.writes} writes"),
         Result(BENCH, f"full sync, {size}: HTTP in flight", full.in_flight, "s", full.wall, "full sync wall",
                f"engine alone {full.wall - full.in_flight:.2f} s"),
         Result(BENCH, f"full sync, {size}: requests", full.requests, "requests", contacts, unit),
-        Result(BENCH, "settle sync (reads back the creates)", settle.requests, "requests", full.requests,
+        Result(BENCH, f"settle sync, {size} (reads back the creates)", settle.requests, "requests", full.requests,
                "full sync requests", f"{settle.writes} writes, {settle.wall:.2f} s"),
-        Result(BENCH, f"incremental, {edits} edits: requests", incremental.requests, "requests", edits, "edits",
-               f"{incremental.writes} writes"),
-        Result(BENCH, f"incremental, {edits} edits: requests vs full", incremental.requests, "requests",
+        Result(BENCH, f"incremental, {size}, {edits} edits: requests", inc.requests, "requests", edits, "edits",
+               f"{inc.writes} writes"),
+        Result(BENCH, f"incremental, {size}, {edits} edits: requests vs full", inc.requests, "requests",
                full.requests, "full sync requests"),
-        Result(BENCH, f"incremental, {edits} edits: wall vs full", incremental.wall, "s", full.wall,
+        Result(BENCH, f"incremental, {size}, {edits} edits: wall vs full", inc.wall, "s", full.wall,
                "full sync wall"),
-        Result(BENCH, f"incremental, {edits} edits: HTTP in flight", incremental.in_flight, "s", incremental.wall,
-               "incremental wall", f"engine alone {incremental.wall - incremental.in_flight:.2f} s"),
+        Result(BENCH, f"incremental, {size}, {edits} edits: HTTP in flight", inc.in_flight, "s", inc.wall,
+               "incremental wall", f"engine alone {inc.wall - inc.in_flight:.2f} s"),
     ]  # fmt: skip
 
 

@@ -259,6 +259,7 @@ def summary_rows(summary: dict[str, Any]) -> tuple[list[dict[str, Any]], list[di
     sinks = [
         {"flow": f["flow"], "sink": s["sink"], "created": s["created"], "updated": s["updated"],
          "deactivated": s["deactivated"], "failed": s["failed"], "dead_lettered": s["dead_lettered"],
+         "push_seconds": s.get("seconds", 0.0), "writes_per_second": s.get("writes_per_second", 0.0),
          "reconciled": f.get("rows", 0), "reconcile_seconds": f.get("seconds", 0.0),
          "reconcile_rows_per_second": f.get("rows_per_second", 0.0)}
         for f in summary["flows"] for s in f["sinks"]

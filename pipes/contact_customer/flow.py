@@ -17,13 +17,12 @@ contact; the billing country is the one written back) and the external reference
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from sluice.datasets import DatasetStore
 from sluice.errors import PermanentError
-from sluice.sync.dataflow import Declaration, MatchKey
+from sluice.sync.dataflow import Declaration, MatchKey, apply_setters
 from sluice.sync.merge import is_empty
 
 # SuperOffice CountryId is the ISO 3166-1 numeric code of the country.
@@ -139,12 +138,7 @@ SETTERS: dict[str, Setter] = {
 
 def apply_to_contact(carrier: dict[str, Any], changes: dict[str, Any], lookups: Lookups) -> dict[str, Any]:
     """A copy of a ``ContactEntity`` carrier with the shop-side changes written into it."""
-    updated = copy.deepcopy(carrier)
-    for name, value in changes.items():
-        if name not in SETTERS:
-            raise PermanentError(f"field {name!r} is not written back to SuperOffice")
-        SETTERS[name](updated, value, lookups)
-    return updated
+    return apply_setters(carrier, changes, SETTERS, lookups)
 
 
 FLOW = Declaration(

@@ -10,7 +10,6 @@ overwritten (a reported conflict, retried by the next run). Creation goes from S
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -18,7 +17,7 @@ from typing import Any
 
 from sluice.datasets import DatasetStore
 from sluice.errors import ConfigError, PermanentError
-from sluice.sync.dataflow import Declaration, MatchKey
+from sluice.sync.dataflow import Declaration, MatchKey, apply_setters
 
 Setter = Callable[[dict[str, Any], Any], None]
 
@@ -66,12 +65,7 @@ GUARD = (
 
 def apply_to_product(carrier: dict[str, Any], changes: dict[str, Any], lookups: Any) -> dict[str, Any]:
     """A copy of a ``Product`` carrier with the shop-side changes written into it."""
-    updated = copy.deepcopy(carrier)
-    for name, value in changes.items():
-        if name not in SETTERS:
-            raise PermanentError(f"field {name!r} is not written back to SuperOffice")
-        SETTERS[name](updated, value)
-    return updated
+    return apply_setters(carrier, changes, SETTERS)
 
 
 def price_list(store: DatasetStore, settings: Mapping[str, Any]) -> str:

@@ -11,13 +11,12 @@ waits (``sync_waiting``) and is never dead-lettered.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from sluice.datasets import DatasetStore
 from sluice.errors import ConfigError, PermanentError
-from sluice.sync.dataflow import Declaration, MatchKey
+from sluice.sync.dataflow import Declaration, MatchKey, apply_setters
 
 Setter = Callable[[dict[str, Any], Any], None]
 
@@ -41,12 +40,7 @@ SETTERS: dict[str, Setter] = {"status": _status, "title": _heading}
 
 def apply_to_sale(carrier: dict[str, Any], changes: dict[str, Any], lookups: Any) -> dict[str, Any]:
     """A copy of a ``SaleEntity`` carrier with the shop-side changes written into it."""
-    updated = copy.deepcopy(carrier)
-    for name, value in changes.items():
-        if name not in SETTERS:
-            raise PermanentError(f"field {name!r} is not written back to SuperOffice")
-        SETTERS[name](updated, value)
-    return updated
+    return apply_setters(carrier, changes, SETTERS)
 
 
 def sale_key(a_id: str) -> int:

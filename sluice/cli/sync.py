@@ -97,10 +97,12 @@ def render_rows(
         table.add_row(row["dataset"], row["step"], *counts, *timing(row))
     console.print(table)
     sent = "writes (dry run: nothing sent)" if dry_run else "writes"
-    table = Table("flow", "sink", "created", "updated", "deactivated", "failed", "dead letters", title=prefix + sent)
+    table = Table("flow", "sink", "created", "updated", "deactivated", "failed", "dead letters", "seconds",
+                  "writes/s", title=prefix + sent)  # fmt: skip
     for row in sinks:
         counts = (str(row[k]) for k in ("created", "updated", "deactivated", "failed", "dead_lettered"))
-        table.add_row(row["flow"], row["sink"], *counts)
+        rate = {**row, "rows_per_second": row.get("writes_per_second", 0)}
+        table.add_row(row["flow"], row["sink"], *counts, *timing(rate))
     console.print(table)
     for f in flows:
         console.print(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sluice.datasets.parts import Part
 from sluice.datasets.schema import merge_columns
@@ -37,17 +38,50 @@ FAST_HASH_TAG = f"duckdb-{duckdb.__version__}"
 class IndexState:
     """The index of one dataset: ``table`` covers log offsets up to ``covered``; ``persisted`` is what
     the file on disk covers; ``dirty`` counts rows updated since it was written; ``columns`` is the
-    payload schema seen so far (name -> DuckDB type)."""
+    payload schema seen so far (name -> DuckDB type).
+
+    ``delta`` holds the latest versions of the ids written since ``table`` was made (one row per id), laid
+    over it: a write of a few rows into a large index leaves ``table`` as it is (no copy of a million rows
+    per write); ``merged()`` folds it in when the whole index is needed or the delta has grown."""
 
     table: pa.Table
     covered: int = -1
     persisted: int = -1
     columns: dict[str, str] = field(default_factory=dict)
     dirty: int = 0
+    delta: pa.Table | None = None
 
     @property
     def rows(self) -> int:
-        return self.table.num_rows
+        """Rows in the index (with a delta: an upper bound, an id in both counted twice; 0 only when empty)."""
+        return self.table.num_rows + (self.delta.num_rows if self.delta is not None else 0)
+
+    def merged(self) -> IndexState:
+        """The same index as one table (the delta folded in)."""
+        if self.delta is None:
+            return self
+        return replace(self, table=_laid_over(self.table, self.delta), delta=None)
+
+    def register(self, cur: duckdb.DuckDBPyConnection, name: str = "__sluice_index") -> None:
+        """``name`` on ``cur``: the index as one relation (the delta laid over the table in the query, not copied)."""
+        if self.delta is None:
+            cur.register(name, self.table)
+            return
+        cur.register(f"{name}_base", self.table)
+        cur.register(f"{name}_delta", self.delta)
+        cur.execute(
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {INDEX_COLUMNS} FROM {name}_base "
+            f"ANTI JOIN {name}_delta USING (_id) UNION ALL SELECT {INDEX_COLUMNS} FROM {name}_delta"
+        )
+
+
+def _laid_over(table: pa.Table, latest: pa.Table) -> pa.Table:
+    """``table`` without the ids of ``latest``, then ``latest`` (one row per id in both)."""
+    if table.num_rows == 0:
+        return latest
+    kept = table.filter(pc.invert(pc.is_in(table["_id"], value_set=latest["_id"])))
+    merged = pa.concat_tables([kept, latest])
+    return merged.combine_chunks() if merged.column(0).num_chunks > MAX_CHUNKS else merged
 
 
 def empty_index() -> IndexState:
@@ -73,6 +107,7 @@ def load_index(files: DatasetFiles) -> IndexState:
 
 def save_index(files: DatasetFiles, state: IndexState) -> IndexState:
     """Persist the index atomically; returns the state marked as persisted."""
+    state = state.merged()
     meta = {"covered": str(state.covered), "columns": json.dumps(state.columns), "fast": FAST_HASH_TAG}
     files.write_index(state.table.replace_schema_metadata(meta))
     return replace(state, persisted=state.covered, dirty=0)
@@ -104,31 +139,36 @@ def catch_up(con: duckdb.DuckDBPyConnection, state: IndexState, parts: list[Part
 def apply_delta(
     con: duckdb.DuckDBPyConnection, state: IndexState, delta: pa.Table, covered: int, unique: bool = False
 ) -> IndexState:
-    """The index after appending ``delta`` rows (latest per ``_id`` wins; ``unique``: one row per ``_id``)."""
+    """The index after appending ``delta`` rows (latest per ``_id`` wins; ``unique``: one row per ``_id``).
+
+    The (small) delta is deduplicated in DuckDB and laid over the index (``IndexState.delta``): its cost
+    follows the rows written, not the size of the dataset, until the overlay outgrows ``OVERLAY_SHARE``."""
     if delta.num_rows == 0:
         return replace(state, covered=max(covered, state.covered))
-    latest = (
-        "SELECT * FROM __sluice_delta"
-        if unique
-        else "SELECT * FROM __sluice_delta QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _offset DESC) = 1"
-    )
-    cur = con.cursor()
-    try:
-        cur.register("__sluice_index", state.table)
-        cur.register("__sluice_delta", delta)
-        if state.rows == 0:
-            table = cur.sql(f"SELECT {INDEX_COLUMNS} FROM ({latest})").fetch_arrow_table()
-        else:
-            table = cur.sql(
-                f"""
-                WITH latest AS ({latest})
-                SELECT {INDEX_COLUMNS} FROM __sluice_index ANTI JOIN latest USING (_id)
-                UNION ALL
-                SELECT {INDEX_COLUMNS} FROM latest
-                """
+    latest = delta.select(INDEX_SCHEMA.names).cast(INDEX_SCHEMA)
+    if not unique:
+        cur = con.cursor()
+        try:
+            cur.register("__sluice_delta", latest)
+            latest = cur.sql(
+                f"SELECT {INDEX_COLUMNS} FROM __sluice_delta "
+                "QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _offset DESC) = 1"
             ).fetch_arrow_table()
-    finally:
-        cur.close()
-    return replace(
-        state, table=table.cast(INDEX_SCHEMA), covered=max(covered, state.covered), dirty=state.dirty + delta.num_rows
-    )
+        finally:
+            cur.close()
+        latest = latest.cast(INDEX_SCHEMA)
+    moved = replace(state, covered=max(covered, state.covered), dirty=state.dirty + delta.num_rows)
+    if state.table.num_rows == 0 and state.delta is None:
+        return replace(moved, table=latest)
+    overlay = latest if state.delta is None else _laid_over(state.delta, latest).combine_chunks()
+    moved = replace(moved, delta=overlay)
+    if overlay.num_rows > max(OVERLAY_MIN, OVERLAY_SHARE * state.table.num_rows):
+        return moved.merged()
+    return moved
+
+
+OVERLAY_MIN = 10_000
+OVERLAY_SHARE = 0.1
+"""The overlay is folded into the table once it holds more than this share of it (or ``OVERLAY_MIN`` rows)."""
+MAX_CHUNKS = 64
+"""Each fold appends one more chunk; past this many the table is made contiguous again."""

@@ -10,6 +10,7 @@ storage's business (``storage.py``): the store is the same for a folder and for 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -23,7 +24,7 @@ from sluice.datasets.compaction import compact_log
 from sluice.datasets.hashing import quote_ident
 from sluice.datasets.index import IndexState, catch_up, empty_index, load_index, save_index
 from sluice.datasets.models import CompactStats, DatasetInfo, WriteStats
-from sluice.datasets.reads import Scan, changes_sql, current_sql, history_sql
+from sluice.datasets.reads import Scan, changes_sql, current_of_sql, current_sql, history_sql
 from sluice.datasets.sidefiles import SideFiles
 from sluice.datasets.storage import DatasetFiles, open_storage
 from sluice.datasets.writer import WriteOptions, write_batch
@@ -31,6 +32,8 @@ from sluice.errors import DatasetError
 
 CHECKPOINT_MIN_ROWS = 10_000
 CHECKPOINT_SHARE = 0.1
+KEYED_CHUNK = 1_000
+"""Ids per keyed read (``current_of``): short statements whose literals the scan can still filter by."""
 
 
 class DatasetStore:
@@ -138,6 +141,17 @@ class DatasetStore:
     def current_df(self, name: str) -> pd.DataFrame:
         return self.current(name).df()
 
+    def current_of(self, name: str, ids: Iterable[str]) -> pa.Table:
+        """The current rows of these ``_id``s (absent and deleted ones left out): a keyed read, for a few ids
+        out of many, that never ranks the whole dataset."""
+        files = self._existing(name)
+        parts = files.parts()
+        columns = {} if parts else self._read_index(files).columns  # the index only types an empty dataset
+        wanted = sorted({str(i) for i in ids})
+        chunks = [wanted[n : n + KEYED_CHUNK] for n in range(0, len(wanted), KEYED_CHUNK)] or [[]]
+        scan = self._scan(files)
+        return pa.concat_tables([self._query(current_of_sql(parts, columns, scan, chunk), name) for chunk in chunks])
+
     def changes(self, name: str, since: int, latest_only: bool = False) -> pa.Table:
         """Versions with ``_offset > since`` (tombstones included), oldest first; ``latest_only`` keeps
         the newest per ``_id``. Compaction may have dropped superseded versions, never latest ones."""
@@ -167,7 +181,7 @@ class DatasetStore:
     def info(self, name: str) -> DatasetInfo:
         files = self._existing(name)
         parts = files.parts()
-        state = self._read_index(files)
+        state = self._read_index(files).merged()
         live = int(pc.sum(pc.invert(state.table["_deleted"])).as_py() or 0)
         last = parts[-1].last if parts else -1
         return DatasetInfo(name, live, files.count_rows(parts), last, files.size_on_disk(), dict(state.columns))

@@ -61,7 +61,7 @@ def write_batch(
     cur = con.cursor()
     try:
         num_rows = _register_batch(cur, batch, options.key, name)
-        cur.register("__sluice_index", state.table)
+        state.register(cur)
         described = cur.sql("SELECT * FROM __sluice_batch LIMIT 0")
         columns = [(c, t) for c, t in zip(described.columns, described.types, strict=True) if c != POS]
         payload = [(c, t) for c, t in columns if not c.startswith("_")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,9 +23,15 @@ from sluice.sync.model import Plan
 ROLES = ("a", "b", "link", "agreed")
 
 
+ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+"""The memory address in a default repr (``<function _set.<locals>.setter at 0x7f..>``): differs per process."""
+
+
 def flow_key(flow: Dataflow) -> str:
-    """The declaration a cursor belongs to: other fields or policies make the old plans' verdicts void."""
-    return hashlib.sha256(repr(flow).encode()).hexdigest()[:16]
+    """The declaration a cursor belongs to: other fields or policies make the old plans' verdicts void. The
+    same declaration gives the same key in every process (a declaration holds functions, whose repr names
+    their address), else every new process would find the cursor void and reconcile everything."""
+    return hashlib.sha256(ADDRESS.sub("", repr(flow)).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

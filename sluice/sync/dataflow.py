@@ -8,11 +8,13 @@ options); ``registry.load_flows`` resolves it with the pipe headers and ``[flows
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sluice.datasets import DatasetStore
+from sluice.errors import PermanentError
 from sluice.sync.merge import ConflictPolicy, FieldRule
 
 Carrier = dict[str, Any]
@@ -22,6 +24,20 @@ SinkFactory = Callable[[Any, Any, DatasetStore, Any], Any]
 """``factory(flow, client, store, settings)`` -> the ``Sink`` one side of a flow writes through."""
 Lookups = Callable[[DatasetStore, Mapping[str, Any]], Any]
 """``lookups(store, settings)``: what the setters need to know (name -> id tables), built once per run."""
+
+
+def apply_setters(
+    carrier: Carrier, changes: Mapping[str, Any], setters: Mapping[str, Callable[..., None]], *extra: Any
+) -> Carrier:
+    """A copy of side a's ``carrier`` with each changed field written by its setter (``setter(carrier, value,
+    *extra)``, e.g. the lookups): the body of a flow's ``write_back``. A field without a setter is a
+    PermanentError (a dead letter naming it), never silently dropped; the carrier handed in is not touched."""
+    updated = copy.deepcopy(carrier)
+    for name, value in changes.items():
+        if name not in setters:
+            raise PermanentError(f"field {name!r} is not written back to SuperOffice")
+        setters[name](updated, value, *extra)
+    return updated
 
 
 @dataclass(frozen=True)

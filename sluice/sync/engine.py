@@ -85,10 +85,11 @@ class FlowResult:
 
     @property
     def writes(self) -> int:
-        return sum(s.created + s.updated + s.deactivated + s.failed for s in self.sinks)
+        return sum(s.writes for s in self.sinks)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["sinks"] = [s.as_dict() for s in self.sinks]
         data["writes"] = self.writes
         data["seconds"] = round(self.seconds, 3)
         data["rows_per_second"] = round(self.rows_per_second, 1)
@@ -281,9 +282,11 @@ class FlowRunner:
         plan = self._plan()
         sink = self.sinks[target]
         changes = [c for c in plan.changes if c.target == target]
+        started = time.monotonic()
         outcomes = sink.push(changes, self._on_confirmed(plan))
+        seconds = time.monotonic() - started
         self._dump(self._name("outcomes", target), outcomes)
-        return summarize(sink.name, outcomes)
+        return summarize(sink.name, outcomes, seconds)
 
     def finish(self) -> int:
         """Advance the agreed state for confirmed pushes, close and reopen links, replace the flow's dead letters."""

@@ -154,6 +154,19 @@ class SinkResult:
     deactivated: int = 0
     failed: int = 0
     dead_lettered: int = 0
+    seconds: float = 0.0
+    """How long the push took (requests, retries and waits for the rate limit included)."""
+
+    @property
+    def writes(self) -> int:
+        return self.created + self.updated + self.deactivated + self.failed
+
+    @property
+    def writes_per_second(self) -> float:
+        return self.writes / self.seconds if self.seconds > 0 else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 3)
+        data["writes_per_second"] = round(self.writes_per_second, 1)
+        return data

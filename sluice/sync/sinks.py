@@ -115,8 +115,8 @@ class Sink:
         raise exc
 
 
-def summarize(sink: str, outcomes: list[PushOutcome]) -> SinkResult:
-    result = SinkResult(sink)
+def summarize(sink: str, outcomes: list[PushOutcome], seconds: float = 0.0) -> SinkResult:
+    result = SinkResult(sink, seconds=seconds)
     for o in outcomes:
         if not o.ok:
             result.failed += 1

@@ -175,26 +175,23 @@ def superoffice_sink(flow: Dataflow, client: SuperOfficeClient, store: DatasetSt
             f"flow {flow.name}: SuperOffice {flow.a_entity} has no timestamps; declare guard (the fields to "
             "compare before a write-back), or its write-back would be a blind PUT"
         )
-    pulled = _pulled(store, stream(decl.a).dataset) if decl.guard else None
+    side = stream(decl.a)
+    pulled = _pulled(store, side.dataset, side.id_prefix) if decl.guard else None
     return SuperOfficeSink(
         client, flow.a_entity, lambda carrier, changes: write_back(carrier, changes, lookups),
         concurrency=settings.concurrency, guard=decl.guard, pulled=pulled, key=decl.a_key or int, patch=decl.patch,
     )  # fmt: skip
 
 
-def _pulled(store: DatasetStore, dataset: str) -> Callable[[int], dict[str, Any] | None]:
-    """The records of side a as the last pull stored them, by key (read once, on the first write-back)."""
-    rows: dict[int, dict[str, Any]] = {}
+def _pulled(store: DatasetStore, dataset: str, id_prefix: str) -> Callable[[int], dict[str, Any] | None]:
+    """The record of side a with this key as the last pull stored it (a keyed read per write-back, not the
+    whole dataset)."""
     lock = threading.Lock()
 
     def pulled(key: int) -> dict[str, Any] | None:
-        with lock:  # the sink writes concurrently
-            if not rows and store.exists(dataset):
-                for row in store.current_arrow(dataset).to_pylist():
-                    rows[int(str(row["_id"]).rsplit(":", 1)[-1])] = {
-                        k: v for k, v in row.items() if not k.startswith("_")
-                    }
-        return rows.get(key)
+        with lock:  # the sink writes concurrently; the store's connection is not shared between threads
+            rows = store.current_of(dataset, [f"{id_prefix}:{key}"]).to_pylist() if store.exists(dataset) else []
+        return {k: v for k, v in rows[0].items() if not k.startswith("_")} if rows else None
 
     return pulled
 

@@ -86,3 +86,21 @@ def test_a_deleted_and_recreated_dataset_does_not_inherit_the_cache(local_root: 
     stats = store.write("company", companies(3), key="id")
     assert (stats.new, stats.unchanged, stats.first_offset) == (3, 0, 0)
     assert store.info("company").live == 3
+
+
+def test_a_small_write_lays_its_ids_over_the_index_instead_of_copying_it(local_root: Path, companies) -> None:
+    store = DatasetStore(local_root)
+    store.write("company", companies(20_000), key="id")
+    before = store._indexes["company"].table
+    rows = companies(20_000)
+    for i in (3, 7):
+        rows[i]["name"] = f"Renamed {i}"
+    assert store.write("company", [rows[3], rows[7]], key="id").changed == 2
+    state = store._indexes["company"]
+    assert state.table is before and state.delta is not None and state.delta.num_rows == 2  # not copied
+    stats = store.write("company", rows[:19_990], key="id", full=True, force=True)  # through the overlay
+    assert (stats.changed, stats.deleted, stats.unchanged) == (0, 10, 19_990)
+    assert store.info("company").live == 19_990
+    fresh = DatasetStore(local_root)  # the index file and the log agree with the overlay
+    assert fresh.current_df("company").set_index("_id").loc["7", "name"] == "Renamed 7"
+    assert fresh.write("company", rows[:19_990], key="id", full=True).appended_bytes == 0

@@ -222,3 +222,17 @@ def test_widened_type_with_equal_values_is_unchanged(store: DatasetStore) -> Non
     store.write("t", pa.table({"_id": ["1", "2"], "n": pa.array([1, 2], pa.int32())}))
     stats = store.write("t", pa.table({"_id": ["1", "2"], "n": pa.array([1.0, 2.5], pa.float64())}))
     assert (stats.unchanged, stats.changed) == (1, 1)
+
+
+def test_current_of_reads_the_current_rows_of_some_ids(store: DatasetStore, companies) -> None:
+    store.write("company", companies(30), key="id")
+    rows = companies(30)
+    rows[4]["name"] = "Renamed AS"
+    store.write("company", rows[:29], key="id", full=True)  # 29 tombstoned, 4 renamed
+    found = store.current_of("company", ["4", "7", "29", "404", "7"]).to_pylist()
+    assert sorted((r["_id"], r["name"]) for r in found) == [("4", "Renamed AS"), ("7", "Company 7")]
+    assert store.current_of("company", []).num_rows == 0
+    assert set(store.current_of("company", [str(i) for i in range(2500)]).column("_id").to_pylist()) == {
+        str(i) for i in range(29)
+    }  # more ids than one statement takes
+    assert store.current_of("company", ["it's"]).num_rows == 0  # quoted, not injected

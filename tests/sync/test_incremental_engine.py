@@ -7,6 +7,8 @@ Real store, real Parquet, real SQLite index; the two systems are kept in dataset
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,11 +16,13 @@ from pathlib import Path
 import pytest
 
 from sluice.datasets.sidefiles import LocalSideFiles
-from sluice.sync.changes import load_cursor
+from sluice.project import Project
+from sluice.sync.changes import flow_key, load_cursor
 from sluice.sync.dataflow import MatchKey
 from tests.sync.test_incremental_plan import World, comparable, reference_plan
 
 CONTACTS = 30
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -119,3 +123,23 @@ def test_the_index_learns_new_match_keys_when_the_flow_declares_them(world: Worl
     world.flow = replace(world.flow, match_keys=(MatchKey("company_name"),))
     plan = world.runner().plan()
     assert [(link.a_id, link.b_id, link.how) for link in plan.new_links] == [("50", "0", "matched")]
+
+
+def test_a_new_process_finds_the_committed_cursor_of_the_same_declaration() -> None:
+    """The declarations hold functions (setters, write-backs): the key must not depend on where they live."""
+    flows = Project.open(REPO).flows.flows.values()
+    script = (
+        "import sys; from sluice.project import Project; from sluice.sync.changes import flow_key; "
+        "print(' '.join(flow_key(f) for f in Project.open(sys.argv[1]).flows.flows.values()))"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(REPO)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [flow_key(f) for f in flows]
+
+
+def test_each_push_reports_its_time_and_writes_per_second(world: World) -> None:
+    world.a.touch("8", company_name="Timed AS")
+    world.a.write()
+    shop, superoffice = world.runner().run(force=True).sinks
+    assert (shop.updated, shop.writes, superoffice.writes) == (1, 1, 0)
+    assert shop.seconds > 0 and shop.writes_per_second == pytest.approx(1 / shop.seconds)
+    assert set(shop.as_dict()) >= {"seconds", "writes_per_second"}
