@@ -4,8 +4,9 @@ Rule: the flow walks ``Project.steps`` (the one place the step order is written)
 onto tasks: a task per pull (fanned out over the flow's thread pool, since the pulls wait on HTTP, not on
 the CPU; one system's in turn, so its ``rate_limit`` holds for all of them together), one per group of
 pipes, and per dataflow a ``push`` run (plan, a push per sink, commit). Run from a deployment, each
-``push`` run is a run of the ``push/dataflow`` deployment, so any worker of the pool may take it; run by
-hand, it is a subflow in this process. Tasks pass dataset names, offsets and counts, never DataFrames;
+``push`` run is a run of the ``push/dataflow`` deployment, so any worker of the pool may take it, and its
+result comes back through the dataset root (``run_results.py``), not Prefect's per-machine result storage; run
+by hand, it is a subflow in this process. Tasks pass dataset names, offsets and counts, never DataFrames;
 each opens the project itself, so a task can run in another process or on another worker. Each write
 holds its global concurrency limit (``flows/limits.py``). It names no system and no flow.
 """
