@@ -4,8 +4,9 @@ Rule: the flow walks ``Project.steps`` (the one place the step order is written)
 onto tasks: a task per pull (fanned out over the flow's thread pool, since the pulls wait on HTTP, not on
 the CPU; one system's in turn, so its ``rate_limit`` holds for all of them together), one per group of
 pipes, and per dataflow a ``push`` run (plan, a push per sink, commit). Run from a deployment, each
-``push`` run is a run of the ``push/dataflow`` deployment, so any worker of the pool may take it; run by
-hand, it is a subflow in this process. Tasks pass dataset names, offsets and counts, never DataFrames;
+``push`` run is a run of the ``push/dataflow`` deployment, so any worker of the pool may take it, and its
+result comes back through the dataset root (``run_results.py``), not Prefect's per-machine result storage; run
+by hand, it is a subflow in this process. Tasks pass dataset names, offsets and counts, never DataFrames;
 each opens the project itself, so a task can run in another process or on another worker. Each write
 holds its global concurrency limit (``flows/limits.py``). It names no system and no flow.
 """
@@ -26,6 +27,7 @@ from flows.progress import PullProgress
 from flows.secret_blocks import export_secret_blocks
 from sluice.project import Project, Step
 from sluice.sync.pull import PULL
+from sluice.sync.run_results import save_push_result, take_push_result
 
 ISSUE_ROWS = 20
 """Conflicts and dead letters listed in the summary artifact (the CLI lists them all)."""
@@ -126,20 +128,35 @@ def commit_flow(project_dir: str | None, flow_name: str) -> int:
     return letters
 
 
-@flow(name="push", flow_run_name="push {flow_name}", persist_result=True, result_serializer="json")
+@flow(name="push", flow_run_name="push {flow_name}", persist_result=False)
 def push_dataflow(
-    flow_name: str, dry_run: bool = False, force: bool = False, full: bool = False, project_dir: str | None = None
+    flow_name: str,
+    dry_run: bool = False,
+    force: bool = False,
+    full: bool = False,
+    project_dir: str | None = None,
+    result_for: str | None = None,
 ) -> dict[str, Any]:
     """A dataflow's plan, a push per sink, and the commit, as separate tasks (one plan serves both sinks), while
     holding the dataflow's concurrency limit: a second run of the same dataflow, on any worker, waits for it.
-    Its result is persisted (JSON), so the sync run that started it reads it from any worker."""
+    With ``result_for`` (the id of the sync run that started it), the result goes to the dataset root for that
+    run to read (``run_results.py``): the root is all the two share besides the server, whichever worker runs each.
+    """
     with limits.held([limits.flow_limit(flow_name)]):
-        result = plan_flow(project_dir, flow_name, dry_run, force, full)
-        if dry_run:
-            return result
-        sinks = dict(zip(SINK_ORDER, (s["sink"] for s in result["sinks"]), strict=True))  # "customwebshop.customers"
-        result["sinks"] = [push_sink(project_dir, flow_name, t, sinks[t].split(".")[0]) for t in SINK_ORDER]
-        result["dead_letters"] = commit_flow(project_dir, flow_name)
+        result = _push(project_dir, flow_name, dry_run, force, full)
+    if result_for is not None:
+        with open_project(project_dir) as project:
+            save_push_result(project.sync_state, result_for, flow_name, result)
+    return result
+
+
+def _push(project_dir: str | None, flow_name: str, dry_run: bool, force: bool, full: bool) -> dict[str, Any]:
+    result = plan_flow(project_dir, flow_name, dry_run, force, full)
+    if dry_run:
+        return result
+    sinks = dict(zip(SINK_ORDER, (s["sink"] for s in result["sinks"]), strict=True))  # "customwebshop.customers"
+    result["sinks"] = [push_sink(project_dir, flow_name, t, sinks[t].split(".")[0]) for t in SINK_ORDER]
+    result["dead_letters"] = commit_flow(project_dir, flow_name)
     result["writes"] = sum(s["created"] + s["updated"] + s["deactivated"] + s["failed"] for s in result["sinks"])
     return result
 
@@ -147,18 +164,22 @@ def push_dataflow(
 def push_flow(project_dir: str | None, flow_name: str, dry_run: bool, force: bool, full: bool,
               deployment: str | None) -> dict[str, Any]:  # fmt: skip
     """One dataflow's ``push`` run: a run of ``deployment`` that any worker of its pool may take (this run
-    waits for it), or, without one, a subflow here."""
+    waits for it, then reads its result from the dataset root), or, without one, a subflow here."""
     params = {"flow_name": flow_name, "dry_run": dry_run, "force": force, "full": full, "project_dir": project_dir}
     if deployment is None:
         return push_dataflow(**params)
     from prefect.deployments import run_deployment
+    from prefect.runtime import flow_run
 
+    sync_run = str(flow_run.id)
     given = {k: v for k, v in params.items() if v is not None}  # an unset project_dir: the deployment's own
-    run = run_deployment(deployment, parameters=given, flow_run_name=f"push {flow_name}", poll_interval=2)
+    run = run_deployment(deployment, parameters={**given, "result_for": sync_run}, flow_run_name=f"push {flow_name}",
+                         poll_interval=2)  # fmt: skip
     if run.state is None or not run.state.is_completed():
         message = run.state.message if run.state else "no state"
         raise RuntimeError(f"push {flow_name} ({deployment}, flow run {run.id}) did not complete: {message}")
-    return run.state.result()
+    with open_project(project_dir) as project:
+        return take_push_result(project.sync_state, sync_run, flow_name, str(run.id))
 
 
 @task(task_run_name="list conflicts and dead letters")
