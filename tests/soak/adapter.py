@@ -34,6 +34,11 @@ class FlowAdapter(Protocol):
         plus any the flow's rules add (a trimmed write-back)."""
         ...
 
+    def observe(self, world: World) -> None:
+        """After an unchecked (faulty or killed) sync: note what it settled (values both systems now agree on
+        become the base those fields' later edits are judged from), or nothing."""
+        ...
+
     def check(self, world: World, project: Project) -> list[Violation]:
         """The flow's invariants after a clean sync, read from both systems over HTTP (and the project's links)."""
         ...

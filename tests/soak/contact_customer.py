@@ -49,6 +49,17 @@ class Edit:
     before: Any
 
 
+@dataclass(frozen=True)
+class Settled:
+    """A field both systems held equally after an unchecked (faulty or killed) sync: the edits made before are
+    judged against that value at the next check, and the value is the field's base from then on."""
+
+    contact: str
+    field: str
+    edits: tuple[Edit, ...]
+    value: Any
+
+
 @dataclass
 class Model:
     """What the users did since the last clean check, and the state that check agreed on."""
@@ -66,6 +77,8 @@ class Model:
     """Every SuperOffice contact of the scenario, deleted ones included."""
     conflicts: set[str] = field(default_factory=set)
     """The ``sync_conflicts`` rows seen at the last checkpoint."""
+    settled: list[Settled] = field(default_factory=list)
+    """Fields both systems were seen to agree on after an unchecked sync, with the edits that led there."""
 
     def in_sync(self) -> set[str]:
         return self.contacts - self.so_deleted - self.shop_deleted
@@ -101,6 +114,30 @@ class ContactCustomer:
 
     def write_budget(self) -> int:
         return self.model.actions + self.model.padded
+
+    def observe(self, world: World) -> None:
+        """After an unchecked sync: every edited field both systems now hold equally is settled there.
+
+        Why (seed 1203): the base of a field is the last value both sides agreed on, and an unchecked sync can
+        move it. The shop set a department IT -> R, a faulty sync carried R to SuperOffice (agreed R), then the
+        shop went R -> I -> R while SuperOffice went R -> Z; the sync pushed Z with no conflict. That is right:
+        since the agreed R the shop's net change is none (its user undid their own edit, and the sync never saw
+        I), so Z is the only edit and nothing was lost. Judged against the checkpoint's IT instead, the shop's
+        last R looked like an edit Z overwrote. Settling each field at every agreement the campaign sees makes
+        the model's base the engine's, without reading the engine's own state."""
+        pending = {e.contact for e in self.model.edits}
+        customers = self._shop_customers(world)
+        for contact_id in sorted(pending & customers.keys(), key=int):
+            held = contact_fields(world.systems.contact(contact_id))
+            shown = customer_fields(customers[contact_id])
+            for name in TWO_WAY:
+                edits = tuple(e for e in self.model.edits if e.contact == contact_id and e.field == name)
+                if not edits or normalize(held.get(name)) != normalize(shown.get(name)):
+                    continue
+                self.model.settled.append(Settled(contact_id, name, edits, normalize(held.get(name))))
+                self.model.edits = [e for e in self.model.edits if e not in edits]
+                if contact_id in self.model.base:  # a contact created in the window has no base yet
+                    self.model.base[contact_id][name] = held.get(name)
 
     def _so_edit(self, world: World, rng: random.Random) -> bool:
         candidates = sorted(self.model.in_sync(), key=int)
@@ -213,6 +250,7 @@ class ContactCustomer:
     def _forget_edits(self, contact_id: str) -> None:
         """A customer deleted in the shop takes its pending edits with it, by policy; the model stops expecting them."""
         self.model.edits = [e for e in self.model.edits if e.contact != contact_id]
+        self.model.settled = [s for s in self.model.settled if s.contact != contact_id]
 
     def _shop_customers(self, world: World) -> dict[str, dict[str, Any]]:
         """Live shop customers of contacts in the sync, by contact id (what a shop user can still edit)."""
@@ -240,6 +278,12 @@ class ContactCustomer:
             held = contacts[contact_id]
             found += _fields_equal(contact_id, held, by_id[links[contact_id]])
             found += self._no_lost_update(project, contact_id, held)
+        for settled in self.model.settled:  # judged as the clean check judges, at the value they settled on
+            kept = _edit_kept(list(settled.edits), settled.value)
+            if not kept and not _conflict_won(project, settled.contact, settled.field, settled.value):
+                wanted = [(e.side, e.value) for e in settled.edits]
+                detail = f"contact {settled.contact} {settled.field} settled on {settled.value!r}; edits {wanted}"
+                found.append(Violation(LOST, detail))
         return found
 
     def _linked_once(self, customers: list[dict[str, Any]], links: dict[str, str]) -> list[Violation]:
@@ -304,7 +348,7 @@ class ContactCustomer:
         self.model.base = {c: contact_fields(world.systems.contact(c)) for c in sorted(self.model.in_sync(), key=int)}
         recorded = {row["_id"] for row in _conflicts(project)}
         new, self.model.conflicts = len(recorded - self.model.conflicts), recorded
-        self.model.edits = []
+        self.model.edits, self.model.settled = [], []
         self.model.actions = self.model.padded = 0
         return new
 

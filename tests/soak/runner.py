@@ -81,6 +81,7 @@ class Scenario:
             return self._faulty()
         if mode == "killed":
             self.world.killed_sync(self.rng)
+            self._observe()
         return []
 
     def _one_step(self) -> list[Violation]:
@@ -93,6 +94,7 @@ class Scenario:
         elif kind == "killed":
             meanwhile = self._act if self.rng.random() < 0.4 else None
             self.world.killed_sync(self.rng, meanwhile)
+            self._observe()
         else:
             return self.clean_check()
         return []
@@ -108,7 +110,12 @@ class Scenario:
             self.world.faulty_sync(self.rng)
         except Exception as exc:  # a SluiceError is expected (and counted); anything else is a finding
             return [Violation("a failing sync fails cleanly", _short(exc))]
+        self._observe()
         return []
+
+    def _observe(self) -> None:
+        for adapter in self.adapters:
+            adapter.observe(self.world)
 
     def clean_check(self, baseline: bool = False) -> list[Violation]:
         """A clean sync, then every invariant: the flows' own, writes bounded by edits, and no-op runs that send

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.soak.contact_customer import ContactCustomer, Edit
+from tests.soak.contact_values import contact_fields, customer_fields
 from tests.soak.figures import DUPLICATE, LOST
 from tests.soak.runner import Options, Scenario, run_campaign
 from tests.soak.world import open_world
@@ -56,6 +57,47 @@ def test_the_invariants_catch_unrecorded_writes_a_duplicate_and_a_lost_update(tm
         adapter.model.edits.clear()
         found = scenario.clean_check()
         assert DUPLICATE in {v.invariant for v in found}
+    finally:
+        world.systems.stop()
+
+
+def test_an_edit_its_own_side_undid_after_a_sync_carried_it_is_no_lost_update(tmp_path: Path):
+    """Seed 1203's history, step by step: the shop sets a department R, an unchecked sync carries R to SuperOffice
+    (agreed R), the shop goes R -> I -> R while SuperOffice goes R -> Z. Since the agreed R only SuperOffice
+    changed the field, so Z wins without a conflict, which is right; the model must judge from that R too. A
+    value both sides settle on that no edit explains is still a lost update."""
+    world = open_world(tmp_path / "datasets", contacts=6, customers=2, seed=3)
+    try:
+        scenario = Scenario(0, world, Options())
+        [adapter] = scenario.adapters
+        assert isinstance(adapter, ContactCustomer)
+        adapter.begin(world)
+        assert scenario.clean_check(baseline=True) == []
+        customer_id = next(
+            c["id"] for c in world.systems.customers() if c["external_refs"].get("superoffice_contact_id") == "3"
+        )
+
+        def shop_sets(value: str) -> None:
+            before = customer_fields(world.systems.customer(customer_id))
+            after = world.systems.edit_customer(customer_id, department=value)
+            adapter.model.record("shop", "3", before, customer_fields(after))
+
+        shop_sets("Ring først")
+        world.clean_sync()  # unchecked: no checkpoint, as a faulty sync that got through
+        scenario._observe()
+        shop_sets("Innkjøp")
+        before = contact_fields(world.systems.contact("3"))
+        after = world.systems.edit_contact("3", Department="北欧")
+        adapter.model.record("superoffice", "3", before, contact_fields(after))
+        shop_sets("Ring først")
+        assert scenario.clean_check() == []
+        assert world.systems.customer(customer_id)["department"] == "北欧"
+
+        adapter.model.edits.append(Edit("shop", "3", "note", "Aldri skrevet", None))  # claimed, never made
+        world.clean_sync()
+        scenario._observe()
+        found = scenario.clean_check()
+        assert [(v.invariant, v.detail.split(";")[0]) for v in found] == [(LOST, "contact 3 note settled on None")]
     finally:
         world.systems.stop()
 
