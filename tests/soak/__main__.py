@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(FEATURES),
         help="switch on a generator of known-bug inputs",
     )
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (each runs whole scenarios)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--quiet", action="store_true", help="no line per scenario")
     args = parser.parse_args(argv)
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:  # after every scenario, so a long run stopped early still leaves its figures
             args.json.write_text(json.dumps(as_json(total, time.monotonic() - started), indent=2) + "\n")
 
-    figures = run_campaign(range(args.seed, args.seed + args.scenarios), options, report)
+    figures = run_campaign(range(args.seed, args.seed + args.scenarios), options, report, jobs=args.jobs)
     print(f"\nsoak: {time.monotonic() - started:.0f} s, features {sorted(options.features) or 'none'}")
     print(figures.summary())
     for violation in figures.violations:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.soak.contact_customer import ContactCustomer, Edit
+from tests.soak.contact_customer import ContactCustomer
 from tests.soak.contact_values import contact_fields, customer_fields
+from tests.soak.edits import Edit
 from tests.soak.figures import DUPLICATE, LOST
 from tests.soak.runner import Options, Scenario, run_campaign
 from tests.soak.world import open_world
