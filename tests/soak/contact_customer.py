@@ -66,6 +66,7 @@ class ContactCustomer:
     """The flow's adapter (see ``FlowAdapter``). ``features`` switch on generators of known bugs' inputs."""
 
     name = FLOW
+    enables: tuple[str, ...] = ()  # shipped enabled
 
     def __init__(self, features: set[str]) -> None:
         self.features = features
@@ -82,6 +83,12 @@ class ContactCustomer:
             actions.append((self._so_restore, 4))
         action = rng.choices([a for a, _ in actions], weights=[w for _, w in actions])[0]
         return action.__name__.strip("_").replace("_", " ") if action(world, rng) else None
+
+    def wants_full(self) -> bool:
+        return False  # every change this adapter makes is seen by an incremental pull
+
+    def clean_syncs(self) -> int:
+        return 1
 
     def write_budget(self) -> int:
         return self.model.actions + self.model.padded
@@ -127,6 +134,7 @@ class ContactCustomer:
         for name in _fields(SO_EDITABLE, rng):
             set_contact_field(contact, name, self._value(name), rng)
         world.systems.so().put(f"{world.systems.so_api}/Contact/{contact_id}", json=contact).raise_for_status()
+        self.model.tell(f"  stranded edit contact {contact_id}")
         self.model.actions += 1
         return True
 
@@ -181,6 +189,7 @@ class ContactCustomer:
         contact_id = rng.choice(candidates)
         world.systems.delete_contact(contact_id)
         self.model.so_deleted.add(contact_id)  # its edits stay expected: a restore brings them back
+        self.model.tell(f"  so delete contact {contact_id}")
         self.model.actions += 1
         return True
 
@@ -191,6 +200,7 @@ class ContactCustomer:
         contact_id = rng.choice(candidates)
         restore(world, contact_id)
         self.model.so_deleted.discard(contact_id)
+        self.model.tell(f"  so restore contact {contact_id}")
         self.model.actions += 1
         return True
 
@@ -202,6 +212,7 @@ class ContactCustomer:
         world.systems.shop_session().delete(f"{world.systems.shop_api}/customers/{linked[contact_id]['id']}")
         self.model.shop_deleted.add(contact_id)
         self.model.forget(contact_id)  # a customer deleted in the shop takes its pending edits with it, by policy
+        self.model.tell(f"  shop delete contact {contact_id}")
         self.model.actions += 1
         return True
 
@@ -281,6 +292,7 @@ class ContactCustomer:
 
     def begin(self, world: World) -> None:
         """The contacts the simulator was seeded with are part of the scenario."""
+        self.model.story = world.story
         self.model.contacts |= {str(i) for i in world.systems.contact_ids()}
 
 

@@ -53,6 +53,8 @@ class EditLog:
     """record -> mapped fields both systems held at the last checkpoint."""
     edits: list[Edit] = field(default_factory=list)
     settled: list[Settled] = field(default_factory=list)
+    story: list[str] | None = None
+    """The world's story, when the adapter hands it over: edits and settled fields are told there."""
 
     def record_edit(
         self, side: str, record: str, before: dict[str, Any], after: dict[str, Any], fields: Iterable[str]
@@ -60,7 +62,15 @@ class EditLog:
         """Note every field in ``fields`` the action changed; returns their names."""
         changed = [name for name in fields if after.get(name) != before.get(name)]
         self.edits += [Edit(side, record, name, after.get(name), before.get(name)) for name in changed]
+        self.tell(
+            f"  {side} {self.what} {record}: "
+            + ", ".join(f"{n} {before.get(n)!r} -> {after.get(n)!r}" for n in changed)
+        )
         return changed
+
+    def tell(self, line: str) -> None:
+        if self.story is not None:
+            self.story.append(line)
 
     def forget(self, record: str) -> None:
         """A record out of the sync by policy (deleted in the shop): its pending edits are expected nowhere."""
@@ -79,6 +89,7 @@ class EditLog:
             if not edits or value != normalize(b.get(name)):
                 continue
             self.settled.append(Settled(record, name, edits, value))
+            self.tell(f"  settled {self.what} {record} {name} at {value!r}")
             self.edits = [e for e in self.edits if e not in edits]
             if record in self.base:  # a record created in the window has no base yet
                 self.base[record][name] = a.get(name)
