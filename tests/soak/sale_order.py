@@ -167,9 +167,10 @@ class SaleOrder:
         response = world.systems.so().patch(f"{world.systems.so_api}/Sale/{sale_id}", json=patch)
         response.raise_for_status()
         after = sale_fields(response.json())
-        for key in self._keys(world, sale_id):
+        keys = self._keys(world, sale_id)
+        for key in keys:
             self.model.record_edit("superoffice", key, before, after, FIELDS)
-        self.model.actions += 1
+        self.model.actions += len(keys)  # one order to update per alternative
         return True
 
     def _so_create(self, world: World, rng: random.Random) -> bool:
