@@ -30,6 +30,9 @@ class Edit:
     field: str
     value: Any
     before: Any
+    derived: bool = False
+    """Not made on this record but following from an edit of another (an order's sale edited through a sibling
+    order): expected at the next check, never settled early (the other record's edit may not have moved yet)."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,17 @@ class EditLog:
     """The world's story, when the adapter hands it over: edits and settled fields are told there."""
 
     def record_edit(
-        self, side: str, record: str, before: dict[str, Any], after: dict[str, Any], fields: Iterable[str]
+        self,
+        side: str,
+        record: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        fields: Iterable[str],
+        derived: bool = False,
     ) -> list[str]:
         """Note every field in ``fields`` the action changed; returns their names."""
         changed = [name for name in fields if after.get(name) != before.get(name)]
-        self.edits += [Edit(side, record, name, after.get(name), before.get(name)) for name in changed]
+        self.edits += [Edit(side, record, name, after.get(name), before.get(name), derived) for name in changed]
         self.tell(
             f"  {side} {self.what} {record}: "
             + ", ".join(f"{n} {before.get(n)!r} -> {after.get(n)!r}" for n in changed)
@@ -86,7 +95,7 @@ class EditLog:
         for name in fields:
             edits = tuple(e for e in self.edits if e.record == record and e.field == name)
             value = normalize(a.get(name))
-            if not edits or value != normalize(b.get(name)):
+            if not edits or any(e.derived for e in edits) or value != normalize(b.get(name)):
                 continue
             self.settled.append(Settled(record, name, edits, value))
             self.tell(f"  settled {self.what} {record} {name} at {value!r}")

@@ -22,7 +22,7 @@ from tests.soak.world import World, open_world
 
 pytestmark = pytest.mark.slow
 
-SCENARIOS = int(os.environ.get("SOAK_SCENARIOS", "6"))
+SCENARIOS = int(os.environ.get("SOAK_SCENARIOS", "4"))
 SEED = int(os.environ.get("SOAK_SEED", "20261201"))
 
 
