@@ -22,7 +22,7 @@ from typing import Any
 from sluice.project import Project
 from tests.soak.edits import EditLog, active_links, conflicts, dead_letters
 from tests.soak.figures import DUPLICATE, Violation
-from tests.soak.world import World
+from tests.soak.world import World, shop_records
 
 FLOW = "product_product"
 _DECLARED = Project.open(Path(__file__).resolve().parents[2]).flow(FLOW)  # its declaration, as loaded
@@ -338,7 +338,7 @@ class ProductProduct:
     def _shop_products(self, world: World) -> dict[str, dict[str, Any]]:
         """Live shop products by the SuperOffice id they carry."""
         out = {}
-        for product in _list(world, "products"):
+        for product in shop_records(world, "products"):
             ref = (product.get("external_refs") or {}).get("superoffice_product_id")
             if ref:
                 out[ref] = product
@@ -355,7 +355,7 @@ class ProductProduct:
             )
 
     def check(self, world: World, project: Project) -> list[Violation]:
-        shop = _list(world, "products")
+        shop = shop_records(world, "products")
         links = active_links(project, FLOW)
         found = self._linked_once(shop, links) + dead_letters(project, FLOW, "product")
         found += self._fates_held(world, shop, links)
@@ -435,17 +435,3 @@ class ProductProduct:
         recorded = {row["_id"] for row in conflicts(project, FLOW)}
         new, self.model.conflict_ids = len(recorded - self.model.conflict_ids), recorded
         return new
-
-
-def _list(world: World, resource: str) -> list[dict[str, Any]]:
-    """Every live record of a shop resource, page by page."""
-    session, out, cursor = world.systems.shop_session(), [], None
-    while True:
-        params: dict[str, Any] = {"limit": 1000}
-        if cursor:
-            params["cursor"] = cursor
-        page = session.get(f"{world.systems.shop_api}/{resource}", params=params).json()
-        out.extend(page["data"])
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return out

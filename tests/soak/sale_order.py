@@ -21,8 +21,7 @@ from sluice.project import Project
 from tests.e2e.test_sale_order_sync import active_alternatives, sale_ids
 from tests.soak.edits import EditLog, active_links, conflicts, dead_letters
 from tests.soak.figures import DUPLICATE, Violation
-from tests.soak.product_product import _list
-from tests.soak.world import World
+from tests.soak.world import World, shop_records
 
 FLOW = "sale_order"
 FIELDS = ("status", "title")
@@ -97,7 +96,7 @@ class SaleOrder:
     def _orders(self, world: World) -> dict[str, dict[str, Any]]:
         """Live shop orders made by the sync, by key (the first of any duplicates: ``check`` reports those)."""
         out: dict[str, dict[str, Any]] = {}
-        for order in _list(world, "orders"):
+        for order in shop_records(world, "orders"):
             key = order_key(order)
             if key and key not in out:
                 out[key] = order
@@ -236,7 +235,7 @@ class SaleOrder:
                 self.model.settle(key, sale_fields(self._sale(world, sale_id)), order_fields(orders[key]), FIELDS)
 
     def check(self, world: World, project: Project) -> list[Violation]:
-        everything = _list(world, "orders")
+        everything = shop_records(world, "orders")
         links = active_links(project, FLOW)
         contact_links = active_links(project, "contact_customer")
         found = dead_letters(project, FLOW, "order") + self._one_each(everything, links)

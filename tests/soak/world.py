@@ -169,6 +169,20 @@ class World:
         return sum(requests.get(f"{s.url}/_admin/stats").json()["requests"] for s in servers)
 
 
+def shop_records(world: World, resource: str) -> list[dict[str, Any]]:
+    """Every live record of a shop resource (``products``, ``orders``), page by page, as a shop user lists them."""
+    session, out, cursor = world.systems.shop_session(), [], None
+    while True:
+        params: dict[str, Any] = {"limit": 1000}
+        if cursor:
+            params["cursor"] = cursor
+        page = session.get(f"{world.systems.shop_api}/{resource}", params=params).json()
+        out.extend(page["data"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return out
+
+
 class _NoTracebacks(logging.Filter):
     """uvicorn logs a traceback for every answer the fault injector drops on purpose; the campaign drops hundreds."""
 
