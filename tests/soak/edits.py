@@ -12,7 +12,7 @@ numbers as ``Decimal`` and texts as they are, so ``"2.0"`` and ``2`` agree and b
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +81,10 @@ class EditLog:
         if self.story is not None:
             self.story.append(line)
 
+    def terms(self, name: str, value: Any) -> Any:
+        """A conflict's resolved value (as ``sync_conflicts`` stores it) in the adapter's views' terms."""
+        return value
+
     def forget(self, record: str) -> None:
         """A record out of the sync by policy (deleted in the shop): its pending edits are expected nowhere."""
         self.edits = [e for e in self.edits if e.record != record]
@@ -116,7 +120,7 @@ class EditLog:
                     detail = f"{self.what} {record} {name}: {base.get(name)!r} -> {held.get(name)!r}"
                     found.append(Violation("nothing changes unedited", detail))
                 continue
-            if not edit_kept(edits, value) and not conflict_won(conflicts, record, name, value):
+            if not edit_kept(edits, value) and not conflict_won(conflicts, record, name, value, self.terms):
                 wanted = [(e.side, e.value) for e in edits]
                 found.append(Violation(LOST, f"{self.what} {record} {name} holds {held.get(name)!r}; edits {wanted}"))
         return found
@@ -127,7 +131,8 @@ class EditLog:
         for s in self.settled:
             if records is not None and s.record not in records:
                 continue
-            if not edit_kept(list(s.edits), s.value) and not conflict_won(conflicts, s.record, s.field, s.value):
+            won = conflict_won(conflicts, s.record, s.field, s.value, self.terms)
+            if not edit_kept(list(s.edits), s.value) and not won:
                 wanted = [(e.side, e.value) for e in s.edits]
                 found.append(
                     Violation(LOST, f"{self.what} {s.record} {s.field} settled on {s.value!r}; edits {wanted}")
@@ -150,10 +155,19 @@ def edit_kept(edits: list[Edit], value: Any) -> bool:
     return undone and value in {normalize(e.value) for e in edits if e.side != last.side}
 
 
-def conflict_won(conflicts: list[dict[str, Any]], record: str, name: str, value: Any) -> bool:
-    """A recorded conflict on this field resolved to the held value: the other edit lost, and it says so."""
+def conflict_won(
+    conflicts: list[dict[str, Any]],
+    record: str,
+    name: str,
+    value: Any,
+    terms: Callable[[str, Any], Any] = lambda name, value: value,
+) -> bool:
+    """A recorded conflict on this field resolved to the held value (read in the adapter's ``terms``): the other
+    edit lost, and it says so."""
     return any(
-        row["a_id"] == record and row["field"] == name and normalize(json.loads(row["resolved_value"])) == value
+        row["a_id"] == record
+        and row["field"] == name
+        and normalize(terms(name, json.loads(row["resolved_value"]))) == value
         for row in conflicts
     )
 

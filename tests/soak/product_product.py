@@ -150,6 +150,12 @@ class Model(EditLog):
     """Products a shop user deactivated since the last check: undone, each with a recorded conflict on ``active``."""
     conflict_ids: set[str] = field(default_factory=set)
 
+    def terms(self, name: str, value: Any) -> Any:
+        """Numbers resolved as the store keeps them (floats or text) read as the views' decimals."""
+        if name in MONEY:
+            return _decimal(value, "0.01")
+        return _decimal(value, "0.001") if name == "stock_quantity" else value
+
     def in_sync(self) -> set[str]:
         return self.products - self.shop_deleted
 

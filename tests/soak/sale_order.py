@@ -57,6 +57,10 @@ class Model(EditLog):
     """Other orders of the sales a shop user edited an order of since the last check: one write each."""
     conflict_ids: set[str] = field(default_factory=set)
 
+    def terms(self, name: str, value: Any) -> Any:
+        """A status resolved in the shop's words (``"cancelled"``) read in SuperOffice's (``"Lost"``)."""
+        return TO_SALE.get(value, value) if name == "status" else value
+
 
 class SaleOrder:
     """The flow's adapter (see ``FlowAdapter``)."""
@@ -195,6 +199,9 @@ class SaleOrder:
         if len(live) < 3:
             return False
         sale_id = rng.choice(live)
+        quoted = [s for s in live if active_alternatives(world.systems, int(s))]
+        if quoted == [sale_id] and "delete_last_quote" not in self.features:
+            return False  # the tenant's last quote: the next full pull's empty quote read trips the breaker
         keys = self._keys(world, sale_id)
         world.systems.so().delete(f"{world.systems.so_api}/Sale/{sale_id}").raise_for_status()
         self.model.so_deleted.add(sale_id)

@@ -6,6 +6,7 @@ themselves must catch what they claim to (a check that cannot fail proves nothin
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -13,10 +14,11 @@ import pytest
 
 from tests.soak.contact_customer import ContactCustomer
 from tests.soak.contact_values import contact_fields, customer_fields
-from tests.soak.edits import Edit
+from tests.soak.edits import Edit, EditLog
 from tests.soak.figures import DUPLICATE, LOST
 from tests.soak.product_product import ProductProduct
 from tests.soak.runner import ADAPTERS, Options, Scenario, run_campaign
+from tests.soak.sale_order import Model as OrderModel
 from tests.soak.sale_order import SaleOrder
 from tests.soak.world import World, open_world
 
@@ -184,3 +186,17 @@ def test_a_scenario_replays_from_its_seed(tmp_path: Path):
         runs.append((figures.edits, figures.checks, figures.violations))
     assert runs[0] == runs[1]
     assert runs[0][0] > 5
+
+
+def test_an_order_status_conflict_resolved_in_the_shops_words_counts_as_recorded():
+    """``sync_conflicts`` keeps an order's resolved status in the shop's words ("pending"), the adapter compares
+    in SuperOffice's ("Open"): the shop's older edit that won is a recorded conflict, not a lost update (long run
+    seed 30090). Read without the vocabulary, the same row proves nothing."""
+    edits = [
+        Edit("shop", "sale:8:1", "status", "Open", "Stalled"),
+        Edit("superoffice", "sale:8:1", "status", "Lost", "Stalled"),
+    ]
+    row = {"a_id": "sale:8:1", "field": "status", "resolved_value": json.dumps("pending")}
+    orders, plain = OrderModel(edits=list(edits)), EditLog(edits=list(edits))
+    assert orders.judge("sale:8:1", {"status": "Open"}, ("status",), [row]) == []
+    assert [v.invariant for v in plain.judge("sale:8:1", {"status": "Open"}, ("status",), [row])] == [LOST]
