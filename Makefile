@@ -42,11 +42,14 @@ demo: $(VENV)/.synced
 bench: $(VENV)/.synced
 	$(BIN)/python -m benchmarks
 
-## soak: the fault campaign of issue #12, SCENARIOS seeded scenarios from SOAK_SEED, then its figures
+## soak: the fault campaign of issue #12, SCENARIOS seeded scenarios from SOAK_SEED over every flow (FLOW=name:
+## one), JOBS worker processes, then its figures
 SCENARIOS ?= 50
 SOAK_SEED ?= 1
+JOBS ?= 1
+FLOW ?=
 soak: $(VENV)/.synced
-	$(BIN)/python -m tests.soak --scenarios $(SCENARIOS) --seed $(SOAK_SEED)
+	$(BIN)/python -m tests.soak --scenarios $(SCENARIOS) --seed $(SOAK_SEED) --jobs $(JOBS) $(if $(FLOW),--flow $(FLOW))
 
 ## docs: regenerate docs/dataflow.md from the pipes
 docs: $(VENV)/.synced

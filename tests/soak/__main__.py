@@ -29,12 +29,15 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(FEATURES),
         help="switch on a generator of known-bug inputs",
     )
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes (each runs whole scenarios)")
+    parser.add_argument("--stories", type=Path, help="write each failed scenario's story to this folder")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--quiet", action="store_true", help="no line per scenario")
     args = parser.parse_args(argv)
     for name in [n for n in os.environ if n.startswith("SLUICE_")]:  # the campaign's systems only
         del os.environ[name]
-    options = Options(flows=tuple(args.flow or ADAPTERS), features=DEFAULT_FEATURES | set(args.feature))
+    flows = tuple(args.flow or ADAPTERS)
+    options = Options(flows=flows, features=DEFAULT_FEATURES | set(args.feature), stories=args.stories)
     started = time.monotonic()
 
     def report(seed: int, figures: Figures, total: Figures) -> None:
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:  # after every scenario, so a long run stopped early still leaves its figures
             args.json.write_text(json.dumps(as_json(total, time.monotonic() - started), indent=2) + "\n")
 
-    figures = run_campaign(range(args.seed, args.seed + args.scenarios), options, report)
+    figures = run_campaign(range(args.seed, args.seed + args.scenarios), options, report, jobs=args.jobs)
     print(f"\nsoak: {time.monotonic() - started:.0f} s, features {sorted(options.features) or 'none'}")
     print(figures.summary())
     for violation in figures.violations:

@@ -1,14 +1,12 @@
 """The Contact ↔ Customer adapter: SuperOffice users create, edit, delete (and restore) contacts, shop users edit
 and delete customers; after each clean sync every invariant of the flow is checked over HTTP.
 
-Rule: the model is the edits themselves. Each action records, per mapped field it changed, the value the user
-left and the value the side held before; a clean sync must then leave every field either at its last edit or
-at a value that won a recorded conflict (``sync_conflicts``), and every field nobody edited where it was.
+Rule: the model is the edits themselves (``edits.EditLog``); this module adds the contacts' deletes, restores
+and closed links, and the flow's views of both systems (``contact_values``).
 """
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +14,6 @@ from typing import Any
 import requests
 
 from sluice.project import Project
-from sluice.sync.merge import normalize
 from tests.soak.contact_values import (
     LISTS,
     TO_SHOP_ONLY,
@@ -27,7 +24,8 @@ from tests.soak.contact_values import (
     customer_patch,
     set_contact_field,
 )
-from tests.soak.figures import DUPLICATE, LOST, Violation
+from tests.soak.edits import EditLog, active_links, conflicts, dead_letters
+from tests.soak.figures import DUPLICATE, Violation
 from tests.soak.world import World
 
 FLOW = "contact_customer"
@@ -38,24 +36,11 @@ HOT_FIELDS = ("company_name", "department", "phone", "note", "billing_address.ci
 between two syncs (a conflict) instead of almost never."""
 
 
-@dataclass(frozen=True)
-class Edit:
-    """One mapped field a user changed: on which side, to what, from what."""
-
-    side: str
-    contact: str
-    field: str
-    value: Any
-    before: Any
-
-
 @dataclass
-class Model:
-    """What the users did since the last clean check, and the state that check agreed on."""
+class Model(EditLog):
+    """The edits (``EditLog``) and what else the users did: deletes, restores, the actions a sync may write for."""
 
-    base: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """contact -> mapped fields both systems held at the last checkpoint."""
-    edits: list[Edit] = field(default_factory=list)
+    what: str = "contact"
     actions: int = 0
     padded: int = 0
     """Actions that left a text with surrounding blanks: each may cost a second write (the trimmed write-back)."""
@@ -72,8 +57,7 @@ class Model:
 
     def record(self, side: str, contact: str, before: dict[str, Any], after: dict[str, Any]) -> None:
         self.actions += 1
-        changed = [name for name in TWO_WAY if after.get(name) != before.get(name)]
-        self.edits += [Edit(side, contact, name, after.get(name), before.get(name)) for name in changed]
+        changed = self.record_edit(side, contact, before, after, TWO_WAY)
         if any(isinstance(after[n], str) and after[n] != after[n].strip() for n in changed):
             self.padded += 1  # the trimmed text goes to the other side and back to this one: two writes
 
@@ -82,6 +66,7 @@ class ContactCustomer:
     """The flow's adapter (see ``FlowAdapter``). ``features`` switch on generators of known bugs' inputs."""
 
     name = FLOW
+    enables: tuple[str, ...] = ()  # shipped enabled
 
     def __init__(self, features: set[str]) -> None:
         self.features = features
@@ -99,8 +84,29 @@ class ContactCustomer:
         action = rng.choices([a for a, _ in actions], weights=[w for _, w in actions])[0]
         return action.__name__.strip("_").replace("_", " ") if action(world, rng) else None
 
+    def wants_full(self) -> bool:
+        return False  # every change this adapter makes is seen by an incremental pull
+
+    def clean_syncs(self) -> int:
+        return 1
+
     def write_budget(self) -> int:
         return self.model.actions + self.model.padded
+
+    def observe(self, world: World) -> None:
+        """After an unchecked sync: every edited field both systems now hold equally is settled there.
+
+        Why (seed 1203): the base of a field is the last value both sides agreed on, and an unchecked sync can
+        move it. The shop set a department IT -> R, a faulty sync carried R to SuperOffice (agreed R), then the
+        shop went R -> I -> R while SuperOffice went R -> Z; the sync pushed Z with no conflict. That is right:
+        since the agreed R the shop's net change is none (its user undid their own edit, and the sync never saw
+        I), so Z is the only edit and nothing was lost. Judged against the checkpoint's IT instead, the shop's
+        last R looked like an edit Z overwrote. Settling each field at every agreement the campaign sees makes
+        the model's base the engine's, without reading the engine's own state."""
+        customers = self._shop_customers(world)
+        for contact_id in sorted(self.model.pending() & customers.keys(), key=int):
+            held = contact_fields(world.systems.contact(contact_id))
+            self.model.settle(contact_id, held, customer_fields(customers[contact_id]), TWO_WAY)
 
     def _so_edit(self, world: World, rng: random.Random) -> bool:
         candidates = sorted(self.model.in_sync(), key=int)
@@ -128,6 +134,7 @@ class ContactCustomer:
         for name in _fields(SO_EDITABLE, rng):
             set_contact_field(contact, name, self._value(name), rng)
         world.systems.so().put(f"{world.systems.so_api}/Contact/{contact_id}", json=contact).raise_for_status()
+        self.model.tell(f"  stranded edit contact {contact_id}")
         self.model.actions += 1
         return True
 
@@ -182,6 +189,7 @@ class ContactCustomer:
         contact_id = rng.choice(candidates)
         world.systems.delete_contact(contact_id)
         self.model.so_deleted.add(contact_id)  # its edits stay expected: a restore brings them back
+        self.model.tell(f"  so delete contact {contact_id}")
         self.model.actions += 1
         return True
 
@@ -192,6 +200,7 @@ class ContactCustomer:
         contact_id = rng.choice(candidates)
         restore(world, contact_id)
         self.model.so_deleted.discard(contact_id)
+        self.model.tell(f"  so restore contact {contact_id}")
         self.model.actions += 1
         return True
 
@@ -202,17 +211,14 @@ class ContactCustomer:
         contact_id = rng.choice(sorted(linked, key=int))
         world.systems.shop_session().delete(f"{world.systems.shop_api}/customers/{linked[contact_id]['id']}")
         self.model.shop_deleted.add(contact_id)
-        self._forget_edits(contact_id)
+        self.model.forget(contact_id)  # a customer deleted in the shop takes its pending edits with it, by policy
+        self.model.tell(f"  shop delete contact {contact_id}")
         self.model.actions += 1
         return True
 
     def _value(self, name: str, create: bool = False) -> Any:
         assert self.values is not None
         return self.values.value(name, padded=("padded_create" if create else "padded") in self.features)
-
-    def _forget_edits(self, contact_id: str) -> None:
-        """A customer deleted in the shop takes its pending edits with it, by policy; the model stops expecting them."""
-        self.model.edits = [e for e in self.model.edits if e.contact != contact_id]
 
     def _shop_customers(self, world: World) -> dict[str, dict[str, Any]]:
         """Live shop customers of contacts in the sync, by contact id (what a shop user can still edit)."""
@@ -229,18 +235,19 @@ class ContactCustomer:
     def check(self, world: World, project: Project) -> list[Violation]:
         contacts = {c: contact_fields(world.systems.contact(c)) for c in sorted(self.model.contacts, key=int)}
         customers = world.systems.customers()
-        links = _active_links(project)
+        links = active_links(project, FLOW)
         found = self._linked_once(customers, links)
         found += self._deletes_held(customers, links)
-        found += _dead_letters(project)
+        found += dead_letters(project, FLOW, "contact")
         if found:
             return found
         by_id = {str(c["id"]): customer_fields(c) for c in customers}
+        recorded = conflicts(project, FLOW)
         for contact_id in sorted(self.model.in_sync(), key=int):
             held = contacts[contact_id]
             found += _fields_equal(contact_id, held, by_id[links[contact_id]])
-            found += self._no_lost_update(project, contact_id, held)
-        return found
+            found += self.model.judge(contact_id, held, TWO_WAY, recorded)
+        return found + self.model.judge_settled(recorded)
 
     def _linked_once(self, customers: list[dict[str, Any]], links: dict[str, str]) -> list[Violation]:
         found = []
@@ -276,40 +283,16 @@ class ContactCustomer:
                     found.append(Violation("deletes close the link", f"contact {contact_id}'s customer active"))
         return found
 
-    def _no_lost_update(self, project: Project, contact_id: str, held: dict[str, Any]) -> list[Violation]:
-        found = []
-        base = self.model.base.get(contact_id, {})
-        edited: dict[str, list[Edit]] = {}
-        for edit in self.model.edits:
-            if edit.contact == contact_id:
-                edited.setdefault(edit.field, []).append(edit)
-        for name in TWO_WAY:
-            value = normalize(held.get(name))
-            edits = edited.get(name)
-            if not edits:
-                if contact_id in self.model.base and value != normalize(base.get(name)):
-                    found.append(
-                        Violation(
-                            "nothing changes unedited",
-                            f"contact {contact_id} {name}: {base.get(name)!r} -> {held.get(name)!r}",
-                        )
-                    )
-                continue
-            if not _edit_kept(edits, value) and not _conflict_won(project, contact_id, name, value):
-                wanted = [(e.side, e.value) for e in edits]
-                found.append(Violation(LOST, f"contact {contact_id} {name} holds {held.get(name)!r}; edits {wanted}"))
-        return found
-
     def checkpoint(self, world: World, project: Project) -> int:
-        self.model.base = {c: contact_fields(world.systems.contact(c)) for c in sorted(self.model.in_sync(), key=int)}
-        recorded = {row["_id"] for row in _conflicts(project)}
+        self.model.restart({c: contact_fields(world.systems.contact(c)) for c in sorted(self.model.in_sync(), key=int)})
+        recorded = {row["_id"] for row in conflicts(project, FLOW)}
         new, self.model.conflicts = len(recorded - self.model.conflicts), recorded
-        self.model.edits = []
         self.model.actions = self.model.padded = 0
         return new
 
     def begin(self, world: World) -> None:
         """The contacts the simulator was seeded with are part of the scenario."""
+        self.model.story = world.story
         self.model.contacts |= {str(i) for i in world.systems.contact_ids()}
 
 
@@ -327,43 +310,6 @@ def restore(world: World, contact_id: str) -> None:
     restore call; the simulator offers the user's action as an admin endpoint)."""
     url = f"{world.systems.so_server.url}/_admin/restore"
     requests.post(url, json={"contact_id": int(contact_id)}, timeout=10).raise_for_status()
-
-
-def _edit_kept(edits: list[Edit], value: Any) -> bool:
-    """The field holds the last edit, or the last edit undid its own side's earlier ones (a net no-op there) and
-    the value is what another side's edit left."""
-    last = edits[-1]
-    if value == normalize(last.value):
-        return True
-    same_side = [e for e in edits if e.side == last.side]
-    undone = normalize(same_side[0].before) == normalize(last.value)
-    return undone and value in {normalize(e.value) for e in edits if e.side != last.side}
-
-
-def _conflict_won(project: Project, contact_id: str, name: str, value: Any) -> bool:
-    """A recorded conflict on this field resolved to the held value: the other edit lost, and it says so."""
-    for row in _conflicts(project):
-        if row["a_id"] == contact_id and row["field"] == name and normalize(json.loads(row["resolved_value"])) == value:
-            return True
-    return False
-
-
-def _conflicts(project: Project) -> list[dict[str, Any]]:
-    table = project.conflicts()
-    return [r for r in table.to_pylist() if r.get("flow") == FLOW] if table.num_rows else []
-
-
-def _active_links(project: Project) -> dict[str, str]:
-    table = project.links(FLOW)
-    return {r["a_id"]: r["b_id"] for r in table.to_pylist() if r["status"] == "active"} if table.num_rows else {}
-
-
-def _dead_letters(project: Project) -> list[Violation]:
-    """Every value the campaign generates is valid for both systems: a dead letter is a finding."""
-    return [
-        Violation("no dead letter", f"{d.op} of contact {d.a_id}: {d.status} {d.reason}"[:300])
-        for d in project.dead_letters(FLOW)
-    ]
 
 
 def _fields_equal(contact_id: str, contact: dict[str, Any], customer: dict[str, Any]) -> list[Violation]:

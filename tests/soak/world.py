@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +22,20 @@ from typing import Any
 
 import requests
 
+import sluice.pipes.pipe as pipe_module
+from sluice.config import load_config
 from sluice.errors import SluiceError
+from sluice.pipes.pipe import Pipe
+from sluice.pipes.pipe import load_pipe as _load_pipe
 from sluice.project import Project, SyncReport
+from sluice.secrets import Secret
+from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
+from sluice.simulators.runner import ServerThread
+from sluice.simulators.superoffice import DEMO, SuperOfficeSimulator
+from sluice.systems.customwebshop import CustomwebshopClient
 from sluice.systems.http import RetryPolicy
-from tests.e2e.conftest import FAST_RETRY, Systems, start_systems
+from sluice.systems.superoffice import BasicAuth, SuperOfficeClient
+from tests.e2e.conftest import FAST_RETRY, REPO, Systems
 from tests.e2e.drive import kill, start_cli_sync
 from tests.soak.figures import Figures
 
@@ -59,49 +71,67 @@ class Traffic:
 
 @dataclass
 class World:
-    """The systems of one scenario and the runs made in it."""
+    """The systems of one scenario and the runs made in it. ``config`` is the folder of the scenario's
+    ``sluice.toml`` (the repository's, with the flows under test enabled), read by every run, CLI ones too."""
 
     systems: Systems
     root: Path
+    config: Path
+    so_writes: SuperOfficeWrites
     figures: Figures = field(default_factory=Figures)
+    story: list[str] = field(default_factory=list)
+    """What happened, in order (syncs here, actions and settled fields from the runner and the adapters):
+    written next to a finding (``--stories``), so a timing-dependent one can be read after the fact."""
 
     @contextmanager
     def project(self, retry: RetryPolicy = FAST_RETRY) -> Iterator[Project]:
-        with self.systems.project(self.root, retry=retry) as project:
+        systems = self.systems
+        so = SuperOfficeClient(
+            systems.tenant_url, BasicAuth(DEMO.username, Secret(DEMO.password)), retry=retry, workers=4
+        )
+        shop = CustomwebshopClient(systems.shop_server.url, DEMO_API_KEY, retry=retry)
+        config = load_config(self.config, datasets=self.root)
+        with Project(config, clients={"superoffice": so, "customwebshop": shop}) as project:
             yield project
 
     def env(self) -> dict[str, str]:
         """The environment a CLI run sees: the caller's, minus its own SLUICE_* settings, plus these systems."""
         own = {k: v for k, v in os.environ.items() if not k.startswith("SLUICE_")}
-        return own | self.systems.env(self.root)
+        return own | self.systems.env(self.root) | {"SLUICE_PROJECT": str(self.config)}
 
     def traffic(self) -> Traffic:
-        """Read and reset both simulators' counters; the faults seen are added to the figures."""
+        """Read and reset both simulators' counters; the faults seen are added to the figures. SuperOffice's
+        writes are counted by ``SuperOfficeWrites`` (its Quote agent reads are POSTs)."""
         stats = []
         for server in (self.systems.so_server, self.systems.shop_server):
             stats.append(requests.get(f"{server.url}/_admin/stats").json())
             requests.delete(f"{server.url}/_admin/stats").raise_for_status()
         faults = sum(sum(s["faults"].values()) for s in stats)
         self.figures.faults += faults
-        return Traffic(stats[0]["writes"], stats[1]["writes"], faults)
+        return Traffic(self.so_writes.take(), stats[1]["writes"], faults)
 
     def clean_sync(self, *, full: bool = False) -> SyncReport:
         """A sync with no faults and patient clients; what it raises is the caller's finding."""
         self.systems.clear_faults()
         self.figures.syncs += 1
+        self.story.append(f"clean sync{' --full' if full else ''}")
         with self.project() as project:
             return project.sync(full=full)
 
     def faulty_sync(self, rng: random.Random) -> None:
         """A sync under a random fault mix. A run aborted by faults it could not retry away is expected (the next
         run redoes it) and counted; anything else it raises is not caught."""
-        self.systems.faults(**draw_fault_mix(rng))
+        mix = draw_fault_mix(rng)
+        self.systems.faults(**mix)
         self.figures.syncs += 1
+        full = rng.random() < 0.2
+        self.story.append(f"faulty sync{' --full' if full else ''} {mix}")
         try:
             with self.project(retry=IMPATIENT) as project:
-                project.sync(full=rng.random() < 0.2)
-        except SluiceError:
+                project.sync(full=full)
+        except SluiceError as exc:
             self.figures.aborted_syncs += 1
+            self.story.append(f"  aborted: {str(exc)[:200]}")
         finally:
             self.systems.clear_faults()
 
@@ -123,7 +153,11 @@ class World:
                 meanwhile()
             while proc.poll() is None and time.monotonic() < kill_at:
                 time.sleep(0.01)
-            self.figures.kills += kill(proc)
+            killed = kill(proc)
+            self.figures.kills += killed
+            self.story.append(
+                f"killed sync: {'killed' if killed else 'ended first'} at {time.monotonic() - started:.2f} s"
+            )
         finally:
             if proc.poll() is None:
                 kill(proc)
@@ -133,6 +167,20 @@ class World:
         """Requests both simulators answered so far (their counters are reset only by ``traffic``)."""
         servers = (self.systems.so_server, self.systems.shop_server)
         return sum(requests.get(f"{s.url}/_admin/stats").json()["requests"] for s in servers)
+
+
+def shop_records(world: World, resource: str) -> list[dict[str, Any]]:
+    """Every live record of a shop resource (``products``, ``orders``), page by page, as a shop user lists them."""
+    session, out, cursor = world.systems.shop_session(), [], None
+    while True:
+        params: dict[str, Any] = {"limit": 1000}
+        if cursor:
+            params["cursor"] = cursor
+        page = session.get(f"{world.systems.shop_api}/{resource}", params=params).json()
+        out.extend(page["data"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return out
 
 
 class _NoTracebacks(logging.Filter):
@@ -148,7 +196,84 @@ def _quiet_dropped_answers() -> None:
         log.addFilter(_NoTracebacks())
 
 
-def open_world(root: Path, *, contacts: int, customers: int, seed: int) -> World:
+_loaded: dict[tuple[Path, Path, int, int], Pipe] = {}
+
+
+def _load_pipe_once(path: Path, pipes_dir: Path) -> Pipe:
+    """``load_pipe``, once per unchanged file in this process. The campaign opens a fresh project for every sync
+    (dozens per scenario) and each opening parsed every pipe again (a DuckDB connection and a sqlglot parse per
+    file): half a scenario's time. The parsed pipe of an unchanged file is the same (its tree is only ever read
+    through copies), and the killed CLI syncs still load everything from scratch in their own process."""
+    stat = path.stat()
+    key = (path, pipes_dir, stat.st_mtime_ns, stat.st_size)
+    if key not in _loaded:
+        _loaded[key] = _load_pipe(path, pipes_dir)
+    return _loaded[key]
+
+
+def _cache_pipes() -> None:
+    pipe_module.load_pipe = _load_pipe_once  # type: ignore[assignment]  # discover() looks it up at call time
+
+
+def write_config(folder: Path, enable: Iterable[str]) -> Path:
+    """The repository's ``sluice.toml`` in ``folder``, its pipes folder named absolutely and ``enable``'s flows
+    (shipped disabled: products, orders) switched on, as an operator would."""
+    text = (REPO / "sluice.toml").read_text(encoding="utf-8")
+    text = _replace_once(text, 'pipes = "pipes"', f'pipes = "{REPO / "pipes"}"')
+    for flow in enable:
+        text = re.sub(rf"(\[flows\.{flow}\]\s*\nenabled\s*=\s*)false", r"\1true", text)
+        if not re.search(rf"\[flows\.{flow}\]\s*\nenabled\s*=\s*true", text):
+            text += f"\n[flows.{flow}]\nenabled = true\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sluice.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _replace_once(text: str, old: str, new: str) -> str:
+    if text.count(old) != 1:
+        raise ValueError(f"sluice.toml no longer holds {old!r} once: the soak's config writer needs updating")
+    return text.replace(old, new)
+
+
+class SuperOfficeWrites:
+    """ASGI middleware counting the requests that change SuperOffice: PUT, PATCH, DELETE and every POST but the
+    reads SuperOffice serves as POSTs (the Quote agent's ``Get*``/``Find*`` methods and archive searches). The
+    simulator counts every POST as a write, which would charge the order flow's quote reads to its writes."""
+
+    READS = re.compile(r"/api/v1/(Agents/\w+/(Get|Find)\w*|Archive/)", re.IGNORECASE)
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.count = 0
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and "/_admin/" not in scope["path"]:
+            method = scope["method"]
+            if method in ("PUT", "PATCH", "DELETE") or (method == "POST" and not self.READS.search(scope["path"])):
+                with self._lock:
+                    self.count += 1
+        await self.app(scope, receive, send)
+
+    def take(self) -> int:
+        """The count since the last take."""
+        with self._lock:
+            count, self.count = self.count, 0
+        return count
+
+
+def _start_systems(contacts: int, customers: int, seed: int) -> tuple[Systems, SuperOfficeWrites]:
+    """``tests.e2e.conftest.start_systems``, with SuperOffice's writes counted."""
+    so = SuperOfficeSimulator(contacts=contacts, seed=seed, auth="basic")
+    shop = CustomwebshopSimulator(customers=customers, seed=seed)
+    writes = SuperOfficeWrites(so.app)
+    return Systems(so, shop, ServerThread(writes).start(), ServerThread(shop.app).start()), writes
+
+
+def open_world(root: Path, *, contacts: int, customers: int, seed: int, enable: Iterable[str] = ()) -> World:
+    """Fresh simulators and a scenario folder: ``root`` for the datasets, ``root.parent / "project"`` for its
+    ``sluice.toml`` (``enable``: the flows to switch on)."""
     _quiet_dropped_answers()
-    systems, _ = start_systems(contacts=contacts, customers=customers, seed=seed)
-    return World(systems, root)
+    _cache_pipes()
+    systems, so_writes = _start_systems(contacts, customers, seed)
+    return World(systems, root, write_config(root.parent / "project", enable), so_writes)
