@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from sluice.datasets import DatasetStore, WriteStats
+from sluice.datasets.hashing import quote_ident
 from sluice.datasets.sidefiles import LocalSideFiles
 from sluice.errors import DatasetError, PipeError
 from sluice.pipes.checks import check_compatible, prepare_output
@@ -245,6 +246,8 @@ class PipeEngine:
             for name in pipe.input_names:
                 if name not in present:
                     con.register(name, empty_relation(self.declared[name]))
+                elif name in self.declared:
+                    _widen(con, name, self.declared[name])
             relation = con.sql(pipe.sql)
             if limit is not None:
                 relation = relation.limit(limit)
@@ -282,3 +285,16 @@ def _same_file(ref: str, pipe: Pipe, pipes_dir: Path) -> bool:
         if (base / candidate).resolve() == pipe.path.resolve():
             return True
     return False
+
+
+def _widen(con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema) -> None:
+    """Give a stored dataset the declared columns it lacks, as NULLs: a pull that read nothing (a tenant with no
+    quotes yet) stores no payload columns, and a pipe naming them must still bind instead of stopping every sync."""
+    have = set(con.sql(f"SELECT * FROM {quote_ident(name)} LIMIT 0").columns)
+    lacking = {column: dtype for column, dtype in duckdb_columns(schema).items() if column not in have}
+    if not lacking:
+        return
+    stored = f"{name}__stored"
+    con.execute(f"ALTER VIEW {quote_ident(name)} RENAME TO {quote_ident(stored)}")
+    extra = ", ".join(f"CAST(NULL AS {dtype}) AS {quote_ident(column)}" for column, dtype in lacking.items())
+    con.execute(f"CREATE VIEW {quote_ident(name)} AS SELECT *, {extra} FROM {quote_ident(stored)}")

@@ -129,3 +129,11 @@ def test_an_empty_relation_has_the_columns_the_store_gives(store: DatasetStore) 
     assert pa.schema(list(current)[: len(STORE_SCHEMA)]) == STORE_SCHEMA
     declared = pa.schema([("_id", pa.int64()), ("name", pa.string()), ("n", pa.int64())])
     assert empty_relation(declared).schema == current  # a declared store column is the store's, not redeclared
+
+
+def test_a_dataset_stored_empty_binds_with_its_declared_columns(fresh: PipeEngine, store: DatasetStore) -> None:
+    """A tenant with no quotes: the pull stores an empty ``superoffice_quote`` with no payload columns, and the
+    order pipe that names ``FavoriteQuoteAlternativeId`` must still run (it stopped every sync before)."""
+    store.write("superoffice_quote", pa.table({"SaleId": pa.array([], pa.null())}), key="SaleId", full=True)
+    assert "FavoriteQuoteAlternativeId" not in store.columns("superoffice_quote")
+    assert fresh.preview("sale_order_superoffice").num_rows == 0
