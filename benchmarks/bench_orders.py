@@ -21,17 +21,15 @@ Cases (each paired with a baseline from the same run):
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
-from benchmarks.bench_sync import Run, Servers, TimedProject, measured_sync, open_project
+from benchmarks.bench_sync import Run, Servers, measured_sync, open_project, simulators
 from benchmarks.common import Result
+from sluice.project import Project
 from sluice.simulators.customwebshop import DEMO_API_KEY
 from sluice.simulators.superoffice import DEMO
 
@@ -56,21 +54,6 @@ sys.stdin.read()
 """
 
 
-@contextmanager
-def simulators(contacts: int) -> Iterator[Servers]:
-    """The quoted tenant and a shop in one child process (about one sale per contact)."""
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, str(contacts)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        yield Servers(**json.loads(proc.stdout.readline()))
-    finally:
-        if proc.stdin:
-            proc.stdin.close()
-        proc.terminate()
-        proc.wait(timeout=60)
-
-
 def sessions() -> tuple[requests.Session, requests.Session]:
     so, shop = requests.Session(), requests.Session()
     so.auth = (DEMO.username, DEMO.password)
@@ -78,12 +61,12 @@ def sessions() -> tuple[requests.Session, requests.Session]:
     return so, shop
 
 
-def active_lines(project: TimedProject) -> int:
+def active_lines(project: Project) -> int:
     """Lines of the synced orders (the active versions' alternatives): the line flow's SuperOffice rows."""
     return int(project.store.current(f"{LINES}_superoffice").aggregate("count(*)").fetchall()[0][0])
 
 
-def make_edits(servers: Servers, project: TimedProject, edits: int) -> tuple[int, int]:
+def make_edits(servers: Servers, project: Project, edits: int) -> tuple[int, int]:
     """``edits`` quote-line quantities in SuperOffice and ``edits`` shop line quantities, each on its own order
     (the shop's on orders not confirmed: their quote version is a draft); returns the edits made (CRM, shop)."""
     rows = [r for r in project.links(ORDERS).to_pylist() if r["status"] == "active"]
@@ -117,7 +100,7 @@ def make_edits(servers: Servers, project: TimedProject, edits: int) -> tuple[int
 def run(quick: bool) -> list[Result]:
     contacts, edits = (100, 5) if quick else (2_000, 50)
     with (
-        simulators(contacts) as servers,
+        simulators(contacts, serve=SERVE) as servers,
         tempfile.TemporaryDirectory() as tmp,
         open_project(servers, Path(tmp) / "datasets") as project,
     ):

@@ -97,10 +97,11 @@ class Servers:
 
 
 @contextmanager
-def simulators(contacts: int, products: int = 0) -> Iterator[Servers]:
-    """Both seeded simulators in one child process (``products`` codes per price list; 0: the default ten)."""
+def simulators(contacts: int, products: int = 0, serve: str = SERVE) -> Iterator[Servers]:
+    """Both seeded simulators in one child process (``products`` codes per price list; 0: the default ten);
+    ``serve`` is the child's script (it prints the servers' URLs as JSON and serves until stdin closes)."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(contacts), str(products)],
+        [sys.executable, "-c", serve, str(contacts), str(products)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
