@@ -33,12 +33,16 @@ def systems(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[DemoSys
 
 
 def task_runs(flow_run_id: UUID) -> list[Any]:
-    """The flow run's own task runs (its pull subflows' tasks are not among them), by start time."""
+    """The task runs of the flow run and of its child runs (each dataflow's ``push <flow>``), by start time."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, FlowRunFilterParentFlowRunId
 
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        children = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id]))
+        )
+        ids = [flow_run_id, *(child.id for child in children)]
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
     return sorted(runs, key=lambda r: r.start_time)
 
 
