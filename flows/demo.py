@@ -108,15 +108,17 @@ def _sessions(systems: DemoSystems) -> tuple[requests.Session, requests.Session]
     return so, shop
 
 
+def _linked(shop: requests.Session, systems: DemoSystems, resource: str, ref: str) -> dict[str, dict]:
+    """The shop's records of ``resource`` that carry a SuperOffice reference, by that reference."""
+    records = shop.get(f"{systems.shop.url}/api/v1/{resource}", params={"limit": 1000}).json()["data"]
+    return {r["external_refs"][ref]: r for r in records if (r.get("external_refs") or {}).get(ref)}
+
+
 def edit_both_sides(systems: DemoSystems) -> list[str]:
     """A user's morning: renames and a phone number in the CRM, a web shop edit, and one field edited on both."""
     so, shop = _sessions(systems)
     api = f"{systems.tenant_url}/api/v1"
-    customers = {
-        c["external_refs"]["superoffice_contact_id"]: c
-        for c in shop.get(f"{systems.shop.url}/api/v1/customers", params={"limit": 1000}).json()["data"]
-        if (c.get("external_refs") or {}).get("superoffice_contact_id")
-    }
+    customers = _linked(shop, systems, "customers", "superoffice_contact_id")
     edits = []
     for contact_id, name in ((1, "Nordlys Energi AS"), (2, "Fjellvann Bryggeri AS")):
         so.patch(f"{api}/Contact/{contact_id}", json={"Name": name}).raise_for_status()
@@ -137,11 +139,7 @@ def edit_products(systems: DemoSystems) -> list[str]:
     """A price changed in the CRM (a whole-product PUT, as SuperOffice saves products) and a name in the shop."""
     so, shop = _sessions(systems)
     api = f"{systems.tenant_url}/api/v1"
-    products = {
-        p["external_refs"]["superoffice_product_id"]: p
-        for p in shop.get(f"{systems.shop.url}/api/v1/products", params={"limit": 1000}).json()["data"]
-        if (p.get("external_refs") or {}).get("superoffice_product_id")
-    }
+    products = _linked(shop, systems, "products", "superoffice_product_id")
     first, second = sorted(products, key=int)[:2]
     carrier = so.get(f"{api}/Product/{first}").json()
     price = round(float(carrier["UnitListPrice"]) * 1.1, 2)

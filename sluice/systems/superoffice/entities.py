@@ -8,6 +8,12 @@ PascalCase, ``Dynamic`` provider fields ``table.column`` as in the database.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sluice.errors import ApiError
+
+if TYPE_CHECKING:
+    import requests
 
 NOISE = frozenset({"TableRight", "FieldProperties", "_Links"})
 """Carrier members that describe rights and links, not data: dropped from every read."""
@@ -110,3 +116,14 @@ def strip_noise(value: object) -> object:
     if isinstance(value, list):
         return [strip_noise(v) for v in value]
     return value
+
+
+def json_object(response: requests.Response, what: str) -> dict[str, Any]:
+    """The JSON object an answer carries, without noise; a clear ApiError (naming ``what``) otherwise."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise ApiError(f"{what}: the answer is not JSON", status=response.status_code) from None
+    if not isinstance(body, dict):
+        raise ApiError(f"{what}: expected a JSON object", status=response.status_code)
+    return strip_noise(body)  # type: ignore[return-value]

@@ -21,7 +21,7 @@ import requests
 from sluice.errors import ApiError, AuthError
 from sluice.systems.http import HttpClient, Progress, RetryPolicy
 
-from .entities import Entity, entity, strip_noise
+from .entities import Entity, entity, json_object
 from .paging import ListQuery, OnResponse, all_of, iter_rows, row_key
 from .settings import api_url, context_identifier
 from .settings import login_root as login_url
@@ -138,7 +138,7 @@ class SuperOfficeTransport(HttpClient):
         response = self.request("GET", e.carrier_path(key), accept=(404,))
         if response.status_code == 404:
             return None
-        return _json_object(response, f"GET {e.carrier_path(key)}")
+        return json_object(response, f"GET {e.carrier_path(key)}")
 
     def carriers(
         self,
@@ -208,13 +208,3 @@ class SuperOfficeTransport(HttpClient):
     def close(self) -> None:
         super().close()
         self.login.close()
-
-
-def _json_object(response: requests.Response, what: str) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise ApiError(f"{what}: the answer is not JSON", status=response.status_code) from None
-    if not isinstance(body, dict):
-        raise ApiError(f"{what}: expected a JSON object", status=response.status_code)
-    return strip_noise(body)  # type: ignore[return-value]

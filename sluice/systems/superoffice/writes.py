@@ -13,11 +13,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import requests
+from sluice.errors import NotFoundError
 
-from sluice.errors import ApiError, NotFoundError
-
-from .entities import Entity, strip_noise
+from .entities import Entity, json_object
 from .watermark import http_date, parse_timestamp
 
 if TYPE_CHECKING:
@@ -28,10 +26,10 @@ MERGE_PATCH = "application/merge-patch+json"
 
 def create(client: SuperOfficeTransport, e: Entity, values: dict[str, Any]) -> dict[str, Any]:
     """``GET {path}/default`` (server defaults), overlay ``values``, ``POST``; the saved carrier."""
-    default = _object(client.request("GET", f"{e.path}/default"), f"GET {e.path}/default")
+    default = json_object(client.request("GET", f"{e.path}/default"), f"GET {e.path}/default")
     body = merge(default, values)
     body[e.carrier_key] = 0  # 0 means insert
-    return _object(client.request("POST", e.path, json=body), f"POST {e.path}")
+    return json_object(client.request("POST", e.path, json=body), f"POST {e.path}")
 
 
 def update(
@@ -51,7 +49,7 @@ def update(
             raise ValueError(f"SuperOffice {e.name} cannot be PATCHed; use method='PUT'")
         headers = {"Content-Type": MERGE_PATCH, **_precondition(unmodified_since)}
         response = client.request("PATCH", e.carrier_path(key), json=changes, headers=headers)
-        return _object(response, f"PATCH {e.carrier_path(key)}")
+        return json_object(response, f"PATCH {e.carrier_path(key)}")
     current = client.get_carrier(e, key)
     if current is None:
         raise NotFoundError(f"SuperOffice {e.name} {key} not found", status=404, method="GET")
@@ -68,7 +66,7 @@ def replace(
     if not key:
         raise ValueError(f"a {e.name} to replace needs its {e.carrier_key}")
     response = client.request("PUT", e.carrier_path(int(key)), json=record, headers=_precondition(unmodified_since))
-    return _object(response, f"PUT {e.carrier_path(int(key))}")
+    return json_object(response, f"PUT {e.carrier_path(int(key))}")
 
 
 def delete(client: SuperOfficeTransport, e: Entity, key: int, *, unmodified_since: datetime | None = None) -> bool:
@@ -107,14 +105,3 @@ def _precondition(unmodified_since: datetime | None) -> dict[str, str]:
     if whole != unmodified_since:
         whole += timedelta(seconds=1)
     return {"If-Unmodified-Since": http_date(whole)}
-
-
-def _object(response: requests.Response, what: str) -> dict[str, Any]:
-    """The JSON object a write answered with, without noise; a clear ApiError otherwise."""
-    try:
-        body = response.json()
-    except ValueError:
-        raise ApiError(f"{what}: the answer is not JSON", status=response.status_code) from None
-    if not isinstance(body, dict):
-        raise ApiError(f"{what}: expected a JSON object")
-    return strip_noise(body)  # type: ignore[return-value]
