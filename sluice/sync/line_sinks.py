@@ -35,6 +35,7 @@ from sluice.sync.merge import normalize, unflatten
 from sluice.sync.model import Change
 from sluice.sync.sinks import Sink
 from sluice.systems.customwebshop import CustomwebshopClient
+from sluice.systems.customwebshop.client import as_decimals
 from sluice.systems.superoffice import SuperOfficeClient
 from sluice.systems.superoffice.quotes import with_override
 
@@ -65,17 +66,6 @@ def _records(cur: Any, sql: str, wanted: list[Any]) -> list[Row]:
 
 def _by_id(rows: list[Row]) -> dict[str, Row]:
     return {str(row["_id"]): row for row in rows}
-
-
-def _wire(value: Any) -> Any:
-    """The shop's decimals as text-able ``Decimal`` (floats as their shortest form)."""
-    if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_wire(v) for v in value]
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return value
 
 
 def _each(concurrency: int, work: Callable[[Any], None], items: list[Any]) -> None:
@@ -200,7 +190,7 @@ class OrderLinesSink(Sink):
         elements += [self._body(changes[n].fields, products) for n in new]
         if not updates and not new and not (removed & set(current)):
             return [answers[n] for n in range(len(changes))]
-        order = self.client.update("orders", order_id, {"lines": _wire(elements)}, if_match=version)
+        order = self.client.update("orders", order_id, {"lines": as_decimals(elements)}, if_match=version)
         stored = order.get("lines") or []
         refs = {str((x.get("external_refs") or {}).get("superoffice_quoteline_id")): x for x in stored}
         ids = {str(x["id"]): x for x in stored}

@@ -9,10 +9,8 @@ request through the batch endpoint (``sluice.sync.batching``), each item with th
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from sluice.datasets import DatasetStore
@@ -24,6 +22,7 @@ from sluice.sync.model import Change
 from sluice.sync.sinks import Sink
 from sluice.systems.customwebshop import CustomwebshopClient
 from sluice.systems.customwebshop.batch import MAX_BATCH
+from sluice.systems.customwebshop.client import as_decimals
 from sluice.systems.registry import stream
 from sluice.systems.superoffice import SuperOfficeClient
 from sluice.systems.superoffice.entities import entity
@@ -58,7 +57,7 @@ class CustomwebshopSink(Sink):
     @staticmethod
     def body(change: Change) -> dict[str, Any]:
         """The request body of a change: its fields nested, floats as the shop's decimals."""
-        return _decimals(unflatten(change.fields))
+        return as_decimals(unflatten(change.fields))
 
     def apply(self, change: Change) -> dict[str, Any]:
         body = self.body(change)
@@ -84,18 +83,6 @@ class CustomwebshopSink(Sink):
         if self.batch_size > 1 and self.batchable(change):
             path += "/batch"  # the body is then the change's item of the batch
         return {"method": "POST" if change.op == "create" else "PATCH", "path": path, "body": unflatten(change.fields)}
-
-
-def _decimals(value: Any) -> Any:
-    """The shop's numbers are decimals kept as written: a float goes as its shortest decimal (``2.0`` -> ``2.0``,
-    never ``2.0000000001``), which the client sends as text."""
-    if isinstance(value, dict):
-        return {k: _decimals(v) for k, v in value.items()}
-    if isinstance(value, list):  # order lines
-        return [_decimals(v) for v in value]
-    if isinstance(value, float) and math.isfinite(value):
-        return Decimal(repr(value))
-    return value
 
 
 class SuperOfficeSink(Sink):

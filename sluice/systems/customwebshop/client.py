@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import uuid
 from collections.abc import Iterator, Sequence
@@ -55,6 +56,18 @@ def wire(value: Any) -> Any:
         return {k: wire(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [wire(v) for v in value]
+    return value
+
+
+def as_decimals(value: Any) -> Any:
+    """The shop's numbers are decimals kept as written: a float goes as its shortest decimal (``2.0`` -> ``2.0``,
+    never ``2.0000000001``), which the client sends as text."""
+    if isinstance(value, dict):
+        return {k: as_decimals(v) for k, v in value.items()}
+    if isinstance(value, list):  # order lines
+        return [as_decimals(v) for v in value]
+    if isinstance(value, float) and math.isfinite(value):
+        return Decimal(repr(value))
     return value
 
 
