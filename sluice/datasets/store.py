@@ -94,6 +94,7 @@ class DatasetStore:
         max_change_share: float | None = None,
         min_live: int = 100,
         spare: frozenset[str] = frozenset(),
+        delete: frozenset[str] = frozenset(),
     ) -> WriteStats:
         """Append the entities that are new or changed; a ``full`` write also tombstones the unseen ones.
 
@@ -104,11 +105,13 @@ class DatasetStore:
         the limits unless ``force``, and ``DatasetError`` for bad input (no key, incompatible type
         change), also with nothing written. ``spare``: ``_id``s a full write must not tombstone although
         they are missing from the batch (the source has them but could not hand them over this time).
+        ``delete``: ``_id``s a write that is not full tombstones unless the batch holds them (a pipe's partial
+        rerun removing the rows of input rows that went away).
         """
         files = self.storage.files(name)
         batch = to_batch(rows, name)
         limits = BreakerLimits(max_delete_share, max_change_share, min_live)
-        options = WriteOptions(key, full, force, id_prefix, limits, spare)
+        options = WriteOptions(key, full, force, id_prefix, limits, spare, frozenset(delete))
         files.create()
         with files.lock(self.lock_timeout):
             files.remove_garbage()
