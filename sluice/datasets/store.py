@@ -24,7 +24,7 @@ from sluice.datasets.compaction import compact_log
 from sluice.datasets.hashing import quote_ident
 from sluice.datasets.index import IndexState, catch_up, empty_index, load_index, save_index
 from sluice.datasets.models import CompactStats, DatasetInfo, WriteStats
-from sluice.datasets.reads import Scan, changes_sql, current_of_sql, current_sql, history_sql
+from sluice.datasets.reads import Scan, changes_sql, current_of_sql, current_sql, history_sql, kept_since
 from sluice.datasets.sidefiles import SideFiles
 from sluice.datasets.storage import DatasetFiles, open_storage
 from sluice.datasets.writer import WriteOptions, write_batch
@@ -144,16 +144,25 @@ class DatasetStore:
     def current_df(self, name: str) -> pd.DataFrame:
         return self.current(name).df()
 
-    def current_of(self, name: str, ids: Iterable[str]) -> pa.Table:
+    def current_of(self, name: str, ids: Iterable[str], upto: int | None = None) -> pa.Table:
         """The current rows of these ``_id``s (absent and deleted ones left out): a keyed read, for a few ids
-        out of many, that never ranks the whole dataset."""
+        out of many, that never ranks the whole dataset. ``upto``: the rows as they were when the log ended at
+        that offset; raises DatasetError when a compaction may have dropped them (``kept_since``)."""
         files = self._existing(name)
         parts = files.parts()
+        if upto is not None and not kept_since(parts, upto):
+            raise DatasetError(f"the versions as at offset {upto} may have been compacted away", name)
         columns = {} if parts else self._read_index(files).columns  # the index only types an empty dataset
         wanted = sorted({str(i) for i in ids})
         chunks = [wanted[n : n + KEYED_CHUNK] for n in range(0, len(wanted), KEYED_CHUNK)] or [[]]
         scan = self._scan(files)
-        return pa.concat_tables([self._query(current_of_sql(parts, columns, scan, chunk), name) for chunk in chunks])
+        return pa.concat_tables(
+            [self._query(current_of_sql(parts, columns, scan, chunk, upto), name) for chunk in chunks]
+        )
+
+    def kept_since(self, name: str, offset: int) -> bool:
+        """Whether every version that was current when the log ended at ``offset`` is still in the log."""
+        return kept_since(self._existing(name).parts(), offset)
 
     def changes(self, name: str, since: int, latest_only: bool = False) -> pa.Table:
         """Versions with ``_offset > since`` (tombstones included), oldest first; ``latest_only`` keeps

@@ -217,25 +217,28 @@ class PipeEngine:
     def _changed_run(
         self, pipe: Pipe, state: PipeState | None, force_write: bool
     ) -> tuple[pa.Table, WriteStats] | None:
-        """A row-local pipe over the input rows changed since its last run, written over its output (the rows of
-        input rows that went away deleted); None when the pipe must run in full: not row-local, never run, its
-        SQL or its output moved since, its input replaced, or an output id it was not given."""
+        """A row-local pipe over the input rows changed since its last run, written over its output; the output
+        rows their earlier versions made and the new ones do not make are deleted. None when the pipe must run
+        in full: not row-local, never run, its SQL or its output moved since, its input replaced or compacted
+        over the last run's offset (the earlier versions may be gone)."""
         source = row_local_input(pipe)
         if source is None or state is None or state.sql_hash != pipe.sql_hash:
             return None
         since = state.inputs.get(source, -1)
         if since < 0 or not self.store.exists(pipe.name) or state.output_offset != self.store.last_offset(pipe.name):
             return None
-        if self.store.last_offset(source) < since:  # the input was replaced: start over
+        if self.store.last_offset(source) < since or not self.store.kept_since(source, since):
             return None
         versions = self.store.changes(source, since, latest_only=True).select(["_id", "_deleted"])
-        ids = set(versions.column("_id").to_pylist())
+        changed = versions.column("_id").to_pylist()
         live = versions.filter(pc.invert(versions.column("_deleted"))).column("_id").to_pylist()
         table = self._validated(pipe, self._compute(pipe, rows={source: self.store.current_of(source, live)}))
+        before = self._compute(pipe, rows={source: self.store.current_of(source, changed, upto=since)})
         made = {str(i) for i in table.column("_id").to_pylist()}
-        if not made <= ids:
-            return None
-        return table, self._write(pipe, table, full=False, force_write=force_write, delete=frozenset(ids - made))
+        had = {str(i) for i in before.column("_id").to_pylist()}
+        if self.store.current_of(pipe.name, made - had).num_rows:
+            return None  # a new id another input row already makes: the full run reports the duplicate
+        return table, self._write(pipe, table, full=False, force_write=force_write, delete=frozenset(had - made))
 
     def _write(
         self, pipe: Pipe, table: pa.Table, *, full: bool, force_write: bool, delete: frozenset[str] = frozenset()

@@ -1,12 +1,12 @@
-"""Which pipes may run on the changed rows alone, and the check that such a run kept to that.
+"""Which pipes may run on the changed rows alone.
 
 Rule: a pipe is *row-local* when each output row is made from one input row alone: one dataset read once
 (CTEs over it allowed), no join, grouping, aggregate, window, DISTINCT, set operation, LIMIT, UNNEST or
 function whose value depends on when it runs. Its output over the whole input is then the union of its
-outputs over each row, so a run over the rows changed since the last run, written over the last output
-(and the output rows of input rows that went away deleted), equals a full recompute. Whatever the analysis
-cannot prove row-local runs in full, as before; a run whose output names an id it was not given (the pipe
-maps input rows to other ids) is redone in full too, so no output row can be left stale.
+outputs over each row (a full run refuses duplicate output ids, so no two rows make the same one). A run
+over the input rows changed since the last run therefore equals a full recompute when it writes their new
+output over the last one and deletes the output ids their earlier versions made and the new ones do not
+(``PipeEngine._changed_run``). Whatever the analysis cannot prove row-local runs in full, as before.
 """
 
 from __future__ import annotations

@@ -9,12 +9,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sluice.datasets import DatasetStore
+from sluice.errors import PipeError
 from sluice.pipes import PipeEngine
 from sluice.pipes.incremental import row_local_input
 from sluice.pipes.pipe import discover, load_pipe
 
 from .conftest import REPO_PIPES, contact, contacts
 
+PREFIX = "superoffice-contact"
+KEYS = "SELECT 'k' || CAST(ContactId AS VARCHAR) AS _id, Name AS n FROM superoffice_contact WHERE Deleted = 0"
 CUSTOMERS = """SELECT CAST(c.ContactId AS VARCHAR) AS _id, c.Name AS company_name, c.Emails[1].Value AS email
 FROM superoffice_contact AS c
 WHERE c.Deleted = 0
@@ -81,16 +84,34 @@ def test_deleted_and_filtered_input_rows_take_their_output_rows_with_them(
     assert live["8"] == "Åtte AS"
 
 
-def test_a_pipe_that_renames_ids_reruns_in_full(store: DatasetStore, engine: PipeEngine, write_pipe) -> None:
-    store.write("superoffice_contact", contacts(20))
-    write_pipe(
-        "crm/keys.sql", "SELECT 'k' || CAST(c.ContactId AS VARCHAR) AS _id, c.Name AS n FROM superoffice_contact c"
-    )
+def test_output_ids_other_than_the_input_ids_follow_their_rows(
+    store: DatasetStore, engine: PipeEngine, write_pipe
+) -> None:
+    """Pulls store ``superoffice-contact:7`` while the pipe makes ``k7``: a deleted or filtered row's output id
+    comes from the pipe over the row's earlier version."""
+    store.write("superoffice_contact", contacts(20), key="ContactId", id_prefix=PREFIX)
+    write_pipe("crm/keys.sql", KEYS)
     engine.run()
-    store.write("superoffice_contact", [contact(3, Name="Tre AS")])
+    kept = [contact(i) for i in range(1, 21) if i not in (3, 4, 5)]
+    rows = [*kept, contact(3, Name="Tre AS"), contact(5, Deleted=1)]
+    store.write("superoffice_contact", rows, key="ContactId", id_prefix=PREFIX, full=True)
     (run,) = engine.run()
-    assert not run.changed_only and run.stats.changed == 1 and run.stats.unchanged == 19
-    assert {r["_id"]: r["n"] for r in store.current_arrow("crm_keys").to_pylist()}["k3"] == "Tre AS"
+    assert run.changed_only and (run.stats.changed, run.stats.deleted, run.stats.unchanged) == (1, 2, 0)
+    live = {r["_id"]: r["n"] for r in store.current_arrow("crm_keys").to_pylist()}
+    assert live["k3"] == "Tre AS" and "k4" not in live and "k5" not in live and len(live) == 18
+    forced = engine.run(force=True)[0].stats
+    assert (forced.new, forced.changed, forced.deleted) == (0, 0, 0)
+
+
+def test_a_changed_row_making_an_id_another_row_makes_fails_as_a_full_run_would(
+    store: DatasetStore, engine: PipeEngine, write_pipe
+) -> None:
+    store.write("superoffice_contact", contacts(5))
+    write_pipe("crm/names.sql", "SELECT Name AS _id, ContactId AS n FROM superoffice_contact")
+    engine.run()
+    store.write("superoffice_contact", [contact(2, Name="Company 1 AS")])
+    with pytest.raises(PipeError, match="duplicate _id"):
+        engine.run()
 
 
 EDIT = st.tuples(
@@ -106,10 +127,11 @@ def test_changed_rows_runs_equal_a_full_recompute(tmp_path_factory, history) -> 
     root = tmp_path_factory.mktemp("inc")
     (root / "pipes" / "crm").mkdir(parents=True)
     (root / "pipes" / "crm" / "customers.sql").write_text(CUSTOMERS, encoding="utf-8")
+    (root / "pipes" / "crm" / "keys.sql").write_text(KEYS, encoding="utf-8")
     with DatasetStore(root / "datasets") as store:
         engine = PipeEngine(root / "pipes", store)
         rows = {i: contact(i) for i in range(1, 21)}
-        store.write("superoffice_contact", list(rows.values()))
+        store.write("superoffice_contact", list(rows.values()), key="ContactId", id_prefix=PREFIX)
         engine.run()
         for n, batch in enumerate(history):
             for kind, i in batch:
@@ -124,9 +146,13 @@ def test_changed_rows_runs_equal_a_full_recompute(tmp_path_factory, history) -> 
                     rows[i] = {**rows[i], "Emails": []}
                 elif kind == "tombstone":
                     rows.pop(i)
-            store.write("superoffice_contact", list(rows.values()), full=True, force=True)
-            engine.run()
-        forced = engine.run(force=True)[0].stats
-        assert (forced.new, forced.changed, forced.deleted) == (0, 0, 0)
+            store.write(
+                "superoffice_contact", list(rows.values()), key="ContactId", id_prefix=PREFIX, full=True, force=True
+            )
+            runs = engine.run()
+            assert all(run.changed_only or run.skipped for run in runs), runs
+        for forced in (run.stats for run in engine.run(force=True)):
+            assert (forced.new, forced.changed, forced.deleted) == (0, 0, 0)
         expected = {str(i) for i, r in rows.items() if r["Deleted"] == 0}
         assert {r["_id"] for r in store.current_arrow("crm_customers").to_pylist()} == expected
+        assert {r["_id"] for r in store.current_arrow("crm_keys").to_pylist()} == {f"k{i}" for i in expected}
