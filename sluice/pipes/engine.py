@@ -66,6 +66,11 @@ class PipeRun:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
 
 
+def pipe_step(skipped: bool, changed_only: bool) -> str:
+    """How a pipe ran, as the run's dataset tables (CLI, Prefect artifact) name it."""
+    return "pipe (skipped)" if skipped else "pipe (changed rows)" if changed_only else "pipe"
+
+
 Progress = Callable[[PipeRun], None]
 
 
