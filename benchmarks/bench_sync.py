@@ -26,7 +26,8 @@ Cases (each paired with a baseline from the same run):
 
 The simulators run in a child process, so their work does not share this process's GIL. Except in the
 rate-limited case, the clients are built without the rate limits of ``sluice.toml``: the engine is measured,
-not the throttle. ``python -m benchmarks.bench_sync --limited`` runs the rate-limited case alone.
+not the throttle. ``python -m benchmarks.bench_sync --limited`` runs the rate-limited case alone, ``--incremental`` the
+contact sizes and their growth alone (no one-request-per-record baseline, no products).
 """
 
 from __future__ import annotations
@@ -231,7 +232,9 @@ SIZES = (10_000, 100_000)
 """Contacts of the Contact ↔ Customer cases: the growth factor between them shows what scales with the data."""
 
 
-def run(quick: bool) -> list[Result]:
+def run(quick: bool, incremental_only: bool = False) -> list[Result]:
+    """Every case; ``incremental_only``: the Contact ↔ Customer sizes and their growth alone (no one-request-per-
+    record baseline, no products, no rate limits): the quick check of what an incremental run costs per size."""
     sizes, edits = ((500, 2_000), 10) if quick else (SIZES, 100)
     rows: list[Result] = []
     runs: dict[int, tuple[Run, Run]] = {}
@@ -245,9 +248,12 @@ def run(quick: bool) -> list[Result]:
             settle = measured_sync(project, servers)
             make_edits(servers, project, edits)
             incremental = measured_sync(project, servers)
-        single = first_full_sync(contacts, batch_size=1)
         runs[contacts] = (full, incremental)
-        rows += results(contacts, edits, full, settle, incremental) + batched(contacts, full, single)
+        rows += results(contacts, edits, full, settle, incremental)
+        if not incremental_only:
+            rows += batched(contacts, full, first_full_sync(contacts, batch_size=1))
+    if incremental_only:
+        return rows + growth(sizes, runs, edits)
     return rows + growth(sizes, runs, edits) + run_products(quick) + run_limited(quick)
 
 
@@ -360,7 +366,7 @@ def results(
 
 def main(argv: list[str]) -> dict[str, Any]:
     quick = "--quick" in argv
-    rows = run_limited(quick) if "--limited" in argv else run(quick)
+    rows = run_limited(quick) if "--limited" in argv else run(quick, incremental_only="--incremental" in argv)
     return {"results": [r.as_dict() for r in rows]}
 
 

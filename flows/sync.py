@@ -25,6 +25,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows import limits
 from flows.progress import PullProgress
 from flows.secret_blocks import export_secret_blocks
+from sluice.pipes.engine import pipe_step
 from sluice.project import Project, Step
 from sluice.sync.pull import PULL
 from sluice.sync.run_results import save_push_result, take_push_result
@@ -77,8 +78,9 @@ def run_pipes(project_dir: str | None, names: list[str]) -> list[dict[str, Any]]
     for run in runs:
         stats = run.stats.as_dict() if run.stats else {}
         logger.info("pipe %s: %s", run.name, "skipped (inputs unchanged)" if run.skipped else stats)
-        rows.append({"pipe": run.name, "skipped": run.skipped, "rows": run.rows, "seconds": round(run.seconds, 3),
-                     "rows_per_second": round(run.rows_per_second, 1), **stats})  # fmt: skip
+        rows.append({"pipe": run.name, "skipped": run.skipped, "changed_only": run.changed_only, "rows": run.rows,
+                     "seconds": round(run.seconds, 3), "rows_per_second": round(run.rows_per_second, 1),
+                     **stats})  # fmt: skip
     return rows
 
 
@@ -272,7 +274,7 @@ def summary_rows(summary: dict[str, Any]) -> tuple[list[dict[str, Any]], list[di
          "seconds": p.get("seconds", 0.0), "rows_per_second": p.get("rows_per_second", 0.0)}
         for p in summary["pulls"]
     ] + [
-        {"dataset": p["pipe"], "step": "pipe (skipped)" if p["skipped"] else "pipe", "new": p.get("new", 0),
+        {"dataset": p["pipe"], "step": pipe_step(p["skipped"], p.get("changed_only", False)), "new": p.get("new", 0),
          "changed": p.get("changed", 0), "deleted": p.get("deleted", 0), "unchanged": p.get("unchanged", 0),
          "seconds": p.get("seconds", 0.0), "rows_per_second": p.get("rows_per_second", 0.0)}
         for p in summary["pipes"]

@@ -23,7 +23,7 @@ from sluice.config import Config, load_config
 from sluice.datasets import DatasetStore
 from sluice.datasets.sidefiles import SideFiles
 from sluice.errors import ConfigError, DatasetLockedError, SluiceError
-from sluice.pipes.engine import PipeEngine, PipeRun
+from sluice.pipes.engine import PipeEngine, PipeRun, pipe_step
 from sluice.sync.dataflow import Dataflow
 from sluice.sync.engine import FlowResult, FlowRunner
 from sluice.sync.model import SinkResult
@@ -108,7 +108,7 @@ class SyncReport:
         for run in self.pipes:
             s = run.stats
             rows.append(
-                {"dataset": run.name, "step": "pipe (skipped)" if run.skipped else "pipe",
+                {"dataset": run.name, "step": pipe_step(run.skipped, run.changed_only),
                  "new": s.new if s else 0, "changed": s.changed if s else 0,
                  "deleted": s.deleted if s else 0, "unchanged": s.unchanged if s else 0,
                  "seconds": round(run.seconds, 3), "rows_per_second": round(run.rows_per_second, 1)}

@@ -224,7 +224,8 @@ def _progress(console: Console, result: PipeRun) -> None:
         return
     s = result.stats
     counts = f"{s.new} new, {s.changed} changed, {s.deleted} deleted, {s.unchanged} unchanged" if s else ""
-    console.print(f"[green]ran[/green]   {result.name}  {result.rows} rows in {result.seconds:.2f}s: {counts}")
+    rows = f"{result.rows} changed rows" if result.changed_only else f"{result.rows} rows"
+    console.print(f"[green]ran[/green]   {result.name}  {rows} in {result.seconds:.2f}s: {counts}")
 
 
 def _run_dict(result: PipeRun) -> dict[str, Any]:
@@ -232,6 +233,7 @@ def _run_dict(result: PipeRun) -> dict[str, Any]:
         "name": result.name,
         "file": result.file,
         "skipped": result.skipped,
+        "changed_only": result.changed_only,
         "seconds": round(result.seconds, 4),
         "rows": result.rows,
         "stats": result.stats.as_dict() if result.stats else None,

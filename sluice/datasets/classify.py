@@ -9,7 +9,8 @@ data thus costs one cheap hash per row; a new DuckDB version or schema only make
 Left on the cursor: ``__sluice_staged`` (one row per ``_id``, the last one in the batch),
 ``__sluice_hashed`` (rows that needed the canonical hash, with their payload on a first load), two views over it,
 ``__sluice_changes`` (new or changed) and ``__sluice_refreshed`` (unchanged, fast hash was stale),
-and ``__sluice_tombstones`` (the ids a full write deletes: unseen, and not in ``__sluice_spared``).
+and ``__sluice_tombstones`` (the ids a full write deletes: unseen, and not in ``__sluice_spared``; for any other
+write the live ids named in ``__sluice_deleting`` that the batch does not hold).
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def classify(
         "(SELECT 1 FROM __sluice_staged s WHERE s._id = i._id) "
         "AND NOT EXISTS (SELECT 1 FROM __sluice_spared p WHERE p._id = i._id)"
         if full
-        else "SELECT _id FROM __sluice_index WHERE false"
+        else "SELECT _id FROM __sluice_index i WHERE NOT _deleted AND _id IN (SELECT _id FROM __sluice_deleting) "
+        "AND NOT EXISTS (SELECT 1 FROM __sluice_staged s WHERE s._id = i._id)"
     )
     cur.execute(f"CREATE OR REPLACE TEMP TABLE __sluice_tombstones AS {tombstones}")
     row = cur.sql(

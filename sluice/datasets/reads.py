@@ -37,12 +37,16 @@ def current_sql(parts: Sequence[Part], columns: dict[str, str], scan: Scan) -> s
     )
 
 
-def current_of_sql(parts: Sequence[Part], columns: dict[str, str], scan: Scan, ids: Sequence[str]) -> str:
-    """The current rows of these ``_id``s only: the ids go in as literals, so the scan skips what it can by the
-    parts' ``_id`` statistics instead of ranking every version in the dataset."""
+def current_of_sql(
+    parts: Sequence[Part], columns: dict[str, str], scan: Scan, ids: Sequence[str], upto: int | None = None
+) -> str:
+    """The current rows of these ``_id``s only (``upto``: as they were once the log ended at that offset): the ids
+    go in as literals, so the scan skips what it can by the parts' ``_id`` statistics instead of ranking every
+    version in the dataset."""
     listed = ", ".join(quote_literal(str(i)) for i in ids) or "NULL"
+    until = "" if upto is None else f" AND _offset <= {int(upto)}"
     return (
-        f"SELECT * FROM {log_sql(parts, columns, scan)} WHERE _id IN ({listed}) "
+        f"SELECT * FROM {log_sql(parts, columns, scan)} WHERE _id IN ({listed}){until} "
         f"QUALIFY row_number() OVER (PARTITION BY _id ORDER BY _offset DESC) = 1 AND NOT _deleted"
     )
 
@@ -58,3 +62,10 @@ def changes_sql(parts: Sequence[Part], columns: dict[str, str], scan: Scan, sinc
 def history_sql(parts: Sequence[Part], columns: dict[str, str], scan: Scan) -> str:
     """All versions of the ``_id`` bound to ``?``, oldest first."""
     return f"SELECT * FROM {log_sql(parts, columns, scan)} WHERE _id = ? ORDER BY _offset"
+
+
+def kept_since(parts: Sequence[Part], offset: int) -> bool:
+    """Whether the versions current at ``offset`` are all still in the log: writes append parts that start after
+    the offsets before them, so only a compaction makes a part that spans ``offset`` (it may have dropped a
+    version current then, superseded later). A compaction that ended at or before ``offset`` dropped none."""
+    return not any(p.first <= offset < p.last for p in parts)

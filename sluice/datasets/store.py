@@ -24,7 +24,7 @@ from sluice.datasets.compaction import compact_log
 from sluice.datasets.hashing import quote_ident
 from sluice.datasets.index import IndexState, catch_up, empty_index, load_index, save_index
 from sluice.datasets.models import CompactStats, DatasetInfo, WriteStats
-from sluice.datasets.reads import Scan, changes_sql, current_of_sql, current_sql, history_sql
+from sluice.datasets.reads import Scan, changes_sql, current_of_sql, current_sql, history_sql, kept_since
 from sluice.datasets.sidefiles import SideFiles
 from sluice.datasets.storage import DatasetFiles, open_storage
 from sluice.datasets.writer import WriteOptions, write_batch
@@ -97,6 +97,7 @@ class DatasetStore:
         max_change_share: float | None = None,
         min_live: int = 100,
         spare: frozenset[str] = frozenset(),
+        delete: frozenset[str] = frozenset(),
     ) -> WriteStats:
         """Append the entities that are new or changed; a ``full`` write also tombstones the unseen ones.
 
@@ -107,11 +108,13 @@ class DatasetStore:
         the limits unless ``force``, and ``DatasetError`` for bad input (no key, incompatible type
         change), also with nothing written. ``spare``: ``_id``s a full write must not tombstone although
         they are missing from the batch (the source has them but could not hand them over this time).
+        ``delete``: ``_id``s a write that is not full tombstones unless the batch holds them (a pipe's partial
+        rerun removing the rows of input rows that went away).
         """
         files = self.storage.files(name)
         batch = to_batch(rows, name)
         limits = BreakerLimits(max_delete_share, max_change_share, min_live)
-        options = WriteOptions(key, full, force, id_prefix, limits, spare)
+        options = WriteOptions(key, full, force, id_prefix, limits, spare, frozenset(delete))
         files.create()
         with files.lock(self.lock_timeout):
             files.remove_garbage()
@@ -144,16 +147,25 @@ class DatasetStore:
     def current_df(self, name: str) -> pd.DataFrame:
         return self.current(name).df()
 
-    def current_of(self, name: str, ids: Iterable[str]) -> pa.Table:
+    def current_of(self, name: str, ids: Iterable[str], upto: int | None = None) -> pa.Table:
         """The current rows of these ``_id``s (absent and deleted ones left out): a keyed read, for a few ids
-        out of many, that never ranks the whole dataset."""
+        out of many, that never ranks the whole dataset. ``upto``: the rows as they were when the log ended at
+        that offset; raises DatasetError when a compaction may have dropped them (``kept_since``)."""
         files = self._existing(name)
         parts = files.parts()
+        if upto is not None and not kept_since(parts, upto):
+            raise DatasetError(f"the versions as at offset {upto} may have been compacted away", name)
         columns = {} if parts else self._read_index(files).columns  # the index only types an empty dataset
         wanted = sorted({str(i) for i in ids})
         chunks = [wanted[n : n + KEYED_CHUNK] for n in range(0, len(wanted), KEYED_CHUNK)] or [[]]
         scan = self._scan(files)
-        return pa.concat_tables([self._query(current_of_sql(parts, columns, scan, chunk), name) for chunk in chunks])
+        return pa.concat_tables(
+            [self._query(current_of_sql(parts, columns, scan, chunk, upto), name) for chunk in chunks]
+        )
+
+    def kept_since(self, name: str, offset: int) -> bool:
+        """Whether every version that was current when the log ended at ``offset`` is still in the log."""
+        return kept_since(self._existing(name).parts(), offset)
 
     def changes(self, name: str, since: int, latest_only: bool = False) -> pa.Table:
         """Versions with ``_offset > since`` (tombstones included), oldest first; ``latest_only`` keeps

@@ -47,6 +47,8 @@ class WriteOptions:
     limits: BreakerLimits = field(default_factory=BreakerLimits)
     spare: frozenset[str] = frozenset()
     """Ids a full write keeps although the batch lacks them."""
+    delete: frozenset[str] = frozenset()
+    """Ids a write that is not full tombstones (those the batch does not hold): a partial rewrite's removals."""
 
 
 def write_batch(
@@ -70,6 +72,7 @@ def write_batch(
         stage(cur, columns, options.key, options.id_prefix)
         carry = state.rows == 0
         cur.register("__sluice_spared", pa.table({"_id": pa.array(sorted(options.spare), pa.string())}))
+        cur.register("__sluice_deleting", pa.table({"_id": pa.array(sorted(options.delete), pa.string())}))
         counts = classify(cur, columns, options.full, name, carry_payload=carry)
         check_breaker(
             name,

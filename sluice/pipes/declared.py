@@ -7,6 +7,7 @@ previews and traces the same before the first pull as after it. A dataset in the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import duckdb
@@ -34,7 +35,15 @@ def empty_relation(schema: pa.Schema) -> pa.Table:
 
 
 def duckdb_columns(schema: pa.Schema) -> dict[str, str]:
-    """``{column: DuckDB type}`` of the empty relation, as lineage wants input schemas."""
+    """``{column: DuckDB type}`` of the empty relation, as lineage wants input schemas (a copy: callers may
+    change it)."""
+    return dict(_duckdb_columns(schema))
+
+
+@functools.lru_cache(maxsize=256)
+def _duckdb_columns(schema: pa.Schema) -> dict[str, str]:
+    """Cached: declared schemas never change in a process, and each answer costs a DuckDB connection (tens of
+    milliseconds), paid by every pipe run that binds a declared input."""
     con = duckdb.connect(":memory:")
     try:
         relation = con.from_arrow(empty_relation(schema))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sluice.datasets import DatasetStore, WriteStats
 from sluice.datasets.hashing import quote_ident
@@ -25,6 +26,7 @@ from sluice.pipes.dag import Dag, build_dag
 from sluice.pipes.declared import duckdb_columns, empty_relation
 from sluice.pipes.diff import PipeDiff, diff_tables
 from sluice.pipes.docs import render_dataflow_doc
+from sluice.pipes.incremental import row_local_input
 from sluice.pipes.lineage import ColumnLineage, column_lineage
 from sluice.pipes.pipe import Pipe, discover
 from sluice.pipes.sql import error_line
@@ -55,11 +57,18 @@ class PipeRun:
     seconds: float
     rows: int = 0  # rows the query returned
     stats: WriteStats | None = None
+    changed_only: bool = False
+    """The pipe ran over the input rows changed since its last run alone (``incremental.py``), not in full."""
 
     @property
     def rows_per_second(self) -> float:
         """The query's rows per second of the whole step (query, checks and write); 0 when skipped."""
         return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+def pipe_step(skipped: bool, changed_only: bool) -> str:
+    """How a pipe ran, as the run's dataset tables (CLI, Prefect artifact) name it."""
+    return "pipe (skipped)" if skipped else "pipe (changed rows)" if changed_only else "pipe"
 
 
 Progress = Callable[[PipeRun], None]
@@ -187,13 +196,15 @@ class PipeEngine:
     def _run_one(self, pipe: Pipe, *, force: bool, force_write: bool) -> PipeRun:
         started = time.perf_counter()
         offsets = self._input_offsets(pipe)
-        if not force and self._is_current(pipe, self.state.read(pipe.name), offsets):
+        state = self.state.read(pipe.name)
+        if not force and self._is_current(pipe, state, offsets):
             return PipeRun(pipe.name, pipe.rel, skipped=True, seconds=time.perf_counter() - started)
-        table = self._validated(pipe, self._compute(pipe))
-        try:
-            stats = self.store.write(pipe.name, table, key="_id", full=True, force=force_write)
-        except DatasetError as exc:
-            raise PipeError(f"writing output {pipe.name!r} failed: {exc}", pipe.rel) from exc
+        changed = None if force else self._changed_run(pipe, state, force_write)
+        if changed is not None:
+            table, stats = changed
+        else:
+            table = self._validated(pipe, self._compute(pipe))
+            stats = self._write(pipe, table, full=True, force_write=force_write)
         self.state.write(
             pipe.name,
             PipeState(
@@ -204,7 +215,43 @@ class PipeEngine:
             ),
         )
         seconds = time.perf_counter() - started
-        return PipeRun(pipe.name, pipe.rel, skipped=False, seconds=seconds, rows=table.num_rows, stats=stats)
+        return PipeRun(
+            pipe.name, pipe.rel, False, seconds, rows=table.num_rows, stats=stats, changed_only=changed is not None
+        )
+
+    def _changed_run(
+        self, pipe: Pipe, state: PipeState | None, force_write: bool
+    ) -> tuple[pa.Table, WriteStats] | None:
+        """A row-local pipe over the input rows changed since its last run, written over its output; the output
+        rows their earlier versions made and the new ones do not make are deleted. None when the pipe must run
+        in full: not row-local, never run, its SQL or its output moved since, its input replaced or compacted
+        over the last run's offset (the earlier versions may be gone)."""
+        source = row_local_input(pipe)
+        if source is None or state is None or state.sql_hash != pipe.sql_hash:
+            return None
+        since = state.inputs.get(source, -1)
+        if since < 0 or not self.store.exists(pipe.name) or state.output_offset != self.store.last_offset(pipe.name):
+            return None
+        if self.store.last_offset(source) < since or not self.store.kept_since(source, since):
+            return None
+        versions = self.store.changes(source, since, latest_only=True).select(["_id", "_deleted"])
+        changed = versions.column("_id").to_pylist()
+        live = versions.filter(pc.invert(versions.column("_deleted"))).column("_id").to_pylist()
+        table = self._validated(pipe, self._compute(pipe, rows={source: self.store.current_of(source, live)}))
+        before = self._compute(pipe, rows={source: self.store.current_of(source, changed, upto=since)})
+        made = {str(i) for i in table.column("_id").to_pylist()}
+        had = {str(i) for i in before.column("_id").to_pylist()}
+        if self.store.current_of(pipe.name, made - had).num_rows:
+            return None  # a new id another input row already makes: the full run reports the duplicate
+        return table, self._write(pipe, table, full=False, force_write=force_write, delete=frozenset(had - made))
+
+    def _write(
+        self, pipe: Pipe, table: pa.Table, *, full: bool, force_write: bool, delete: frozenset[str] = frozenset()
+    ) -> WriteStats:
+        try:
+            return self.store.write(pipe.name, table, key="_id", full=full, force=force_write, delete=delete)
+        except DatasetError as exc:
+            raise PipeError(f"writing output {pipe.name!r} failed: {exc}", pipe.rel) from exc
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -233,18 +280,23 @@ class PipeEngine:
         offsets = offsets if offsets is not None else self._input_offsets(pipe)
         return state.is_current(pipe.sql_hash, offsets, self.store.last_offset(pipe.name))
 
-    def _compute(self, pipe: Pipe, limit: int | None = None) -> pa.Table:
+    def _compute(self, pipe: Pipe, limit: int | None = None, rows: Mapping[str, pa.Table] | None = None) -> pa.Table:
         """Run the pipe's SQL unchanged in DuckDB with a view per input dataset (an empty relation for a
-        declared one the store does not have yet)."""
-        present = [name for name in pipe.input_names if self.store.exists(name)]
-        missing = [name for name in pipe.input_names if name not in present and name not in self.declared]
+        declared one the store does not have yet; ``rows``: these rows in place of a dataset's current state)."""
+        rows = rows or {}
+        present = [name for name in pipe.input_names if name not in rows and self.store.exists(name)]
+        given = [*present, *rows]
+        missing = [name for name in pipe.input_names if name not in given and name not in self.declared]
         if missing:
             raise PipeError(f"input dataset(s) not written yet: {', '.join(missing)} (run their pipes first)", pipe.rel)
         con = duckdb.connect(":memory:")
         try:
             self.store.register(con, names=present)
+            for name, table in rows.items():
+                con.register(f"{name}__changed", table)
+                con.execute(f"CREATE VIEW {quote_ident(name)} AS SELECT * FROM {quote_ident(name + '__changed')}")
             for name in pipe.input_names:
-                if name not in present:
+                if name not in given:
                     con.register(name, empty_relation(self.declared[name]))
                 elif name in self.declared:
                     _widen(con, name, self.declared[name])

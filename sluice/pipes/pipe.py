@@ -49,8 +49,25 @@ def default_output(rel: Path) -> str:
     return "_".join([*rel.parent.parts, rel.stem])
 
 
+_loaded: dict[tuple[Path, Path, int, int], Pipe] = {}
+
+
 def load_pipe(path: Path, pipes_dir: Path) -> Pipe:
-    """Read and check one pipe file; raises PipeError naming the file for any problem."""
+    """Read and check one pipe file; raises PipeError naming the file for any problem. A file unchanged since
+    this process last loaded it (same size and modification time) is not parsed again: a served flow or a
+    notebook runs many syncs in one process, and each opened every pipe anew (a DuckDB check and a sqlglot
+    parse per file). The parsed tree is only ever read (through copies), so the same Pipe serves every run."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return _load(path, pipes_dir)
+    key = (path.resolve(), pipes_dir.resolve(), stat.st_mtime_ns, stat.st_size)
+    if key not in _loaded:
+        _loaded[key] = _load(path, pipes_dir)
+    return _loaded[key]
+
+
+def _load(path: Path, pipes_dir: Path) -> Pipe:
     rel = path.relative_to(pipes_dir)
     shown = str(Path(pipes_dir.name) / rel)
     try:

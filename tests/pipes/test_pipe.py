@@ -41,3 +41,14 @@ def test_a_header_without_sql_is_refused(write_pipe, pipes_dir: Path) -> None:
     path = write_pipe("empty.sql", "/* output: e */\n")
     with pytest.raises(PipeError, match="no SQL"):
         load_pipe(path, pipes_dir)
+
+
+def test_an_unchanged_file_is_parsed_once_per_process_and_an_edited_one_again(tmp_path) -> None:
+    path = tmp_path / "crm" / "names.sql"
+    path.parent.mkdir()
+    path.write_text("SELECT _id, Name AS name FROM superoffice_contact", encoding="utf-8")
+    first = load_pipe(path, tmp_path)
+    assert load_pipe(path, tmp_path) is first
+    path.write_text("SELECT _id, upper(Name) AS name FROM superoffice_contact", encoding="utf-8")
+    edited = load_pipe(path, tmp_path)
+    assert edited is not first and "upper" in edited.sql

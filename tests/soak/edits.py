@@ -33,6 +33,8 @@ class Edit:
     derived: bool = False
     """Not made on this record but following from an edit of another (an order's sale edited through a sibling
     order): expected at the next check, never settled early (the other record's edit may not have moved yet)."""
+    source: str | None = None
+    """The record a derived edit follows from."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ class EditLog:
     settled: list[Settled] = field(default_factory=list)
     story: list[str] | None = None
     """The world's story, when the adapter hands it over: edits and settled fields are told there."""
+    either: dict[tuple[str, str], set[Any]] = field(default_factory=dict)
+    """(record, field) -> values it may also hold: what a derived edit would have left, once the record it
+    followed from was deleted before a check (``forget``). Whether that edit moved before the delete is timing."""
 
     def record_edit(
         self,
@@ -66,11 +71,13 @@ class EditLog:
         before: dict[str, Any],
         after: dict[str, Any],
         fields: Iterable[str],
-        derived: bool = False,
+        source: str | None = None,
     ) -> list[str]:
-        """Note every field in ``fields`` the action changed; returns their names."""
+        """Note every field in ``fields`` the action changed; returns their names. ``source``: the record whose edit
+        this one follows from (a derived edit)."""
         changed = [name for name in fields if after.get(name) != before.get(name)]
-        self.edits += [Edit(side, record, name, after.get(name), before.get(name), derived) for name in changed]
+        derived = source is not None
+        self.edits += [Edit(side, record, name, after.get(name), before.get(name), derived, source) for name in changed]
         self.tell(
             f"  {side} {self.what} {record}: "
             + ", ".join(f"{n} {before.get(n)!r} -> {after.get(n)!r}" for n in changed)
@@ -86,8 +93,13 @@ class EditLog:
         return value
 
     def forget(self, record: str) -> None:
-        """A record out of the sync by policy (deleted in the shop): its pending edits are expected nowhere."""
-        self.edits = [e for e in self.edits if e.record != record]
+        """A record out of the sync by policy (deleted in the shop): its pending edits are expected nowhere, and
+        the edits that follow from them (on its sibling orders) may or may not have happened: a sync that read the
+        edit before the delete carried it to the sale, one that did not never saw it (seed 40062)."""
+        following = [e for e in self.edits if e.source == record]
+        for e in following:
+            self.either.setdefault((e.record, e.field), set()).add(normalize(e.value))
+        self.edits = [e for e in self.edits if e.record != record and e not in following]
         self.settled = [s for s in self.settled if s.record != record]
 
     def pending(self) -> set[str]:
@@ -115,6 +127,8 @@ class EditLog:
         for name in fields:
             value = normalize(held.get(name))
             edits = [e for e in self.edits if e.record == record and e.field == name]
+            if value in self.either.get((record, name), ()):
+                continue
             if not edits:
                 if record in self.base and value != normalize(base.get(name)):
                     detail = f"{self.what} {record} {name}: {base.get(name)!r} -> {held.get(name)!r}"
@@ -141,7 +155,7 @@ class EditLog:
 
     def restart(self, base: dict[str, dict[str, Any]]) -> None:
         """The systems agree now: ``base`` is the next window's start."""
-        self.base, self.edits, self.settled = base, [], []
+        self.base, self.edits, self.settled, self.either = base, [], [], {}
 
 
 def edit_kept(edits: list[Edit], value: Any) -> bool:

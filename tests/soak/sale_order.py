@@ -150,7 +150,7 @@ class SaleOrder:
         self.model.record_edit("shop", key, order_fields(order), after, FIELDS)
         for sibling in self._keys(world, key.split(":")[1]):  # the sale's other orders follow the edit, next run
             if sibling != key and sibling in orders and sibling not in self.model.shop_deleted:
-                self.model.record_edit("shop", sibling, order_fields(orders[sibling]), after, FIELDS, derived=True)
+                self.model.record_edit("shop", sibling, order_fields(orders[sibling]), after, FIELDS, source=key)
                 self.model.siblings += 1
         self.model.actions += 1
         return True

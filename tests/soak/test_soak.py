@@ -200,3 +200,19 @@ def test_an_order_status_conflict_resolved_in_the_shops_words_counts_as_recorded
     orders, plain = OrderModel(edits=list(edits)), EditLog(edits=list(edits))
     assert orders.judge("sale:8:1", {"status": "Open"}, ("status",), [row]) == []
     assert [v.invariant for v in plain.judge("sale:8:1", {"status": "Open"}, ("status",), [row])] == [LOST]
+
+
+def test_a_sibling_of_an_order_deleted_with_its_edit_pending_may_hold_either_value():
+    """Seed 40062: the shop edits order sale:8:2 (its sibling sale:8:1 is to follow through the sale), then deletes
+    sale:8:2 before any sync read the edit. Whether the sale (and so sale:8:1) took the edit is timing; any other
+    value is still a change nobody made."""
+    log = EditLog(what="order")
+    log.base = {"sale:8:1": {"status": "Open"}, "sale:8:2": {"status": "Open"}}
+    log.record_edit("shop", "sale:8:2", {"status": "Open"}, {"status": "Stalled"}, ["status"])
+    log.record_edit("shop", "sale:8:1", {"status": "Open"}, {"status": "Stalled"}, ["status"], source="sale:8:2")
+    assert log.judge("sale:8:1", {"status": "Open"}, ["status"], [])  # before the delete: the edit is expected
+    log.forget("sale:8:2")
+    assert log.judge("sale:8:1", {"status": "Open"}, ["status"], []) == []
+    assert log.judge("sale:8:1", {"status": "Stalled"}, ["status"], []) == []
+    [moved] = log.judge("sale:8:1", {"status": "Lost"}, ["status"], [])
+    assert moved.invariant == "nothing changes unedited"

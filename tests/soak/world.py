@@ -22,11 +22,8 @@ from typing import Any
 
 import requests
 
-import sluice.pipes.pipe as pipe_module
 from sluice.config import load_config
 from sluice.errors import SluiceError
-from sluice.pipes.pipe import Pipe
-from sluice.pipes.pipe import load_pipe as _load_pipe
 from sluice.project import Project, SyncReport
 from sluice.secrets import Secret
 from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
@@ -196,25 +193,6 @@ def _quiet_dropped_answers() -> None:
         log.addFilter(_NoTracebacks())
 
 
-_loaded: dict[tuple[Path, Path, int, int], Pipe] = {}
-
-
-def _load_pipe_once(path: Path, pipes_dir: Path) -> Pipe:
-    """``load_pipe``, once per unchanged file in this process. The campaign opens a fresh project for every sync
-    (dozens per scenario) and each opening parsed every pipe again (a DuckDB connection and a sqlglot parse per
-    file): half a scenario's time. The parsed pipe of an unchanged file is the same (its tree is only ever read
-    through copies), and the killed CLI syncs still load everything from scratch in their own process."""
-    stat = path.stat()
-    key = (path, pipes_dir, stat.st_mtime_ns, stat.st_size)
-    if key not in _loaded:
-        _loaded[key] = _load_pipe(path, pipes_dir)
-    return _loaded[key]
-
-
-def _cache_pipes() -> None:
-    pipe_module.load_pipe = _load_pipe_once  # type: ignore[assignment]  # discover() looks it up at call time
-
-
 def write_config(folder: Path, enable: Iterable[str]) -> Path:
     """The repository's ``sluice.toml`` in ``folder``, its pipes folder named absolutely and ``enable``'s flows
     (shipped disabled: products, orders) switched on, as an operator would."""
@@ -274,6 +252,5 @@ def open_world(root: Path, *, contacts: int, customers: int, seed: int, enable: 
     """Fresh simulators and a scenario folder: ``root`` for the datasets, ``root.parent / "project"`` for its
     ``sluice.toml`` (``enable``: the flows to switch on)."""
     _quiet_dropped_answers()
-    _cache_pipes()
     systems, so_writes = _start_systems(contacts, customers, seed)
     return World(systems, root, write_config(root.parent / "project", enable), so_writes)
