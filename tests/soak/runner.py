@@ -21,6 +21,7 @@ from tests.soak.adapter import AdapterFactory, FlowAdapter
 from tests.soak.contact_customer import ContactCustomer
 from tests.soak.figures import Figures, Violation
 from tests.soak.product_product import ProductProduct
+from tests.soak.quoteline_orderline import QuoteLineOrderLine
 from tests.soak.sale_order import SaleOrder
 from tests.soak.world import World, open_world
 
@@ -28,6 +29,7 @@ ADAPTERS: dict[str, AdapterFactory] = {
     "contact_customer": ContactCustomer,
     "product_product": ProductProduct,
     "sale_order": SaleOrder,
+    "quoteline_orderline": QuoteLineOrderLine,
 }
 
 FEATURES = {
