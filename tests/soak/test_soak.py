@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tests.soak.contact_values import contact_fields, customer_fields
 from tests.soak.edits import Edit, EditLog
 from tests.soak.figures import DUPLICATE, LOST
 from tests.soak.product_product import ProductProduct
+from tests.soak.quoteline_orderline import QuoteLineOrderLine
 from tests.soak.runner import ADAPTERS, Options, Scenario, run_campaign
 from tests.soak.sale_order import Model as OrderModel
 from tests.soak.sale_order import SaleOrder
@@ -168,6 +170,37 @@ def test_the_order_invariants_catch_a_change_nobody_made_and_a_duplicate(tmp_pat
         twin["order_number"] = "TWIN-1"
         world.systems.shop_session().post(f"{world.systems.shop_api}/orders", json=twin).raise_for_status()
         assert DUPLICATE in {v.invariant for v in scenario.clean_check()}
+    finally:
+        world.systems.stop()
+
+
+def test_the_line_invariants_catch_a_change_nobody_made_a_lost_edit_and_a_duplicate(tmp_path: Path):
+    world, scenario = _opened(tmp_path, "quoteline_orderline")
+    try:
+        [adapter] = scenario.adapters
+        assert isinstance(adapter, QuoteLineOrderLine)
+        adapter.begin(world)
+        assert scenario.clean_check(baseline=True) == []
+
+        order = next(o for o in adapter._orders(world).values() if o.draft)
+        first, second = sorted(order.so_by_key.items())[:2]
+        adapter._save(world, {**first[1], "Quantity": 77.0})  # a CRM edit the model never heard of
+        adapter._recalculate(world, order)
+        adapter.model.edits.append(Edit("shop", second[0], "unit_price", Decimal("4321.00"), None))  # never made
+        found = scenario.clean_check()
+        assert {(v.invariant, v.detail.split(":")[0]) for v in found} >= {
+            ("writes bounded by edits", "1 writes for a budget of 0"),
+            ("nothing changes unedited", f"line {first[0]} quantity"),
+            (LOST, f"line {second[0]} unit_price holds Decimal('100.00'); edits [('shop', Decimal('4321.00'))]"),
+        }
+
+        adapter.model.edits.clear()
+        order = adapter._orders(world)[order.key]
+        twin = {k: v for k, v in order.shop["lines"][0].items() if k in ("sku", "name", "quantity", "unit_price")}
+        twin["external_refs"] = order.shop["lines"][0]["external_refs"]
+        adapter._patch_lines(world, order, [*({"id": x["id"]} for x in order.shop["lines"]), twin])
+        with world.project() as project:  # read before any sync could repair it
+            assert DUPLICATE in {v.invariant for v in adapter.check(world, project)}
     finally:
         world.systems.stop()
 
