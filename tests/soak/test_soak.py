@@ -233,3 +233,22 @@ def test_an_order_status_conflict_resolved_in_the_shops_words_counts_as_recorded
     orders, plain = OrderModel(edits=list(edits)), EditLog(edits=list(edits))
     assert orders.judge("sale:8:1", {"status": "Open"}, ("status",), [row]) == []
     assert [v.invariant for v in plain.judge("sale:8:1", {"status": "Open"}, ("status",), [row])] == [LOST]
+
+
+def test_a_header_conflict_recorded_on_one_order_of_a_sale_decides_its_other_orders():
+    """Long-run seed 106 (``--flow sale_order``): the shop retitled order sale:11:2, the CRM the sale; the sync
+    recorded the conflict on sale:11:2 (the shop won) and sale:11:1 took the title next run. One sale, one title:
+    the recorded conflict covers both orders. Read per order only, sale:11:1 looked like a lost update."""
+    adapter = SaleOrder(set())
+    adapter.model.edits = [
+        Edit("shop", "sale:11:1", "title", "two\nlines", "R", derived=True),
+        Edit("superoffice", "sale:11:1", "title", "Ny avtale", "R"),
+    ]
+    row = {"a_id": "sale:11:2", "field": "title", "resolved_value": json.dumps("two\nlines")}
+    held = {"title": "two\nlines"}
+    assert adapter.model.judge("sale:11:1", held, ("title",), adapter._per_sale([row])) == []
+    assert [v.invariant for v in adapter.model.judge("sale:11:1", held, ("title",), [row])] == [LOST]
+    other = row | {"a_id": "sale:12:1"}  # another sale's conflict decides nothing here
+    assert [v.invariant for v in adapter.model.judge("sale:11:1", held, ("title",), adapter._per_sale([other]))] == [
+        LOST
+    ]
