@@ -331,6 +331,11 @@ class Project:
                 except ConfigError as exc:  # one flow's settings (a price list the tenant lacks): the others run
                     log.error("%s", exc)
                     refused.append(str(exc))
+                except PullFailed as exc:  # a record its set-up looks up was not read (its price list): as a pull
+                    log.info("%s", exc)
+                    report.pull_errors[exc.dataset] = str(exc)
+                    report.pull_failures.append(exc)
+                    report.skipped_flows.append(step.names[0])
         report.finished = datetime.now(UTC).isoformat(timespec="seconds")
         if refused:
             raise ConfigError("; ".join(refused) + (" (the other flows ran)" if report.flows else ""))

@@ -18,6 +18,7 @@ from typing import Any
 from sluice.datasets import DatasetStore
 from sluice.errors import ConfigError, PermanentError
 from sluice.sync.dataflow import Declaration, MatchKey, apply_setters
+from sluice.sync.pull import set_aside, unread_error
 
 Setter = Callable[[dict[str, Any], Any], None]
 
@@ -89,6 +90,8 @@ def price_list(store: DatasetStore, settings: Mapping[str, Any]) -> str:
             return str(found[0]["ERPPriceListKey"])
         if len(found) > 1:
             raise ConfigError(f"flow product_product: {len(found)} price lists match {wanted!r}; name one of: {known}")
+    if unread := set_aside(store, "superoffice_pricelist"):  # not missing: its read failed (faults)
+        raise unread_error("superoffice_pricelist", unread, f"flow product_product: price list {wanted!r}")
     raise ConfigError(f"flow product_product: SuperOffice has no price list {wanted!r}; the tenant has: {known}")
 
 

@@ -17,7 +17,8 @@ SuperOffice: through the Quote agent, per alternative: line saves (the line re-r
 if a field this run changes moved since the pull: quote lines have no timestamps), creates (looked up by
 ``ERPQuoteLineKey`` first, then ONE ``SaveQuoteLine`` with id 0 carrying that key and the values: a
 ``CreateQuoteLine`` + ``SaveQuoteLine`` pair would leave an unstamped line behind when the first answer is lost, and
-its retry a duplicate), deletes (a line already gone is done), then one ``RecalculateQuoteAlternative``.
+its retry a duplicate; a failed insert is resent only after a look-up by that key, ``QuoteAgent.insert_line``),
+deletes (a line already gone is done), then one ``RecalculateQuoteAlternative``.
 """
 
 from __future__ import annotations
@@ -293,8 +294,8 @@ class QuoteLinesSink(Sink):
             if found is not None:
                 return quotes.save_line({**found, **values})
             product = str(row.get("sync_erp_product_key") or "")
-            return quotes.save_line({"QuoteLineId": 0, "QuoteAlternativeId": alternative, "ERPProductKey": product,
-                                     "ERPQuoteLineKey": change.a_id, **values})  # fmt: skip
+            return quotes.insert_line({"QuoteLineId": 0, "QuoteAlternativeId": alternative, "ERPProductKey": product,
+                                       "ERPQuoteLineKey": change.a_id, **values})  # fmt: skip
         line_id = int(row["sync_quoteline"])
         if change.op == "delete":
             with suppress(NotFoundError):  # gone already: an earlier attempt whose answer was lost

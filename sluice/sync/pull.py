@@ -288,6 +288,24 @@ def _typed(store: DatasetStore, source: Source, records: list[dict[str, Any]]) -
     return fitted.table, failures
 
 
+def set_aside(store: DatasetStore, dataset: str) -> list[DeadLetter]:
+    """The records of ``dataset`` its last pull listed but could not fetch or type (its pull dead letters): a
+    look-up that finds nothing in the dataset may be looking for one of them, and must say so."""
+    return [d for d in load_dead_letters(store, PULL) if d.target == dataset]
+
+
+def unread_error(dataset: str, letters: list[DeadLetter], looked_for: str) -> PullFailed:
+    """A ``PullFailed`` for a look-up the set-aside records of ``dataset`` cut short: which records, and how
+    their reads failed (the HTTP status), so the operator waits for the next run instead of reconfiguring."""
+    ids = ", ".join(str(d.request.get("id", d.a_id)) for d in letters[:5]) + (" …" if len(letters) > 5 else "")
+    how = ", ".join(sorted({f"HTTP {d.status}" if d.status else d.op for d in letters}))
+    return PullFailed(
+        f"{looked_for}: the last pull of {dataset} could not read record {ids} ({how}), which may be the one "
+        "looked for; nothing was changed for it, the next run reads it again",
+        dataset,
+    )
+
+
 def _record_failures(store: DatasetStore, source: Source, failures: list[_Failure]) -> None:
     """This read's failures become the dataset's pull dead letters, all others leave: the read started at
     the watermark the failed reads held, so it listed every record changed since; one it did not list

@@ -205,11 +205,14 @@ class HttpClient:
         data: Any = None,
         headers: dict[str, str] | None = None,
         accept: Iterable[int] = (),
+        retry: bool = True,
     ) -> requests.Response:
         """Send one request, retrying transient failures; return the response or raise.
 
         Statuses in ``accept`` (besides 2xx) are returned instead of raised, e.g. 304 or 404
-        where the caller treats them as answers.
+        where the caller treats them as answers. ``retry=False`` raises the first transient failure: for
+        a write that is not idempotent, whose caller must look before it sends again (a lost answer may
+        have been applied).
         """
         accepted = set(accept)
         refreshed = redirected = False
@@ -253,7 +256,7 @@ class HttpClient:
                     continue
                 error = self.classify(method, response)
             assert error is not None
-            if not isinstance(error, TransientError) or attempt + 1 >= self.retry.attempts:
+            if not isinstance(error, TransientError) or not retry or attempt + 1 >= self.retry.attempts:
                 raise error
             delay = self.retry.delay(attempt, error.retry_after, self._rng)
             attempt += 1

@@ -25,10 +25,17 @@ def test_exactly_half_or_small_datasets_pass() -> None:
     check_breaker("d", LIMITS, live=99, batch_size=1, full=True, changed=0, deleted=98)
 
 
-def test_empty_full_batch_trips_even_when_small() -> None:
+def test_empty_full_batch_trips_below_the_share_limits_size_but_not_for_a_tiny_dataset() -> None:
+    """Ten live entities and an empty full read: stop. Nine (a tenant deleting its last quotes): go, or every
+    nightly run stops until forced. Nothing live (all gone through observed deletes): nothing to guard."""
+    for live in (10, 99, 5000):
+        with pytest.raises(CircuitBreakerTripped, match="empty batch"):
+            check_breaker("d", LIMITS, live=live, batch_size=0, full=True, changed=0, deleted=live)
+    for live in (0, 1, 9):
+        check_breaker("d", LIMITS, live=live, batch_size=0, full=True, changed=0, deleted=live)
     with pytest.raises(CircuitBreakerTripped, match="empty batch"):
-        check_breaker("d", LIMITS, live=3, batch_size=0, full=True, changed=0, deleted=3)
-    check_breaker("d", LIMITS, live=0, batch_size=0, full=True, changed=0, deleted=0)
+        check_breaker("d", BreakerLimits(min_live_empty=0), live=1, batch_size=0, full=True, changed=0, deleted=1)
+    check_breaker("d", LIMITS, live=50, batch_size=0, full=False, changed=0, deleted=0)  # an incremental read
 
 
 def test_change_share_is_off_by_default_and_configurable() -> None:

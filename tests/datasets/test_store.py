@@ -136,10 +136,16 @@ def test_breaker_trips_on_mass_delete_and_force_overrides(store: DatasetStore, c
 
 
 def test_empty_full_write_of_live_dataset_trips(store: DatasetStore, companies) -> None:
-    store.write("company", companies(3), key="id")
+    store.write("company", companies(10), key="id")
     with pytest.raises(CircuitBreakerTripped, match="empty batch"):
         store.write("company", [], key="id", full=True)
-    assert store.info("company").live == 3
+    assert store.info("company").live == 10
+
+
+def test_empty_full_write_of_a_tiny_dataset_tombstones_it(store: DatasetStore, companies) -> None:
+    store.write("company", companies(3), key="id")
+    assert store.write("company", [], key="id", full=True).deleted == 3
+    assert store.info("company").live == 0
 
 
 def test_change_share_limit(store: DatasetStore, companies) -> None:

@@ -6,6 +6,7 @@ syncs both flows, as an operator would; the default price list is the one in the
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -18,9 +19,11 @@ from sluice.config import load_config
 from sluice.errors import ConfigError
 from sluice.project import Project
 from sluice.secrets import Secret
-from sluice.simulators.customwebshop import DEMO_API_KEY
-from sluice.simulators.superoffice import DEMO
+from sluice.simulators.customwebshop import DEMO_API_KEY, CustomwebshopSimulator
+from sluice.simulators.runner import ServerThread
+from sluice.simulators.superoffice import DEMO, SuperOfficeSimulator
 from sluice.simulators.superoffice.products import DECIMAL_MIN_VALUE
+from sluice.sync.pull import PullFailed
 from sluice.systems.customwebshop import CustomwebshopClient
 from sluice.systems.superoffice import BasicAuth, SuperOfficeClient
 from tests.e2e.conftest import FAST_RETRY, REPO, Systems
@@ -269,3 +272,56 @@ def test_a_price_list_the_tenant_lacks_is_a_clear_error_and_the_other_flows_run(
             project.sync()
         assert "(the other flows ran)" in str(exc.value)
         assert project.links("contact_customer").num_rows > 0
+
+
+class RefusingPriceList:
+    """ASGI middleware in front of SuperOffice answering 503 to every read of one price list while ``on``: a read
+    that faults cut short after its retries, as the campaign's fault mixes do now and then."""
+
+    def __init__(self, app: Any, price_list_id: int) -> None:
+        self.app, self.path, self.on = app, f"/api/v1/Pricelist/{price_list_id}", False
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if self.on and scope["type"] == "http" and scope["method"] == "GET" and scope["path"].endswith(self.path):
+            await send({"type": "http.response.start", "status": 503, "headers": [(b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture
+def refusing() -> Iterator[tuple[Systems, RefusingPriceList]]:
+    so = SuperOfficeSimulator(contacts=30, seed=5, auth="basic")
+    shop = CustomwebshopSimulator(customers=8, seed=5)
+    gate = RefusingPriceList(so.app, NOK)
+    systems = Systems(so, shop, ServerThread(gate).start(), ServerThread(shop.app).start())
+    yield systems, gate
+    systems.stop()
+
+
+def test_a_price_list_read_cut_short_by_faults_says_the_read_failed_and_changes_no_product(
+    refusing: tuple[Systems, RefusingPriceList], tmp_path: Path
+):
+    """Not "no price list 'NOK'" (the operator would go and reconfigure a list that exists): the read failed, with
+    its status, and the next run reads it again. The flow sends nothing meanwhile, the other flows run."""
+    systems, gate = refusing
+    before = shop_products(systems)
+    gate.on = True
+    with products_project(systems, tmp_path) as project:
+        report = project.sync()
+        failed = report.incomplete()  # what `sluice sync` raises after its report: one line, exit code 1
+        assert isinstance(failed, PullFailed) and failed.dataset == "superoffice_pricelist"
+        assert re.search(r"price list 'NOK'.*superoffice_pricelist.*record 1 \(HTTP 503\).*next run", str(failed))
+        assert "no price list" not in str(failed) and report.skipped_flows == [FLOW]
+        assert project.links("contact_customer").num_rows > 0  # the other flows ran
+        assert shop_products(systems) == before and not project.store.exists(f"link_{FLOW}")
+
+        gate.on = False
+        project.sync()
+        pairs = linked(project)
+        assert set(pairs) == {str(i) for i in in_assortment(systems)}
+
+        gate.on = True  # a full run now: the list read fails again; no product may go because of it
+        shop = shop_products(systems)
+        project.sync(full=True)
+        assert shop_products(systems) == shop and linked(project) == pairs

@@ -9,6 +9,7 @@ edited sends nothing at either simulator (the Quote agent's reads are not writes
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -423,3 +424,61 @@ def test_a_superoffice_edit_between_plan_and_write_back_is_never_overwritten(
     assert len(project.conflicts()) > 0
     assert_lines_equal(systems)
     assert_no_op(systems, project)
+
+
+class DropOneLineInsert:
+    """ASGI middleware in front of SuperOffice: the first ``SaveQuoteLine`` that inserts (``QuoteLineId`` 0) is
+    applied, then its answer is cut off mid-response, as the campaign's dropped answers do."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.dropped = app, 0
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].endswith("/Agents/Quote/SaveQuoteLine") or self.dropped:
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if json.loads(body or b"{}").get("QuoteLine", {}).get("QuoteLineId") != 0:
+            await self.app(scope, lambda: _replay(body), send)
+            return
+        self.dropped += 1
+
+        async def cut(message: dict) -> None:
+            await send(message)
+            if message["type"] == "http.response.start":
+                raise ConnectionAbortedError("the answer is lost (test)")
+
+        await self.app(scope, lambda: _replay(body), cut)
+
+
+async def _replay(body: bytes) -> dict:
+    return {"type": "http.request", "body": body, "more_body": False}
+
+
+def test_a_line_added_in_the_shop_whose_insert_answer_is_lost_is_made_once(tmp_path: Path) -> None:
+    """Soak seed 20261203: the shop added a line, SuperOffice inserted it and the answer was lost; the transport
+    retried the insert and the tenant held two lines stamped ``cws:<id>``, which stopped the line pipe (duplicate
+    ``_id``) on every later run. SuperOffice has no idempotency keys: the insert is never resent blindly."""
+    so = SuperOfficeSimulator(contacts=20, seed=5, auth="basic", strict_quotes=True)
+    shop = CustomwebshopSimulator(customers=5, seed=5)
+    gate = DropOneLineInsert(so.app)
+    systems = Systems(so, shop, ServerThread(gate).start(), ServerThread(shop.app).start())
+    try:
+        with lines_project(systems, tmp_path) as project:
+            project.sync()
+            _key, order, alternative = with_lines(systems)[0]
+            added = {"sku": "SHOP-ONCE", "name": "Lagt til", "quantity": "2", "unit_price": "10", "vat_rate": "25"}
+            edit_lines(systems, order, [*({"id": x["id"]} for x in order["lines"]), added])
+            report = project.sync()
+            assert gate.dropped == 1 and flow_of(report).dead_letters == 0
+            assert [x["Code"] for x in quote_lines(systems, alternative)].count("SHOP-ONCE") == 1
+            assert_lines_equal(systems)
+            project.sync(full=True)  # the pipe runs: one line per key
+            assert_no_op(systems, project)
+    finally:
+        systems.stop()

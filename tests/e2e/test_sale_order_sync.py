@@ -280,3 +280,28 @@ def test_orders_for_favorite_makes_one_order_per_sale(systems: Systems, tmp_path
         project.sync()
     found = synced_orders(systems)
     assert len({k.split(":")[1] for k in found}) == len(found) == len(sale_ids(systems))
+
+
+def test_deleting_the_sale_of_the_tenants_last_quote_lets_every_later_full_sync_run(
+    systems: Systems, project: Project
+) -> None:
+    """Long-run seed 30097: the sale holding the tenant's only quote was deleted; SuperOffice's lists show no
+    delete, so the quote row stays until the nightly full read, which lists no quote at all. That empty read of
+    a tiny dataset is the tenant's truth, not an outage: it tombstones the row instead of stopping every full
+    sync at the empty-dataset breaker until someone forces one."""
+    last, *others = [s for s in sale_ids(systems) if active_alternatives(systems, s)]
+    for sale_id in others:
+        quote = agent(systems, "GetQuoteEntityFromSaleId", {"SaleId": sale_id})
+        agent(systems, "DeleteQuote", {"QuoteId": quote["QuoteId"]})
+    project.sync()
+    assert project.store.info("superoffice_quote").live == 1
+    systems.so().delete(f"{systems.so_api}/Sale/{last}").raise_for_status()
+    project.sync()  # incremental: SuperOffice's lists show no delete
+    assert project.store.info("superoffice_quote").live == 1
+
+    project.sync(full=True)
+    assert project.store.info("superoffice_quote").live == 0
+    cancelled = [o["status"] for k, o in synced_orders(systems).items() if k.startswith(f"sale:{last}:")]
+    assert cancelled and set(cancelled) == {"cancelled"}
+    project.sync(full=True)  # the next nightly run too
+    assert_no_op(systems, project)

@@ -21,6 +21,7 @@ from tests.soak.adapter import AdapterFactory, FlowAdapter
 from tests.soak.contact_customer import ContactCustomer
 from tests.soak.figures import Figures, Violation
 from tests.soak.product_product import ProductProduct
+from tests.soak.quoteline_orderline import QuoteLineOrderLine
 from tests.soak.sale_order import SaleOrder
 from tests.soak.world import World, open_world
 
@@ -28,6 +29,7 @@ ADAPTERS: dict[str, AdapterFactory] = {
     "contact_customer": ContactCustomer,
     "product_product": ProductProduct,
     "sale_order": SaleOrder,
+    "quoteline_orderline": QuoteLineOrderLine,
 }
 
 FEATURES = {
@@ -35,16 +37,24 @@ FEATURES = {
     "padded": "edits leave texts with leading/trailing blanks (bug 6, whitespace-only edits)",
     "padded_create": "new contacts hold padded texts (both sides are trimmed in the run that creates the customer)",
     "clear_multi": "the shop clears an e-mail/phone/URL of a contact holding several (bug 3)",
-    "clear_country": "the shop clears a billing country (the one-way shipping country then lags one run behind)",
-    "shop_category": "the shop sets a category (refused when no pulled contact holds it: learned from the pull)",
-    "shop_country": "the shop edits a billing country (the one-way shipping country then lags one run behind)",
-    "quoteless": "a tenant whose sales have no quote at all: the order pipe fails on the empty quote dataset (seed 2)",
-    "delete_last_quote": "SuperOffice deletes the sale holding the tenant's last quote: every full sync then trips "
-    "the empty-dataset breaker on superoffice_quote until forced (seed 30097)",
+    "clear_country": "the shop clears a billing country. Still broken on main (seed 111 of a contact-only run): the "
+    "one-way shipping country follows SuperOffice's one country only in the next run, so the clean check sees the "
+    "two sides differ; the fix is in the contact merge (pipes/contact_customer), not small",
+    "shop_category": "the shop sets a category. Still broken on main (rare here: a 10-contact tenant holds all three "
+    "categories): a category no pulled contact holds cannot be written back (the categories are learned from the "
+    "pull, pipes/contact_customer/flow.py; the WebAPI subset has no category list), a dead letter",
+    "shop_country": "the shop edits a billing country. Still broken on main (seed 111 of a contact-only run), as "
+    "clear_country: the one-way shipping country lags one run behind",
+    "quoteless": "a tenant whose sales have no quote at all (seed 2: the order pipe failed on the empty quote "
+    "dataset; fixed)",
+    "delete_last_quote": "SuperOffice deletes the sale holding the tenant's last quote (seed 30097: every full sync "
+    "tripped the empty-dataset breaker on superoffice_quote; a tiny dataset may now go empty)",
 }
 """Generators of inputs known to break (their bugs are being fixed elsewhere): off by default until the fix
 is on main, on with ``--feature NAME``."""
-DEFAULT_FEATURES: frozenset[str] = frozenset({"restore", "padded", "clear_multi", "padded_create"})
+DEFAULT_FEATURES: frozenset[str] = frozenset(
+    {"restore", "padded", "clear_multi", "padded_create", "delete_last_quote", "quoteless"}
+)
 """The generators whose bugs are fixed on main."""
 
 FIRST_SYNCS = ("clean", "faulty", "killed")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tests.soak.contact_values import contact_fields, customer_fields
 from tests.soak.edits import Edit, EditLog
 from tests.soak.figures import DUPLICATE, LOST
 from tests.soak.product_product import ProductProduct
+from tests.soak.quoteline_orderline import QuoteLineOrderLine
 from tests.soak.runner import ADAPTERS, Options, Scenario, run_campaign
 from tests.soak.sale_order import Model as OrderModel
 from tests.soak.sale_order import SaleOrder
@@ -172,6 +174,37 @@ def test_the_order_invariants_catch_a_change_nobody_made_and_a_duplicate(tmp_pat
         world.systems.stop()
 
 
+def test_the_line_invariants_catch_a_change_nobody_made_a_lost_edit_and_a_duplicate(tmp_path: Path):
+    world, scenario = _opened(tmp_path, "quoteline_orderline")
+    try:
+        [adapter] = scenario.adapters
+        assert isinstance(adapter, QuoteLineOrderLine)
+        adapter.begin(world)
+        assert scenario.clean_check(baseline=True) == []
+
+        order = next(o for o in adapter._orders(world).values() if o.draft)
+        first, second = sorted(order.so_by_key.items())[:2]
+        adapter._save(world, {**first[1], "Quantity": 77.0})  # a CRM edit the model never heard of
+        adapter._recalculate(world, order)
+        adapter.model.edits.append(Edit("shop", second[0], "unit_price", Decimal("4321.00"), None))  # never made
+        found = scenario.clean_check()
+        assert {(v.invariant, v.detail.split(":")[0]) for v in found} >= {
+            ("writes bounded by edits", "1 writes for a budget of 0"),
+            ("nothing changes unedited", f"line {first[0]} quantity"),
+            (LOST, f"line {second[0]} unit_price holds Decimal('100.00'); edits [('shop', Decimal('4321.00'))]"),
+        }
+
+        adapter.model.edits.clear()
+        order = adapter._orders(world)[order.key]
+        twin = {k: v for k, v in order.shop["lines"][0].items() if k in ("sku", "name", "quantity", "unit_price")}
+        twin["external_refs"] = order.shop["lines"][0]["external_refs"]
+        adapter._patch_lines(world, order, [*({"id": x["id"]} for x in order.shop["lines"]), twin])
+        with world.project() as project:  # read before any sync could repair it
+            assert DUPLICATE in {v.invariant for v in adapter.check(world, project)}
+    finally:
+        world.systems.stop()
+
+
 def test_a_scenario_replays_from_its_seed(tmp_path: Path):
     """Same seed, same story. Without faults and kills (whose effects depend on thread timing) two runs draw the
     same actions and reach the same figures."""
@@ -216,3 +249,22 @@ def test_a_sibling_of_an_order_deleted_with_its_edit_pending_may_hold_either_val
     assert log.judge("sale:8:1", {"status": "Stalled"}, ["status"], []) == []
     [moved] = log.judge("sale:8:1", {"status": "Lost"}, ["status"], [])
     assert moved.invariant == "nothing changes unedited"
+
+
+def test_a_header_conflict_recorded_on_one_order_of_a_sale_decides_its_other_orders():
+    """Long-run seed 106 (``--flow sale_order``): the shop retitled order sale:11:2, the CRM the sale; the sync
+    recorded the conflict on sale:11:2 (the shop won) and sale:11:1 took the title next run. One sale, one title:
+    the recorded conflict covers both orders. Read per order only, sale:11:1 looked like a lost update."""
+    adapter = SaleOrder(set())
+    adapter.model.edits = [
+        Edit("shop", "sale:11:1", "title", "two\nlines", "R", derived=True),
+        Edit("superoffice", "sale:11:1", "title", "Ny avtale", "R"),
+    ]
+    row = {"a_id": "sale:11:2", "field": "title", "resolved_value": json.dumps("two\nlines")}
+    held = {"title": "two\nlines"}
+    assert adapter.model.judge("sale:11:1", held, ("title",), adapter._per_sale([row])) == []
+    assert [v.invariant for v in adapter.model.judge("sale:11:1", held, ("title",), [row])] == [LOST]
+    other = row | {"a_id": "sale:12:1"}  # another sale's conflict decides nothing here
+    assert [v.invariant for v in adapter.model.judge("sale:11:1", held, ("title",), adapter._per_sale([other]))] == [
+        LOST
+    ]

@@ -11,6 +11,8 @@ connector: call ``recalculate`` once per touched alternative after them.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from sluice.errors import ApiError, AuthError, PermanentError
+from sluice.errors import ApiError, AuthError, PermanentError, TransientError
 
 from .entities import SALE, strip_noise
 from .paging import date_after, row_key, time_after
@@ -35,6 +37,8 @@ QUOTE_LINES = "Archive/QuoteLine"
 LINE_SALE = "alternative/version/quote/sale/saleId"
 """The QuoteLine archive's column naming a line's sale (A-ql)."""
 IDS_PER_QUERY = 200
+_JITTER = random.Random()
+"""Back-off jitter for ``insert_line``'s resends (the transport keeps its own)."""
 MASTER_FIELDS = {
     "DiscountPercent": "DiscountPercent",
     "DiscountAmount": "DiscountAmount",
@@ -111,11 +115,12 @@ class QuoteAgent:
         *,
         params: dict[str, Any] | None = None,
         on_response: OnResponse | None = None,
+        retry: bool = True,
     ) -> Any:
         """``POST Agents/Quote/<method>``; the decoded answer (None for an empty/null one). A method whose
-        id the spec puts in the query string gets ``params`` and no body."""
+        id the spec puts in the query string gets ``params`` and no body; ``retry=False``: see ``request``."""
         json = body if body is not None else (None if params else {})
-        response = self.client.request("POST", f"{AGENT}/{method}", json=json, params=params)
+        response = self.client.request("POST", f"{AGENT}/{method}", json=json, params=params, retry=retry)
         if on_response:
             on_response(response)
         return _json(response, method)
@@ -270,8 +275,8 @@ class QuoteAgent:
         is not recalculated here: call ``recalculate`` after a batch of line edits."""
         changes = {**with_override(values or {}), **({"ERPQuoteLineKey": erp_line_key} if erp_line_key else {})}
         if not erp_product_key:
-            return self.save_line({"QuoteLineId": 0, "QuoteAlternativeId": int(alternative_id), "ERPProductKey": "",
-                                   **changes})  # fmt: skip
+            line = {"QuoteLineId": 0, "QuoteAlternativeId": int(alternative_id), "ERPProductKey": "", **changes}
+            return self.insert_line(line) if erp_line_key else self.save_line(line)
         body = {"QuoteAlternativeId": int(alternative_id), "ERPProductKey": erp_product_key}
         line = self._record(self.call("CreateQuoteLine", body), "quote line")
         if not changes:
@@ -291,6 +296,26 @@ class QuoteAgent:
         if found is not None:
             return self.save_line({**found, **with_override(values)})
         return self.create_line(alternative_id, erp_product_key, values, erp_line_key=erp_line_key)
+
+    def insert_line(self, line: Record) -> Record:
+        """``SaveQuoteLine`` with id 0 for a line stamped ``ERPQuoteLineKey``, making at most one line. SuperOffice
+        has no idempotency keys: a resend after a lost answer (the insert applied) made a second line with the same
+        key (soak seed 20261203; the line pipe then refused its duplicate ``_id`` on every run). So a failed send
+        is never resent blindly: the alternative is read for the stamp first, and the insert sent again only when
+        no line holds it."""
+        key, alternative = line["ERPQuoteLineKey"], int(line["QuoteAlternativeId"])
+        policy, attempt = self.client.retry, 0
+        while True:
+            try:
+                return self._record(self.call("SaveQuoteLine", {"QuoteLine": line}, retry=False), "quote line")
+            except TransientError as exc:
+                attempt += 1
+                if attempt >= policy.attempts:
+                    raise
+                found = self.line_by_erp_key(alternative, key)  # a read: retried as usual
+                if found is not None:
+                    return found
+                time.sleep(policy.delay(attempt - 1, exc.retry_after, _JITTER))
 
     def save_line(self, line: Record) -> Record:
         """``SaveQuoteLine``: the whole line (``QuoteLineId`` 0 inserts)."""
