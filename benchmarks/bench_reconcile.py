@@ -13,7 +13,8 @@ the sinks confirm every change at once). Cases, each size in its own child proce
 * ``index build``: the first run's one-off copy of the four datasets into the flow's index (what a first
   sync pays once, on top of its HTTP).
 
-``python -m benchmarks.bench_reconcile`` runs it alone.
+``python -m benchmarks.bench_reconcile`` runs it alone; ``--sizes 1000000`` runs those sizes only and prints each
+step's figures (``first``, ``incremental``, ``full``) as JSON, for profiling one size.
 """
 
 from __future__ import annotations
@@ -246,6 +247,9 @@ def _growth(figures: dict[int, dict[str, dict[str, Any]]], sizes: list[int], n: 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         child(sys.argv[2:])
+    elif sys.argv[1:2] == ["--sizes"]:
+        for size in sys.argv[2:]:
+            print(json.dumps({"size": int(size), **measure(int(size))}))
     else:
         for r in run(quick="--quick" in sys.argv):
             print(json.dumps(r.as_dict()))
