@@ -126,6 +126,32 @@ def column_values(table: pa.Table | pa.RecordBatch, name: str) -> list[Any]:
     return column.to_pylist()
 
 
+ASCII_SPACE = "".join(c for c in map(chr, range(128)) if c.isspace())
+"""What ``str.strip()`` removes from an ASCII text."""
+
+
+def normalized(key: MatchKey, batch: pa.RecordBatch, name: str) -> pa.Array:
+    """``key.normalize`` of a field of every row, as text: in Arrow when the column is ASCII text (trimmed of what
+    ``str.strip`` trims, lower-cased as ``str.casefold`` does ASCII), else value by value in Python."""
+    head, *rest = name.split(".")
+    column: Any = batch.column(head) if head in batch.schema.names and not head.startswith(("_", "sync_")) else None
+    for part in rest:
+        if column is None or not pa.types.is_struct(column.type) or column.type.get_field_index(part) < 0:
+            column = None
+            break
+        column = pc.struct_field(column, part)
+    dotted = any("." in c for c in batch.schema.names)  # a flattened row: as ``field_value`` reads it
+    if column is not None and not dotted and pa.types.is_string(column.type) and _ascii(column):
+        text = pc.ascii_trim(column, ASCII_SPACE)
+        text = pc.ascii_lower(text) if key.casefold else text
+        return pc.if_else(pc.equal(pc.binary_length(text), 0), pa.scalar(None, pa.string()), text)
+    return pa.array([key.normalize(v) for v in column_values(batch, name)], pa.string())
+
+
+def _ascii(column: pa.Array) -> bool:
+    return pc.all(pc.string_is_ascii(column)).as_py() is not False  # (None: no text at all)
+
+
 def key_name(key: MatchKey) -> str:
     """A match key's name in the ``keys`` table (one field may be matched case-sensitively and not)."""
     return f"{key.field}:{'casefold' if key.casefold else 'exact'}"
@@ -283,16 +309,14 @@ class PairIndex:
 
     def _keys_of(self, batch: pa.RecordBatch) -> pa.Table:
         """The normalized match keys of some shop rows (``key``, ``value``, ``id``), one row per key present."""
-        ids = batch.column("_id").to_pylist()
-        names, values, owners = [], [], []
+        tables = []
         for key in self.flow.match_keys:
-            name = key_name(key)
-            for id_, value in zip(ids, column_values(batch, key.field), strict=True):
-                if (normal := key.normalize(value)) is not None:
-                    names.append(name)
-                    values.append(normal)
-                    owners.append(id_)
-        return pa.table({"key": names, "value": values, "id": owners}, schema=KEYS_SCHEMA)
+            values = normalized(key, batch, key.field)
+            present = pc.is_valid(values)
+            ids = batch.column("_id").filter(present)
+            names = pa.repeat(pa.scalar(key_name(key), pa.string()), len(ids))
+            tables.append(pa.table([names, values.filter(present), ids], schema=KEYS_SCHEMA))
+        return pa.concat_tables(tables) if tables else KEYS_SCHEMA.empty_table()
 
     def _insert_keys(self, keys: pa.Table) -> None:
         for batch in keys.to_batches(BATCH):

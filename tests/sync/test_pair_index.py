@@ -10,12 +10,14 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from sluice.datasets import DatasetStore
 from sluice.project import Project
 from sluice.sync import index as pair_index
-from sluice.sync.index import META, PairIndex, field_value, side_fields
+from sluice.sync.dataflow import MatchKey
+from sluice.sync.index import META, PairIndex, field_value, normalized, side_fields
 
 FLOW = Project.open(Path(__file__).resolve().parents[2]).flow("contact_customer")
 
@@ -120,3 +122,16 @@ def test_rows_by_id_are_the_current_rows_through_overlays_rewrites_and_a_lost_ba
         index.catch_up()
         assert index.rows("a", wanted) == _current(store, FLOW.a_dataset)
         index.close()
+
+
+@pytest.mark.parametrize("casefold", [True, False])
+def test_a_match_key_is_normalized_in_arrow_as_the_merge_normalizes_it(casefold: bool) -> None:
+    key = MatchKey("address.city", casefold=casefold)
+    ascii_only = [" Oslo ", "\x1cBERGEN\x1f", "\t\n", "", None, "Mixed Case", " a b "]
+    other = [*ascii_only, "Straße ", "\u00a0Tromsø\u2003", "ǅemal"]
+    for cities in (ascii_only, other):
+        rows = [{"_id": str(n), "address": {"city": city}} for n, city in enumerate(cities)]
+        batch = pa.RecordBatch.from_pylist(rows)
+        assert normalized(key, batch, key.field).to_pylist() == [key.normalize(city) for city in cities]
+    numbers = pa.RecordBatch.from_pylist([{"_id": "1", "address": {"city": 42}}, {"_id": "2", "address": None}])
+    assert normalized(key, numbers, key.field).to_pylist() == ["42", None]
