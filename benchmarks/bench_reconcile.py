@@ -13,7 +13,8 @@ the sinks confirm every change at once). Cases, each size in its own child proce
 * ``index build``: the first run's one-off copy of the four datasets into the flow's index (what a first
   sync pays once, on top of its HTTP).
 
-``python -m benchmarks.bench_reconcile`` runs it alone.
+``python -m benchmarks.bench_reconcile`` runs it alone; ``--sizes 1000000`` runs those sizes only and prints each
+step's figures (``first``, ``incremental``, ``full``) as JSON, for profiling one size.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ class Confirming(Sink):
 
 def sync(root: Path, *, full: bool = False) -> dict[str, Any]:
     """One engine run as ``Project.sync_flow`` does it, timed; returns its counts."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with DatasetStore(root / "datasets") as store:
         files = LocalSideFiles(root / "state")
         state = FlowState(store, FLOW, files)
@@ -152,6 +153,7 @@ def sync(root: Path, *, full: bool = False) -> dict[str, Any]:
         state.index.close()
     return {
         "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time() - cpu,  # all threads (DuckDB's too): what a loaded machine does not inflate
         "reconciled": runner.reconciled,
         "updates": result.updates_to_shop,
         "rss_mib": peak_rss_mib(),
@@ -246,6 +248,9 @@ def _growth(figures: dict[int, dict[str, dict[str, Any]]], sizes: list[int], n: 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         child(sys.argv[2:])
+    elif sys.argv[1:2] == ["--sizes"]:
+        for size in sys.argv[2:]:
+            print(json.dumps({"size": int(size), **measure(int(size))}))
     else:
         for r in run(quick="--quick" in sys.argv):
             print(json.dumps(r.as_dict()))

@@ -137,6 +137,24 @@ class DatasetStore:
         an S3 root it runs on ``store.con`` (use ``register`` for another connection)."""
         return self._current_sql(name, self.con)
 
+    def current_scan_sql(self, name: str) -> str:
+        """SQL for the current state on ``store.con`` only, its latest versions picked by the store's own
+        current-state index (a semi-join on ``_id, _offset``) instead of by ranking every version: the scan
+        streams, so a read of a whole large dataset that keeps a few values per row holds the index in memory,
+        never the rows (a full reconcile's comparison). Valid until the next write (the index is registered)."""
+        files = self._existing(name)
+        parts = files.parts()
+        state = self._read_index(files)
+        if not parts:
+            return current_sql(parts, state.columns, self._scan(files))
+        index = "__sluice_current_" + "".join(c if c.isalnum() else "_" for c in name)
+        state.register(self.con, index)
+        return (
+            f"SELECT * FROM {self._scan(files)(parts)} v SEMI JOIN "
+            f"(SELECT _id, _offset FROM {quote_ident(index)} WHERE NOT _deleted) i "
+            "ON v._id = i._id AND v._offset = i._offset"
+        )
+
     def current(self, name: str) -> duckdb.DuckDBPyRelation:
         """The current state as a relation on ``store.con`` (latest version per ``_id``, deleted hidden)."""
         return self.con.sql(self.current_sql(name))

@@ -25,47 +25,75 @@ WHITESPACE = "".join(f"\\x{{{code:x}}}" for code in range(0x110000) if chr(code)
 
 def unsettled_ids(store: DatasetStore, flow: Dataflow) -> set[str] | None:
     """The SuperOffice ids (records and links) a full reconcile must merge in Python; None: all of them
-    (a dataset the comparison needs is missing)."""
+    (a dataset the comparison needs is missing).
+
+    Each dataset is read once, streaming (``current_scan_sql``), down to a few values per row: its id, its
+    flags and one fingerprint of the flow's fields (``_fingerprint``); only those narrow rows are joined, so
+    the memory a million pairs take is their ids and fingerprints, never their rows."""
     names = (flow.a_dataset, flow.b_dataset, flow.link_dataset, flow.agreed_dataset)
     if not all(store.exists(name) for name in names):
         return None
-    a_sql, b_sql, link_sql, agreed_sql = (store.current_sql(name) for name in names)
+    a_sql, b_sql, link_sql, agreed_sql = (store.current_scan_sql(name) for name in names)
     a_types, b_types = _types(store.con, a_sql), _types(store.con, b_sql)
-    names = [f.name for f in flow.fields]
-    columns = [(_column("a", name, a_types), _column("b", name, b_types)) for name in names]
-    same_type = [(a, b) for (a, a_type), (b, b_type) in columns if a_type == b_type]
-    other_type = [f"{a} IS NULL AND {b} IS NULL" for (a, a_type), (b, b_type) in columns if a_type != b_type]
-    texts = [a for (a, a_type), _ in columns if a_type == "VARCHAR"]
-    a_json = ", ".join(f"coalesce(CAST(to_json({a}) AS VARCHAR), 'null')" for (a, _), _ in columns)
+    fields = [f.name for f in flow.fields]
+    a_columns = [_column("v", name, a_types) for name in fields]
+    b_columns = [_column("v", name, b_types) for name in fields]
+    pairs = enumerate(zip(a_columns, b_columns, strict=True))
+    differ = [n for n, ((_, a_type), (_, b_type)) in pairs if a_type != b_type]
+    texts = [a for a, a_type in a_columns if a_type == "VARCHAR"]
+    tidy = _tidy(texts) if texts else "true"
+    paths = ", ".join(_path(name) for name in fields)
+    agreed = (
+        f"SELECT _id, json_keys(state) = {_list(sorted(fields))} AS keys_ok, "  # Python writes the keys sorted
+        f"md5_number(array_to_string(list_transform(CAST(json_extract(state, [{paths}]) AS VARCHAR[]), "
+        f"lambda x: coalesce(x, chr(2))), chr(1))) AS fp FROM ({agreed_sql})"
+    )
     settled = " AND ".join(
         [
             "l.status = 'active'",
             "a._id IS NOT NULL",
             "b._id IS NOT NULL",
             "g._id IS NOT NULL",
-            *(f"NOT coalesce({side}.sync_deleted, false)" for side, t in (("a", a_types), ("b", b_types)) if _has(t)),
-            *([_same_row(same_type)] if same_type else []),
-            *other_type,
-            f"g.keys = {_list(sorted(names))}",  # Python writes the keys sorted
-            f"g.base = [{a_json}]",
-            *([_tidy(texts)] if texts else []),
+            "NOT a.deleted",
+            "NOT b.deleted",
+            "a.others_null",
+            "b.others_null",
+            "a.fp = b.fp",  # the same values of the same types (see ``_fingerprint``)
+            "a.fp = g.fp",  # the agreed state holds them (the same JSON texts)
+            "g.keys_ok",
+            "a.tidy",
         ]
-    )
-    paths = ", ".join(_path(name) for name in names)
-    agreed = (
-        f"SELECT _id, json_keys(state) AS keys, CAST(json_extract(state, [{paths}]) AS VARCHAR[]) AS base "
-        f"FROM ({agreed_sql})"
     )
     sql = f"""
         SELECT coalesce(a._id, l._id) AS id
-        FROM ({a_sql}) a
-        FULL JOIN ({link_sql}) l ON l._id = a._id
-        LEFT JOIN ({b_sql}) b ON b._id = l.b_id
+        FROM ({_side(a_sql, a_columns, a_types, differ, tidy)}) a
+        FULL JOIN (SELECT _id, b_id, status FROM ({link_sql})) l ON l._id = a._id
+        LEFT JOIN ({_side(b_sql, b_columns, b_types, differ, "true")}) b ON b._id = l.b_id
         LEFT JOIN ({agreed}) g ON g._id = l._id
         WHERE NOT coalesce({settled}, false)
     """
     # On ``store.con`` itself: an S3 root's parts are registered there (a cursor is another connection).
     return {id_ for (id_,) in store.con.sql(sql).fetchall()}
+
+
+def _side(sql: str, columns: list[tuple[str, str]], types: dict[str, Any], differ: list[int], tidy: str) -> str:
+    """One mapped dataset as narrow rows: ``_id``, ``deleted``, ``fp`` (``_fingerprint``), ``others_null`` (every
+    field whose type the other side does not share is NULL: only then can such a field be settled) and ``tidy``."""
+    deleted = "coalesce(v.sync_deleted, false)" if _has(types) else "false"
+    others = " AND ".join(f"{columns[n][0]} IS NULL" for n in differ) or "true"
+    return (
+        f"SELECT v._id, {deleted} AS deleted, {_fingerprint([expr for expr, _ in columns])} AS fp, "
+        f"{others} AS others_null, {tidy} AS tidy FROM ({sql}) v"
+    )
+
+
+def _fingerprint(columns: list[str]) -> str:
+    """md5 of the fields' JSON texts (``null`` for NULL) joined by \\x01, which no JSON text holds. ``to_json`` of
+    values of one type is one-to-one (strings escaped, floats in their shortest round-trip form), so two sides
+    whose fields share their types have the same fingerprint exactly when their values are the same (but for a
+    128-bit md5 collision); the agreed state's texts give the same fingerprint when they are the same texts."""
+    texts = ", ".join(f"coalesce(CAST(to_json({c}) AS VARCHAR), 'null')" for c in columns)
+    return f"md5_number(concat_ws(chr(1), {texts}))"
 
 
 def _types(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
@@ -97,11 +125,6 @@ def _column(alias: str, name: str, types: dict[str, Any]) -> tuple[str, str]:
 
 def _path(name: str) -> str:
     return quote_literal("$." + '"' + name.replace('"', '\\"') + '"')
-
-
-def _same_row(pairs: list[tuple[str, str]]) -> str:
-    """Both sides hold the same values (NULLs equal), natively typed: cheaper than comparing texts."""
-    return f"row({', '.join(a for a, _ in pairs)}) IS NOT DISTINCT FROM row({', '.join(b for _, b in pairs)})"
 
 
 def _list(texts: list[str]) -> str:
