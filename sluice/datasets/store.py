@@ -148,6 +148,7 @@ class DatasetStore:
         if not parts:
             return current_sql(parts, state.columns, self._scan(files))
         index = "__sluice_current_" + "".join(c if c.isalnum() else "_" for c in name)
+        self.con.execute(f"DROP VIEW IF EXISTS {quote_ident(index)}")  # a view of the overlay, or a registration
         state.register(self.con, index)
         return (
             f"SELECT * FROM {self._scan(files)(parts)} v SEMI JOIN "

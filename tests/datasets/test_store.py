@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from sluice.datasets import DatasetStore
+from sluice.datasets import index as index_module
 from sluice.errors import CircuitBreakerTripped, DatasetError
 
 from .conftest import make_company
@@ -83,18 +84,27 @@ def test_changes_since_an_offset(store: DatasetStore, companies) -> None:
     assert store.changes("company", since=11).num_rows == 0
 
 
-def test_a_scan_of_the_current_state_by_the_index_is_the_current_state(store: DatasetStore, companies) -> None:
+def test_a_scan_of_the_current_state_by_the_index_is_the_current_state(
+    store: DatasetStore, companies, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``current_scan_sql`` picks the latest versions by the store's index (a semi-join), ``current_sql`` by ranking
-    them: the same rows, through new versions, tombstones and a write whose index is still an overlay."""
-    store.write("company", companies(30), key="id")
-    store.write("company", companies(10, name="v2"), key="id")
-    store.write("company", companies(25), key="id", full=True, force=True)  # 25-29 deleted, 0-9 back
-    store.write("company", companies(3, name="v3"), key="id")
+    them: the same rows after every write, through new versions, tombstones, and an index whose overlay is laid
+    over its table or folded in."""
+    monkeypatch.setattr(index_module, "OVERLAY_MIN", 4)
 
     def rows(sql: str) -> list[dict]:
         return sorted(store.con.sql(sql).to_arrow_table().to_pylist(), key=lambda r: r["_id"])
 
-    assert rows(store.current_scan_sql("company")) == rows(store.current_sql("company"))
+    writes = [
+        dict(rows=companies(30)),
+        dict(rows=companies(3, name="v2")),  # an overlay of three
+        dict(rows=companies(10, name="v3")),  # folded in
+        dict(rows=companies(25), full=True, force=True),  # 25-29 deleted
+        dict(rows=companies(2, name="v4")),
+    ]
+    for write in writes:
+        store.write("company", key="id", **write)
+        assert rows(store.current_scan_sql("company")) == rows(store.current_sql("company"))
     assert len(rows(store.current_scan_sql("company"))) == 25
 
 
