@@ -18,7 +18,9 @@ if a field this run changes moved since the pull: quote lines have no timestamps
 ``ERPQuoteLineKey`` first, then ONE ``SaveQuoteLine`` with id 0 carrying that key and the values: a
 ``CreateQuoteLine`` + ``SaveQuoteLine`` pair would leave an unstamped line behind when the first answer is lost, and
 its retry a duplicate; a failed insert is resent only after a look-up by that key, ``QuoteAgent.insert_line``),
-deletes (a line already gone is done), then one ``RecalculateQuoteAlternative``.
+deletes (a line already gone is done), then one ``RecalculateQuoteAlternative``. A failed recalculation fails the
+alternative's edits and deletes (redone next run, which recalculates) but not its creates: the line exists, and
+unlinked it would be matched next run with no agreed state.
 """
 
 from __future__ import annotations
@@ -280,8 +282,9 @@ class QuoteLinesSink(Sink):
                 try:
                     self.client.quotes.recalculate(alternative)
                 except SluiceError as exc:  # the lines are written, the totals stale: the next write recalculates
-                    for n in done:
-                        answers[n] = exc
+                    for n in done:  # an edit or delete is redone next run (and recalculates); a made line stands:
+                        if changes[n].op != "create":  # failed, it went unlinked, and the next run matched it
+                            answers[n] = exc  # with no agreed state, overwriting a shop edit (soak seed 40011)
 
         _each(self.concurrency, send, sorted(by_alternative))
         return answers

@@ -250,6 +250,13 @@ def _merge_linked(
 ) -> None:
     """Merge a linked pair; a reopened pair also gets the flow's reactivation values, whatever the merge said."""
     rules = [replace(f, to_a=False) for f in flow.fields] if a_rec.locked else list(flow.fields)
+    policy = flow.policy
+    prefix = flow.declaration.born_in_b if flow.declaration is not None else None
+    if base is None and prefix and link.a_id.startswith(prefix):
+        # Born in the shop: its SuperOffice copy was made from the shop's values, so matched with no agreed state
+        # (the create's outcome was lost) the shop's are the record's; SuperOffice winning undid a shop edit made
+        # since, silently (soak seed 40011).
+        policy = replace(policy, first_match_winner="b")
     merged = merge_pair(
         a_rec.fields,
         b_rec.fields,
@@ -257,7 +264,7 @@ def _merge_linked(
         rules,
         a_updated=a_rec.updated,
         b_updated=b_rec.updated,
-        policy=flow.policy,
+        policy=policy,
     )
     if reactivate:
         for name, value in flow.reactivate_fields.items():

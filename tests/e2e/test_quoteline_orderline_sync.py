@@ -482,3 +482,113 @@ def test_a_line_added_in_the_shop_whose_insert_answer_is_lost_is_made_once(tmp_p
             assert_no_op(systems, project)
     finally:
         systems.stop()
+
+
+class RefuseRecalculation:
+    """ASGI middleware in front of SuperOffice answering 503 to every ``RecalculateQuoteAlternative`` while ``on``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.on = app, False
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if self.on and scope["type"] == "http" and scope["path"].endswith("/RecalculateQuoteAlternative"):
+            await send({"type": "http.response.start", "status": 503, "headers": [(b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+
+def test_a_line_made_in_superoffice_whose_recalculation_failed_is_linked_and_a_later_shop_edit_arrives(
+    tmp_path: Path,
+) -> None:
+    """Soak seed 40011: the shop added a line, SuperOffice inserted it, then the alternative's recalculation
+    failed; the create was reported failed, so no link was made. The next run matched the two lines by key with no
+    agreed state and overwrote the shop's edit made since with the insert's old price, silently. The line exists:
+    its create stands (linked), only the totals wait for the alternative's next line write."""
+    so = SuperOfficeSimulator(contacts=20, seed=5, auth="basic", strict_quotes=True)
+    shop = CustomwebshopSimulator(customers=5, seed=5)
+    gate = RefuseRecalculation(so.app)
+    systems = Systems(so, shop, ServerThread(gate).start(), ServerThread(shop.app).start())
+    try:
+        with lines_project(systems, tmp_path) as project:
+            project.sync()
+            key, order, alternative = with_lines(systems)[0]
+            added = {"sku": "SHOP-LATE", "name": "Lagt til", "quantity": "2", "unit_price": "0.50", "vat_rate": "25"}
+            edit_lines(systems, order, [*({"id": x["id"]} for x in order["lines"]), added])
+            gate.on = True
+            project.sync()
+            gate.on = False
+            [line] = [x for x in synced_orders(systems)[key]["lines"] if x["sku"] == "SHOP-LATE"]
+            assert f"cws:{line['id']}" in {
+                r["a_id"] for r in project.links(FLOW).to_pylist() if r["status"] == "active"
+            }
+            order = synced_orders(systems)[key]
+            edit_lines(systems, order, [{"id": x["id"], **({"unit_price": "10.00"} if x["id"] == line["id"] else {})}
+                                        for x in order["lines"]])  # fmt: skip
+            project.sync(full=True)
+            [made] = [x for x in quote_lines(systems, alternative) if x["Code"] == "SHOP-LATE"]
+            assert made["UnitListPrice"] == 10
+            assert_lines_equal(systems)
+            assert_no_op(systems, project)
+    finally:
+        systems.stop()
+
+
+class InsertBlind:
+    """ASGI middleware in front of SuperOffice while ``on``: a line insert is applied but answered 503, and every
+    ``GetQuoteLines`` after it is refused, so the sink cannot learn that its insert was made."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.on, self.inserted = app, False, False
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        blind = path.endswith("/SaveQuoteLine") or (self.inserted and path.endswith("/GetQuoteLines"))
+        if not self.on or scope["type"] != "http" or not blind:
+            await self.app(scope, receive, send)
+            return
+        if path.endswith("/SaveQuoteLine"):
+
+            async def swallow(message: dict) -> None:
+                return None
+
+            await self.app(scope, receive, swallow)
+            self.inserted = True
+        await send({"type": "http.response.start", "status": 503, "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def test_a_shop_line_whose_insert_outcome_was_lost_keeps_the_shops_later_edit_when_matched(tmp_path: Path) -> None:
+    """Soak seed 40011: SuperOffice made the shop's new line but the sink never learnt it (the insert's answer and
+    the look-up failed), so no link; the shop then edited the line's price. The next run matched the two by key
+    with no agreed state, where SuperOffice (the system of record) wins: the shop's edit was overwritten silently.
+    A line born in the shop has the shop for its record: matched without an agreed state, the shop's values win."""
+    so = SuperOfficeSimulator(contacts=20, seed=5, auth="basic", strict_quotes=True)
+    shop = CustomwebshopSimulator(customers=5, seed=5)
+    gate = InsertBlind(so.app)
+    systems = Systems(so, shop, ServerThread(gate).start(), ServerThread(shop.app).start())
+    try:
+        with lines_project(systems, tmp_path) as project:
+            project.sync()
+            key, order, alternative = with_lines(systems)[0]
+            added = {"sku": "SHOP-BLIND", "name": "Lagt til", "quantity": "2", "unit_price": "0.50", "vat_rate": "25"}
+            edit_lines(systems, order, [*({"id": x["id"]} for x in order["lines"]), added])
+            plan_now(project)
+            gate.on = True
+            project.push_sink(FLOW, "b")
+            assert project.push_sink(FLOW, "a").failed == 1
+            project.commit_flow(FLOW)
+            gate.on = False
+            assert [x["Code"] for x in quote_lines(systems, alternative)].count("SHOP-BLIND") == 1  # made, unknown
+            order = synced_orders(systems)[key]
+            [line] = [x for x in order["lines"] if x["sku"] == "SHOP-BLIND"]
+            edit_lines(systems, order, [{"id": x["id"], **({"unit_price": "10.00"} if x["id"] == line["id"] else {})}
+                                        for x in order["lines"]])  # fmt: skip
+            project.sync()
+            [made] = [x for x in quote_lines(systems, alternative) if x["Code"] == "SHOP-BLIND"]
+            [kept] = [x for x in synced_orders(systems)[key]["lines"] if x["id"] == line["id"]]
+            assert (made["UnitListPrice"], float(kept["unit_price"])) == (10, 10)
+            assert_lines_equal(systems)
+            assert_no_op(systems, project)
+    finally:
+        systems.stop()
