@@ -9,25 +9,20 @@ whose types do not fit the others (or the dataset's), so a caller can keep the r
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sluice.datasets.schema import IncompatibleType, merge_type
 from sluice.errors import DatasetError
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-Rows: TypeAlias = "pa.Table | pd.DataFrame | duckdb.DuckDBPyRelation | Path | Iterable[Mapping[str, Any]]"
-"""What a write takes. pandas is not imported for it: a DataFrame can only come from a caller that imported pandas
-(a notebook), and the CLI starts faster without it (every ``sluice sync`` a scheduler starts pays the import)."""
+Rows = pa.Table | pd.DataFrame | duckdb.DuckDBPyRelation | Path | Iterable[Mapping[str, Any]]
 
 
 def to_batch(rows: Rows, dataset: str) -> pa.Table | Path:
@@ -35,8 +30,7 @@ def to_batch(rows: Rows, dataset: str) -> pa.Table | Path:
     path (DuckDB reads it faster than a detour through Arrow), after checking it is readable."""
     if isinstance(rows, pa.Table):
         return rows
-    pandas = sys.modules.get("pandas")
-    if pandas is not None and isinstance(rows, pandas.DataFrame):
+    if isinstance(rows, pd.DataFrame):
         return _from_pandas(rows, dataset)
     if isinstance(rows, duckdb.DuckDBPyRelation):
         return rows.fetch_arrow_table()

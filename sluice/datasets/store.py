@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -29,9 +29,6 @@ from sluice.datasets.sidefiles import SideFiles
 from sluice.datasets.storage import DatasetFiles, open_storage
 from sluice.datasets.writer import WriteOptions, write_batch
 from sluice.errors import DatasetError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 CHECKPOINT_MIN_ROWS = 10_000
 CHECKPOINT_SHARE = 0.1

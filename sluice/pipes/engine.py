@@ -55,7 +55,9 @@ class PipeRun:
     file: str
     skipped: bool
     seconds: float
-    rows: int = 0  # rows the query returned
+    rows: int = 0
+    """Rows the query returned; for a changed-rows run, the changed input rows it read (a run that only deletes
+    returns none, yet did work in proportion to them)."""
     stats: WriteStats | None = None
     changed_only: bool = False
     """The pipe ran over the input rows changed since its last run alone (``incremental.py``), not in full."""
@@ -201,10 +203,10 @@ class PipeEngine:
             return PipeRun(pipe.name, pipe.rel, skipped=True, seconds=time.perf_counter() - started)
         changed = None if force else self._changed_run(pipe, state, force_write)
         if changed is not None:
-            table, stats = changed
+            stats, rows = changed
         else:
             table = self._validated(pipe, self._compute(pipe))
-            stats = self._write(pipe, table, full=True, force_write=force_write)
+            stats, rows = self._write(pipe, table, full=True, force_write=force_write), table.num_rows
         self.state.write(
             pipe.name,
             PipeState(
@@ -215,13 +217,9 @@ class PipeEngine:
             ),
         )
         seconds = time.perf_counter() - started
-        return PipeRun(
-            pipe.name, pipe.rel, False, seconds, rows=table.num_rows, stats=stats, changed_only=changed is not None
-        )
+        return PipeRun(pipe.name, pipe.rel, False, seconds, rows=rows, stats=stats, changed_only=changed is not None)
 
-    def _changed_run(
-        self, pipe: Pipe, state: PipeState | None, force_write: bool
-    ) -> tuple[pa.Table, WriteStats] | None:
+    def _changed_run(self, pipe: Pipe, state: PipeState | None, force_write: bool) -> tuple[WriteStats, int] | None:
         """A row-local pipe over the input rows changed since its last run, written over its output; the output
         rows their earlier versions made and the new ones do not make are deleted. None when the pipe must run
         in full: not row-local, never run, its SQL or its output moved since, its input replaced or compacted
@@ -243,7 +241,8 @@ class PipeEngine:
         had = {str(i) for i in before.column("_id").to_pylist()}
         if self.store.current_of(pipe.name, made - had).num_rows:
             return None  # a new id another input row already makes: the full run reports the duplicate
-        return table, self._write(pipe, table, full=False, force_write=force_write, delete=frozenset(had - made))
+        stats = self._write(pipe, table, full=False, force_write=force_write, delete=frozenset(had - made))
+        return stats, len(changed)
 
     def _write(
         self, pipe: Pipe, table: pa.Table, *, full: bool, force_write: bool, delete: frozenset[str] = frozenset()
