@@ -147,10 +147,13 @@ class SaleOrder:
         response = world.systems.shop_session().patch(f"{world.systems.shop_api}/orders/{order['id']}", json=patch)
         response.raise_for_status()
         after = order_fields(response.json())
-        self.model.record_edit("shop", key, order_fields(order), after, FIELDS)
-        for sibling in self._keys(world, key.split(":")[1]):  # the sale's other orders follow the edit, next run
+        changed = self.model.record_edit("shop", key, order_fields(order), after, FIELDS)
+        # The sale's other orders follow the fields the user changed, next run; only those: a field this order
+        # still holds from before the sale's last change is no edit of the user's (seed 40372: a title edit on
+        # an order whose status lagged the sale was read as a status edit of its sibling).
+        for sibling in self._keys(world, key.split(":")[1]):
             if sibling != key and sibling in orders and sibling not in self.model.shop_deleted:
-                self.model.record_edit("shop", sibling, order_fields(orders[sibling]), after, FIELDS, source=key)
+                self.model.record_edit("shop", sibling, order_fields(orders[sibling]), after, changed, source=key)
                 self.model.siblings += 1
         self.model.actions += 1
         return True
