@@ -231,7 +231,10 @@ class Project:
         sink_a, sink_b = (self._sink(flow, system) for system in (flow.a_system, flow.b_system))
         state = FlowState(self.store, flow, self.sync_state)
         b_source = stream(f"{flow.b_system}.{flow.b_entity}").dataset
-        return FlowRunner(self.store, flow, state, sink_a, sink_b, self.sync_state, b_source=b_source, full=full)
+        a_source = stream(f"{flow.a_system}.{flow.a_entity}").dataset
+        return FlowRunner(
+            self.store, flow, state, sink_a, sink_b, self.sync_state, b_source=b_source, a_source=a_source, full=full
+        )
 
     def _sink(self, flow: Dataflow, system: str) -> Any:
         return sink_for(flow, system, self.client(system), self.store, self.config.system(system))

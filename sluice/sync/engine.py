@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -25,7 +26,7 @@ from sluice.sync.dataflow import Dataflow
 from sluice.sync.model import DELETED_IN_A, DELETED_IN_B, Change, Link, Plan, PushOutcome, SideRecord, SinkResult
 from sluice.sync.pull import PULL
 from sluice.sync.reconcile import reconcile
-from sluice.sync.scope import load_scope, side_record
+from sluice.sync.scope import Scope, load_scope, side_record
 from sluice.sync.sinks import OnConfirmed, Sink, summarize
 from sluice.sync.state import (
     DeadLetter,
@@ -81,7 +82,8 @@ class FlowResult:
 
     waiting: int = 0
     waits: list[dict[str, Any]] = field(default_factory=list)
-    """Records waiting for a reference another flow has not linked yet (``a_id``, ``reason``)."""
+    """Records waiting (``a_id``, ``reason``): for a reference another flow has not linked yet, or for a pull to
+    read them (the last one set them aside)."""
 
     @property
     def writes(self) -> int:
@@ -109,6 +111,16 @@ def _set_aside(store: DatasetStore, source: str | None) -> set[str]:
     if source is None:
         return set()
     return {d.a_id.rsplit(":", 1)[-1] for d in load_dead_letters(store, PULL) if d.target == source}
+
+
+def _source_key(a_id: str, a_key: Callable[[str], int] | None) -> str:
+    """The key a pull's dead letter names for the record behind ``a_id`` (``sale:17:2`` -> ``17`` for orders)."""
+    if a_key is None:
+        return a_id
+    try:
+        return str(a_key(a_id))
+    except SluiceError:
+        return a_id
 
 
 def check_breakers(flow: Dataflow, plan: Plan, linked: int, force: bool) -> None:
@@ -158,15 +170,19 @@ class FlowRunner:
         files: SideFiles,
         b_source: str | None = None,
         *,
+        a_source: str | None = None,
         full: bool = False,
     ) -> None:
-        """``b_source``: the pulled dataset behind side b, whose set-aside records keep their links open."""
+        """``b_source``: the pulled dataset behind side b, whose set-aside records keep their links open;
+        ``a_source`` and ``b_source``: the datasets whose set-aside records hold their pairs (``reconcile``'s
+        ``stale``)."""
         self.store = store
         self.flow = flow
         self.state = state
         self.sinks = {"a": sink_a, "b": sink_b}
         self.files = files
         self.b_source = b_source
+        self.a_source = a_source
         self.full = full
         """Reconcile every pair, not only those that moved since the last commit (``--full``)."""
         self.reconciled = 0
@@ -189,10 +205,21 @@ class FlowRunner:
         missing = {link.b_id for link in scope.links if link.status == "active" and link.b_id not in scope.b}
         unread = missing & _set_aside(self.store, self.b_source) if missing else set()
         self.loaded = max(compared, len(scope.a) + len(scope.b))
-        plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed, b_unread=unread)
+        stale = self._stale(scope)
+        plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed, b_unread=unread, stale=stale)
         waiting = {link.a_id for link in scope.links if link.status == "active" and link.b_id in unread}
-        waiting |= {a_id for a_id, _ in plan.waiting}  # a reference not linked yet: looked at again next run
+        waiting |= {a_id for a_id, _ in plan.waiting}  # a reference not linked, or not read: looked at again next run
         return plan, replace(seen, pending=tuple(sorted(touched(plan) | waiting)))
+
+    def _stale(self, scope: Scope) -> set[str]:
+        """The pairs in ``scope`` whose SuperOffice or shop record the last pull of its dataset set aside."""
+        stale_a = _set_aside(self.store, self.a_source)
+        stale_b = _set_aside(self.store, self.b_source)
+        if not stale_a and not stale_b:
+            return set()
+        a_key = self.flow.declaration.a_key if self.flow.declaration is not None else None
+        held = {a_id for a_id in scope.a if _source_key(a_id, a_key) in stale_a}
+        return held | {link.a_id for link in scope.links if link.b_id in stale_b and link.b_id in scope.b}
 
     def _to_reconcile(self, cursor: Cursor | None) -> tuple[set[str], int]:
         """What moved since the committed cursor plus its pending pairs, dead letters and create intents; on a

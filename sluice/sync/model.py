@@ -122,7 +122,8 @@ class Plan:
     invalid: list[tuple[str, SideRecord]] = field(default_factory=list)
     """Records skipped because their data cannot be synced (side, record): reported as dead letters."""
     waiting: list[tuple[str, str]] = field(default_factory=list)
-    """Side-a records waiting for a reference (``a_id``, why): neither sent, deactivated nor dead-lettered."""
+    """Side-a records waiting (``a_id``, why) for a reference or for a pull to read their pair: neither sent,
+    deactivated nor dead-lettered."""
     held: list[Change] = field(default_factory=list)
     """Changes a dead letter holds back (refused before, unchanged, inside their back-off): not sent this run."""
 

@@ -27,6 +27,9 @@ WHY = {DELETED_IN_B: "its shop record was deleted", LINKED_ELSEWHERE: "its shop 
 """Why a closed link's change went nowhere, by the link's note (for reports)."""
 
 
+STALE = "its last pull could not read it: it waits for a read, so an older copy undoes nothing"
+
+
 def reconcile(
     flow: Dataflow,
     a_records: dict[str, SideRecord],
@@ -34,16 +37,23 @@ def reconcile(
     links: list[Link],
     agreed: dict[str, dict[str, Any]],
     b_unread: set[str] | frozenset[str] = frozenset(),
+    stale: set[str] | frozenset[str] = frozenset(),
 ) -> Plan:
     """Decide every create, update and deactivation for one flow, and the conflicts and ambiguities seen.
 
     ``b_unread``: linked shop ids the b side holds no version of at all, not even a tombstone (a record the
-    pull set aside as unreadable on its very first read). Such a link waits: only a seen delete closes it."""
+    pull set aside as unreadable on its very first read). Such a link waits: only a seen delete closes it.
+    ``stale``: SuperOffice ids of pairs whose last pull could not read one of the records: the dataset still holds
+    an older version, which read against the agreed state looks like an edit (one that undoes the values the
+    last run wrote, soak seed 40354). Such a pair waits, reported, until a pull reads it."""
     plan = Plan()
     a_records, b_records = _valid(plan, "a", a_records), _valid(plan, "b", b_records)
     a_records = _ready(plan, a_records)
+    plan.waiting += [(a_id, STALE) for a_id in sorted(stale) if a_id in a_records]
+    a_records = {k: r for k, r in a_records.items() if k not in stale}
     skipped = {r.id for side, r in plan.invalid if side == "a"}, {r.id for side, r in plan.invalid if side == "b"}
     skipped[0].update(a_id for a_id, _ in plan.waiting)
+    skipped[0].update(stale)
     active = {link.a_id: link for link in links if link.status == "active"}
     known_a = {link.a_id for link in links}
     linked_b = {link.b_id for link in links if link.status == "active"}

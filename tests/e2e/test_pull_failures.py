@@ -219,3 +219,32 @@ def test_a_created_customer_unreadable_on_its_first_read_keeps_its_link(tmp_path
             assert systems.customer(pairs["2"])["company_name"] == systems.contact(2)["Name"]
     finally:
         systems.stop()
+
+
+def test_a_record_the_pull_set_aside_holds_its_pair_so_its_older_copy_undoes_nothing(tmp_path: Path):
+    """Soak seed 40354: a run writes a CRM edit to the shop; the next pull cannot read the shop record back (here:
+    a wrong-typed field), so the dataset still holds the copy from before that write. Read against the agreed
+    state that copy looks like a shop edit, and a full reconcile wrote the old value back to SuperOffice."""
+    systems, _ = start_systems(contacts=6, customers=0)
+    try:
+        with systems.project(tmp_path / "datasets") as project:
+            project.sync()
+            project.sync()  # the customers the first run created are read back once
+            customer = int(linked_pairs(project)["2"])
+            systems.edit_contact(2, Department="Endret i CRM")
+            project.sync()
+            assert systems.customer(customer)["department"] == "Endret i CRM"
+            corrupt_company_name(systems, customer)
+
+            report = project.sync(full=True)
+            assert report.pulls[1].rejected == 1
+            assert systems.contact(2)["Department"] == "Endret i CRM"  # before the fix: the old department
+            [flow] = report.flows
+            assert "2" in {w["a_id"] for w in flow.waits}
+
+            systems.edit_customer(customer, company_name="Rettet AS")  # readable again: the pair syncs
+            project.sync()
+            assert systems.contact(2)["Department"] == "Endret i CRM"
+            assert systems.contact(2)["Name"] == "Rettet AS"
+    finally:
+        systems.stop()
