@@ -62,11 +62,14 @@ class Traffic:
     writes: int = 0
     """Requests that may change data: every POST, PUT, PATCH and DELETE except the reads a system makes
     through a POST (the SuperOffice agents' ``Get*``/``Find*`` methods), by the simulator's ``is_write``."""
+    refused: int = 0
+    """Writes answered 412: a conditional write the system refused, so nothing changed."""
 
     def snapshot(self) -> dict[str, Any]:
         return {
             "requests": sum(self.by_method.values()),
             "writes": self.writes,
+            "refused_writes": self.refused,
             "by_method": dict(self.by_method),
             "by_status": {str(k): v for k, v in self.by_status.items()},
             "faults": dict(self.faults),
@@ -110,7 +113,9 @@ class FaultInjector:
 
     def count(self, method: str, status: int, fault: str | None, write: bool | None = None) -> None:
         with self._lock:
-            self.traffic.writes += int(method in WRITE_METHODS if write is None else write)
+            is_write = method in WRITE_METHODS if write is None else write
+            self.traffic.writes += int(is_write)
+            self.traffic.refused += int(is_write and status == 412)
             self.traffic.by_method[method] += 1
             self.traffic.by_status[status] += 1
             if fault:

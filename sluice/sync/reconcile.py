@@ -48,7 +48,9 @@ def reconcile(
     last run wrote, soak seed 40354). Such a pair waits, reported, until a pull reads it."""
     plan = Plan()
     a_records, b_records = _valid(plan, "a", a_records), _valid(plan, "b", b_records)
-    a_records = _ready(plan, a_records)
+    ready = _ready(plan, a_records)
+    held = {k: r for k, r in a_records.items() if k not in ready and k not in stale}
+    a_records = ready
     plan.waiting += [(a_id, STALE) for a_id in sorted(stale) if a_id in a_records]
     a_records = {k: r for k, r in a_records.items() if k not in stale}
     skipped = {r.id for side, r in plan.invalid if side == "a"}, {r.id for side, r in plan.invalid if side == "b"}
@@ -72,12 +74,13 @@ def reconcile(
             _plan_create(flow, plan, rec)
 
     for a_id, link in sorted(active.items()):
-        a_rec, b_rec = a_records.get(a_id), b_records.get(link.b_id)
-        if a_id in skipped[0] or link.b_id in skipped[1]:
-            continue  # bad data on a side is not a delete: the pair waits until it is fixed
+        a_rec, b_rec = a_records.get(a_id, held.get(a_id)), b_records.get(link.b_id)
         if b_rec is None and link.b_id in b_unread:
             continue
-        if b_rec is None or b_rec.deleted:
+        b_gone = b_rec is None or b_rec.deleted
+        if link.b_id in skipped[1] or (a_id in skipped[0] and not (b_gone and a_id in held)):
+            continue  # bad data on a side is not a delete: the pair waits until it is fixed
+        if b_gone:  # seen even while the SuperOffice record waits for a reference (soak seed 40467)
             if _deletes_in_a(flow) and a_rec is not None and not a_rec.deleted:
                 _plan_delete_in_a(flow, plan, link, a_rec)
             else:

@@ -159,9 +159,10 @@ class Scenario:
             return [Violation("a clean sync completes", _short(exc))]
         failed = [f"{f.flow}: {s.failed} failed" for f in report.flows for s in f.sinks if s.failed]
         found = [Violation("a clean sync pushes everything", ", ".join(failed))] if failed else []
-        writes = world.traffic().writes
-        if not baseline and writes > budget:
-            found.append(Violation("writes bounded by edits", f"{writes} writes for a budget of {budget}"))
+        traffic = world.traffic()
+        if not baseline and (writes := traffic.writes - traffic.refused) > budget:
+            refused = f" (and {traffic.refused} refused)" if traffic.refused else ""
+            found.append(Violation("writes bounded by edits", f"{writes} writes{refused} for a budget of {budget}"))
         with world.project() as project:
             for adapter in self.adapters:
                 found += adapter.check(world, project)

@@ -60,6 +60,9 @@ class Traffic:
     so_writes: int
     shop_writes: int
     faults: int
+    refused: int = 0
+    """Of the writes, those answered 412 (nothing changed): the order flow and the line flow both write an order
+    whose header and lines changed in one window, and the second write's pulled version is stale (seed 70008)."""
 
     @property
     def writes(self) -> int:
@@ -105,7 +108,8 @@ class World:
             requests.delete(f"{server.url}/_admin/stats").raise_for_status()
         faults = sum(sum(s["faults"].values()) for s in stats)
         self.figures.faults += faults
-        return Traffic(self.so_writes.take(), stats[1]["writes"], faults)
+        so_writes, so_refused = self.so_writes.take()
+        return Traffic(so_writes, stats[1]["writes"], faults, so_refused + stats[1]["refused_writes"])
 
     def clean_sync(self, *, full: bool = False) -> SyncReport:
         """A sync with no faults and patient clients; what it raises is the caller's finding."""
@@ -222,22 +226,31 @@ class SuperOfficeWrites:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.count = 0
+        self.count = self.refused = 0
         self._lock = threading.Lock()
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and "/_admin/" not in scope["path"]:
-            method = scope["method"]
-            if method in ("PUT", "PATCH", "DELETE") or (method == "POST" and not self.READS.search(scope["path"])):
-                with self._lock:
-                    self.count += 1
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or "/_admin/" in scope["path"]:
+            return await self.app(scope, receive, send)
+        method = scope["method"]
+        if method in ("PUT", "PATCH", "DELETE") or (method == "POST" and not self.READS.search(scope["path"])):
+            with self._lock:
+                self.count += 1
 
-    def take(self) -> int:
-        """The count since the last take."""
+            async def counting(message: dict) -> None:
+                if message["type"] == "http.response.start" and message["status"] == 412:
+                    with self._lock:
+                        self.refused += 1
+                await send(message)
+
+            return await self.app(scope, receive, counting)
+        return await self.app(scope, receive, send)
+
+    def take(self) -> tuple[int, int]:
+        """The writes since the last take, and how many of them were refused with a 412."""
         with self._lock:
-            count, self.count = self.count, 0
-        return count
+            taken, self.count, self.refused = (self.count, self.refused), 0, 0
+        return taken
 
 
 def _start_systems(contacts: int, customers: int, seed: int) -> tuple[Systems, SuperOfficeWrites]:

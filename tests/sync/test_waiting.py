@@ -50,3 +50,14 @@ def test_a_shop_edit_of_a_one_way_field_is_undone_and_reported_as_a_conflict() -
     assert (change.target, change.fields) == ("b", {"customer_id": 7})
     [(_, _, conflict)] = plan.conflicts
     assert (conflict.field, conflict.winner) == ("customer_id", "a")
+
+
+def test_a_shop_delete_closes_the_link_of_a_record_that_waits_for_its_reference() -> None:
+    """Soak seed 40467: the order's customer was deleted in the shop (its contact's link closed, so the sale waits),
+    then the order itself; the order's link stayed active for ever, its delete never seen."""
+    link = Link("sale:1:1", "10")
+    a = {"sale:1:1": rec("sale:1:1", WHY, status="pending", customer_id=None)}
+    for b in ({}, {"10": SideRecord("10", {}, updated=T, deleted=True)}):
+        plan = reconcile(FLOW, a, b, [link], {"sale:1:1": {"status": "pending", "customer_id": 7}})
+        assert [(x.a_id, x.status) for x in plan.closed_links] == [("sale:1:1", "closed")]
+        assert plan.changes == [] and plan.waiting == [("sale:1:1", WHY)]
