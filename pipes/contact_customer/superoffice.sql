@@ -28,6 +28,7 @@ columns:
   shipping_address.country_code:
     type: string
     direction: to shop only
+    follows: billing_address.country_code
     description: SuperOffice keeps one country per contact; the billing country is the one written back.
   customer_group: {type: string, description: The contact's category.}
   accepts_marketing: {type: boolean, source: NoMailing (negated), description: NoMailing false means mail is welcome.}

@@ -26,6 +26,7 @@ class ColumnDoc:
     type: str | None = None  # the Customwebshop data type, where the output has a Customwebshop shape
     source: str | None = None  # overrides the documented source, e.g. "`NoMailing` (negated)"
     direction: str | None = None  # e.g. "to shop only" for one-way columns
+    follows: str | None = None  # a one-way column side a keeps equal to this two-way one (SuperOffice's one country)
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _columns_from(raw: Any, path: str | None) -> dict[str, ColumnDoc]:
             continue
         if not isinstance(spec, dict):
             raise PipeError(f"header column {name!r}: expected a text or a mapping, got {spec!r}", path, 1)
-        unknown = set(spec) - {"description", "type", "source", "direction"}
+        unknown = set(spec) - {"description", "type", "source", "direction", "follows"}
         if unknown:
             raise PipeError(f"header column {name!r}: unknown keys {sorted(unknown)}", path, 1)
         columns[str(name)] = ColumnDoc(
@@ -135,6 +136,7 @@ def _columns_from(raw: Any, path: str | None) -> dict[str, ColumnDoc]:
             type=_opt_str(spec.get("type")),
             source=_opt_str(spec.get("source")),
             direction=_opt_str(spec.get("direction")),
+            follows=_opt_str(spec.get("follows")),
         )
     return columns
 

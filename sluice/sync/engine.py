@@ -202,13 +202,10 @@ class FlowRunner:
         if self.flow.scope is not None:  # one price list of many: the others are not this flow's records
             scope.a = {k: r for k, r in scope.a.items() if r.scope == self.flow.scope}
         self.reconciled = len(scope.a.keys() | {link.a_id for link in scope.links})
-        missing = {link.b_id for link in scope.links if link.status == "active" and link.b_id not in scope.b}
-        unread = missing & _set_aside(self.store, self.b_source) if missing else set()
         self.loaded = max(compared, len(scope.a) + len(scope.b))
         stale = self._stale(scope)
-        plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed, b_unread=unread, stale=stale)
-        waiting = {link.a_id for link in scope.links if link.status == "active" and link.b_id in unread}
-        waiting |= {a_id for a_id, _ in plan.waiting}  # a reference not linked, or not read: looked at again next run
+        plan = reconcile(self.flow, scope.a, scope.b, scope.links, scope.agreed, stale=stale)
+        waiting = stale | {a_id for a_id, _ in plan.waiting}  # a reference not linked, or not read: again next run
         return plan, replace(seen, pending=tuple(sorted(touched(plan) | waiting)))
 
     def _stale(self, scope: Scope) -> set[str]:
@@ -219,7 +216,7 @@ class FlowRunner:
             return set()
         a_key = self.flow.declaration.a_key if self.flow.declaration is not None else None
         held = {a_id for a_id in scope.a if _source_key(a_id, a_key) in stale_a}
-        return held | {link.a_id for link in scope.links if link.b_id in stale_b and link.b_id in scope.b}
+        return held | {link.a_id for link in scope.links if link.b_id in stale_b}
 
     def _to_reconcile(self, cursor: Cursor | None) -> tuple[set[str], int]:
         """What moved since the committed cursor plus its pending pairs, dead letters and create intents; on a

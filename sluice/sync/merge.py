@@ -54,6 +54,10 @@ class FieldRule:
     name: str
     to_b: bool = True
     to_a: bool = True
+    follows: str | None = None
+    """A one-way field side a derives from this two-way one (SuperOffice keeps one country, so the shipping
+    country is the billing one): a shop edit of the leader that goes to side a takes this field along to the shop
+    in the same run, instead of one run later when the pull reads it back."""
 
 
 @dataclass(frozen=True)

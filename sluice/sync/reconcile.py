@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from sluice.sync.dataflow import Dataflow
-from sluice.sync.merge import Conflict, is_empty, merge_pair, same, tidy, untidy
+from sluice.sync.merge import Conflict, FieldRule, is_empty, merge_pair, same, tidy, untidy
 from sluice.sync.model import DELETED_IN_A, DELETED_IN_B, Ambiguity, Change, Link, Plan, SideRecord, Stranded
 
 LINKED_ELSEWHERE = "shop record linked to another SuperOffice record"
@@ -36,16 +36,14 @@ def reconcile(
     b_records: dict[str, SideRecord],
     links: list[Link],
     agreed: dict[str, dict[str, Any]],
-    b_unread: set[str] | frozenset[str] = frozenset(),
     stale: set[str] | frozenset[str] = frozenset(),
 ) -> Plan:
     """Decide every create, update and deactivation for one flow, and the conflicts and ambiguities seen.
 
-    ``b_unread``: linked shop ids the b side holds no version of at all, not even a tombstone (a record the
-    pull set aside as unreadable on its very first read). Such a link waits: only a seen delete closes it.
-    ``stale``: SuperOffice ids of pairs whose last pull could not read one of the records: the dataset still holds
-    an older version, which read against the agreed state looks like an edit (one that undoes the values the
-    last run wrote, soak seed 40354). Such a pair waits, reported, until a pull reads it."""
+    ``stale``: SuperOffice ids of pairs whose last pull could not read one of the records. Such a pair waits,
+    reported, until a pull reads it: the dataset holds an older version, which read against the agreed state looks
+    like an edit (one that undoes the values the last run wrote, soak seed 40354), or none at all (a record set
+    aside on its very first read), which is not a delete."""
     plan = Plan()
     a_records, b_records = _valid(plan, "a", a_records), _valid(plan, "b", b_records)
     ready = _ready(plan, a_records)
@@ -75,8 +73,6 @@ def reconcile(
 
     for a_id, link in sorted(active.items()):
         a_rec, b_rec = a_records.get(a_id, held.get(a_id)), b_records.get(link.b_id)
-        if b_rec is None and link.b_id in b_unread:
-            continue
         b_gone = b_rec is None or b_rec.deleted
         if link.b_id in skipped[1] or (a_id in skipped[0] and not (b_gone and a_id in held)):
             continue  # bad data on a side is not a delete: the pair waits until it is fixed
@@ -116,6 +112,26 @@ def _ready(plan: Plan, records: dict[str, SideRecord]) -> dict[str, SideRecord]:
     """The records whose references are linked; the others go to ``plan.waiting`` (reported, sent later)."""
     plan.waiting += [(k, r.waiting) for k, r in sorted(records.items()) if r.waiting and not r.deleted]
     return {k: r for k, r in records.items() if not r.waiting or r.deleted}
+
+
+def _follow(
+    rules: list[FieldRule],
+    to_a: dict[str, Any],
+    to_b: dict[str, Any],
+    agreed: dict[str, Any],
+    b_fields: dict[str, Any],
+) -> None:
+    """A leader going to side a takes its followers to the shop now: side a will hold the leader's value there too
+    (soak seed 111: the shipping country lagged one run behind a shop edit of the billing country)."""
+    for rule in rules:
+        if rule.follows is None or rule.follows not in to_a:
+            continue
+        value = to_a[rule.follows]
+        agreed[rule.name] = value
+        if same(b_fields.get(rule.name), value):
+            to_b.pop(rule.name, None)
+        else:
+            to_b[rule.name] = value
 
 
 def _plan_closed(
@@ -286,6 +302,7 @@ def _merge_linked(
                 merged.agreed[name] = value
             if not same(b_rec.fields.get(name), value):
                 merged.to_b[name] = value
+    _follow(rules, merged.to_a, merged.to_b, merged.agreed, b_rec.fields)
     plan.agreed[link.a_id] = merged.agreed
     plan.conflicts.extend((link.a_id, link.b_id, c) for c in merged.conflicts)
     if merged.to_b:

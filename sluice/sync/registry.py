@@ -157,8 +157,17 @@ def _fields(name: str, decl: Declaration, pipe: Pipe) -> tuple[FieldRule, ...]:
     columns = {c: doc for c, doc in pipe.header.columns.items() if not c.startswith(("_", "sync_"))}
     if not columns:
         raise ConfigError(f"flow {name}: {pipe.rel} documents no columns; its header lists the flow's fields")
-    rules = tuple(FieldRule(c, to_a=(doc.direction or "").lower() != TO_SHOP_ONLY) for c, doc in columns.items())
+    rules = tuple(
+        FieldRule(c, to_a=(doc.direction or "").lower() != TO_SHOP_ONLY, follows=doc.follows)
+        for c, doc in columns.items()
+    )
+    two_way = {r.name for r in rules if r.to_a}
     for rule in rules:
+        if rule.follows is not None and (rule.to_a or rule.follows not in two_way):
+            raise ConfigError(
+                f"flow {name}: {pipe.rel} says {rule.name!r} follows {rule.follows!r}; only a 'to shop only' field "
+                "can follow, and only a field that goes back to side a"
+            )
         if rule.to_a and rule.name not in decl.setters:
             raise ConfigError(
                 f"flow {name}: field {rule.name!r} goes back to {decl.a} but has no setter "

@@ -75,6 +75,25 @@ def test_the_same_field_edited_on_both_sides_goes_by_the_policy_and_is_recorded(
     assert json.loads(conflict["superoffice_value"]) == "Name from the CRM"
 
 
+def test_a_shop_country_edit_brings_the_shipping_country_along_in_the_same_sync(systems: Systems, project: Project):
+    """SuperOffice keeps one country per contact; the shop's shipping country is that one (to shop only). A shop
+    edit of the billing country used to reach the shipping country one sync later (soak seed 111)."""
+    project.sync()
+    customer = customer_of(systems, project, 6)
+    new = "SE" if customer["billing_address"].get("country_code") != "SE" else "DK"
+    systems.edit_customer(customer["id"], billing_address={"country_code": new})
+    project.sync()
+    assert systems.contact(6)["Country"]["TwoLetterISOCountry"] == new
+    shown = systems.customer(customer["id"])
+    assert shown["billing_address"]["country_code"] == shown["shipping_address"]["country_code"] == new
+    assert differences(project) == []
+    systems.edit_customer(customer["id"], billing_address={"country_code": None})  # a clear: no country in either
+    project.sync()
+    assert not systems.contact(6)["Country"].get("TwoLetterISOCountry")
+    assert customer_of(systems, project, 6)["shipping_address"].get("country_code") is None
+    assert differences(project) == []
+
+
 def test_a_sync_with_nothing_edited_sends_no_write(systems: Systems, project: Project):
     project.sync()
     project.sync()  # reads back what the first sync wrote: nothing may echo

@@ -43,7 +43,8 @@ class Model(EditLog):
     what: str = "contact"
     actions: int = 0
     padded: int = 0
-    """Actions that left a text with surrounding blanks: each may cost a second write (the trimmed write-back)."""
+    """Actions that may cost a second write: a text left with surrounding blanks (the trimmed write-back), a shop
+    edit of the billing country (the shipping country follows)."""
     so_deleted: set[str] = field(default_factory=set)
     shop_deleted: set[str] = field(default_factory=set)
     """Contacts whose shop customer a shop user deleted: out of the sync for good (the close policy)."""
@@ -60,6 +61,8 @@ class Model(EditLog):
         changed = self.record_edit(side, contact, before, after, TWO_WAY)
         if any(isinstance(after[n], str) and after[n] != after[n].strip() for n in changed):
             self.padded += 1  # the trimmed text goes to the other side and back to this one: two writes
+        elif side == "shop" and "billing_address.country_code" in changed:
+            self.padded += 1  # SuperOffice's one country: the shipping country follows it back to the shop
 
 
 class ContactCustomer:

@@ -95,3 +95,24 @@ def test_a_soft_deleted_superoffice_record_deactivates_and_later_closes_its_link
     assert [(c.op, c.fields) for c in plan.changes] == [("deactivate", {"active": False})]
     plan = reconcile(FLOW, {"1": deleted}, {"10": rec("10", company_name="A", active=False)}, [Link("1", "10")], {})
     assert plan.changes == [] and [link.status for link in plan.closed_links] == ["closed"]
+
+
+def test_a_shop_edit_of_a_leader_takes_its_follower_to_the_shop_in_the_same_run() -> None:
+    """SuperOffice keeps one country: the shipping country (one-way) is the billing one, so a shop edit of the
+    billing country that goes to SuperOffice sends the shipping country to the shop now, not one run later."""
+    flow = Dataflow(
+        name="c", a_entity="contact", b_entity="customer", a_dataset="c_a", b_dataset="c_b",
+        fields=(FieldRule("country"), FieldRule("ship_country", to_a=False, follows="country")),
+    )  # fmt: skip
+    base = {"country": "NO", "ship_country": "NO"}
+    for new in ("SE", None):
+        a = {"1": rec("1", country="NO", ship_country="NO")}
+        b = {"9": SideRecord("9", {"country": new, "ship_country": "NO"}, updated=T.replace(year=2027))}
+        plan = reconcile(flow, a, b, [Link("1", "9")], {"1": base})
+        changes = {c.target: c.fields for c in plan.changes}
+        assert changes == {"a": {"country": new}, "b": {"ship_country": new}}
+        assert plan.agreed["1"] == {"country": new, "ship_country": new}
+    a = {"1": rec("1", country="DK", ship_country="DK")}  # a SuperOffice edit: the follower goes the usual way
+    b = {"9": rec("9", country="NO", ship_country="NO")}
+    [change] = reconcile(flow, a, b, [Link("1", "9")], {"1": base}).changes
+    assert (change.target, change.fields) == ("b", {"country": "DK", "ship_country": "DK"})

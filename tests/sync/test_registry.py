@@ -41,6 +41,9 @@ def test_the_contact_flow_is_declared_once_and_resolved_from_its_pipe_header(pro
     )  # fmt: skip
     one_way = {f.name for f in flow.fields if not f.to_a}
     assert one_way == {"active", "shipping_address.country_code", "external_refs.superoffice_contact_id"}
+    assert {f.name: f.follows for f in flow.fields if f.follows} == {
+        "shipping_address.country_code": "billing_address.country_code"
+    }
     assert flow.sources == ("superoffice_contact", "customwebshop_customer")
     assert flow.ref_key == "superoffice_contact_id"
     assert flow.outputs == ("link_contact_customer", "agreed_contact_customer")
@@ -52,6 +55,13 @@ def test_a_field_going_back_without_a_setter_is_a_one_line_config_error(project_
     with pytest.raises(ConfigError, match=r"field 'active' goes back to superoffice.contact but has no setter") as e:
         load(project_dir)
     assert "\n" not in str(e.value)
+
+
+def test_only_a_one_way_field_may_follow_and_only_a_two_way_one(project_dir: Path) -> None:
+    pipe = project_dir / "pipes/contact_customer/superoffice.sql"
+    edit(pipe, "follows: billing_address.country_code", "follows: active")
+    with pytest.raises(ConfigError, match=r"'shipping_address.country_code' follows 'active'; only a 'to shop only'"):
+        load(project_dir)
 
 
 def test_a_missing_side_pipe_is_a_config_error(project_dir: Path) -> None:
