@@ -77,7 +77,7 @@ def reconcile(
         if link.b_id in skipped[1] or (a_id in skipped[0] and not (b_gone and a_id in held)):
             continue  # bad data on a side is not a delete: the pair waits until it is fixed
         if b_gone:  # seen even while the SuperOffice record waits for a reference (soak seed 40467)
-            if _deletes_in_a(flow) and a_rec is not None and not a_rec.deleted:
+            if _deletes_in_a(flow) and a_rec is not None and not a_rec.deleted and a_id not in held:
                 _plan_delete_in_a(flow, plan, link, a_rec)
             else:
                 plan.closed_links.append(Link(a_id, link.b_id, link.how, "closed", DELETED_IN_B))

@@ -81,3 +81,12 @@ def test_a_flow_without_born_in_b_never_creates_shop_records_in_side_a() -> None
     assert reconcile(flow, {}, {"8": line("8", "cws:8", 2)}, [], {}).changes == []
     plan = reconcile(flow, {"5": line("5", "5", 1)}, {}, [Link("5", "7")], {"5": agreed("5", 1)})
     assert plan.changes == [] and [k.status for k in plan.closed_links] == ["closed"]
+
+
+def test_the_lines_of_an_order_deleted_in_the_shop_close_their_links_and_delete_nothing() -> None:
+    """The order went in the shop, so its lines' order link closed and they wait for it; the lines left the shop
+    with their order, which is no removal of a line: nothing is deleted in SuperOffice (soak seed 71061)."""
+    waiting = SideRecord("5", {"sku": "A", "quantity": 1, REF: "5"}, updated=T, waiting="its order is not linked")
+    plan = reconcile(FLOW, {"5": waiting}, {}, [Link("5", "7")], {"5": agreed("5", 1)})
+    assert plan.changes == []
+    assert [(k.a_id, k.status) for k in plan.closed_links] == [("5", "closed")]
