@@ -107,6 +107,8 @@ class Model(EditLog):
     """Line key -> its order key, for the lines users removed since the last check."""
     conflict_ids: set[str] = field(default_factory=set)
     serial: int = 0
+    shop_removes: int = 0
+    """Lines shop users removed over the whole scenario: the only quote lines the sync may delete."""
 
 
 class QuoteLineOrderLine:
@@ -249,6 +251,7 @@ class QuoteLineOrderLine:
         key = rng.choice(keys)
         self._patch_lines(world, order, [{"id": x["id"]} for k, x in lines.items() if k != key])
         self.model.removed[key] = order.key
+        self.model.shop_removes += 1
         self.model.forget(key)
         self.model.tell(f"  shop remove line {key} from order {order.key}")
         self.model.budget += 2  # the quote line's delete and the recalculation
@@ -347,6 +350,10 @@ class QuoteLineOrderLine:
         for key, order_key in sorted(self.model.removed.items()):
             if key in judged or (order_key in orders and key in orders[order_key].so_by_key):
                 found.append(Violation("a removed line goes from both sides", f"line {key} of order {order_key}"))
+        deleted = world.so_writes.sync_line_deletes
+        if deleted > self.model.shop_removes:
+            detail = f"the sync deleted {deleted} quote lines, shop users removed {self.model.shop_removes}"
+            found.append(Violation("nothing changed that nobody edited", detail))
         return found + self.model.judge_settled(recorded, judged)
 
     def _one_each(self, order: Order) -> list[Violation]:

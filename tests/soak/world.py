@@ -224,9 +224,13 @@ class SuperOfficeWrites:
 
     READS = re.compile(r"/api/v1/(Agents/\w+/(Get|Find)\w*|Archive/)", re.IGNORECASE)
 
+    DELETES = re.compile(r"/api/v1/Agents/Quote/DeleteQuoteLine$", re.IGNORECASE)
+
     def __init__(self, app: Any) -> None:
         self.app = app
         self.count = self.refused = 0
+        self.sync_line_deletes = 0
+        """Quote lines the sync (``User-Agent: sluice/...``, not the soak's users) deleted, over the whole scenario."""
         self._lock = threading.Lock()
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
@@ -237,10 +241,13 @@ class SuperOfficeWrites:
             with self._lock:
                 self.count += 1
 
+            deletes = self.DELETES.search(scope["path"]) is not None and _agent(scope).startswith("sluice/")
+
             async def counting(message: dict) -> None:
-                if message["type"] == "http.response.start" and message["status"] == 412:
+                if message["type"] == "http.response.start":
                     with self._lock:
-                        self.refused += 1
+                        self.refused += message["status"] == 412
+                        self.sync_line_deletes += deletes and message["status"] < 300
                 await send(message)
 
             return await self.app(scope, receive, counting)
@@ -251,6 +258,10 @@ class SuperOfficeWrites:
         with self._lock:
             taken, self.count, self.refused = (self.count, self.refused), 0, 0
         return taken
+
+
+def _agent(scope: dict) -> str:
+    return next((v.decode() for k, v in scope.get("headers", []) if k == b"user-agent"), "")
 
 
 def _start_systems(contacts: int, customers: int, seed: int) -> tuple[Systems, SuperOfficeWrites]:
