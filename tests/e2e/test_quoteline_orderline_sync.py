@@ -592,3 +592,19 @@ def test_a_shop_line_whose_insert_outcome_was_lost_keeps_the_shops_later_edit_wh
             assert_no_op(systems, project)
     finally:
         systems.stop()
+
+
+def test_an_order_deleted_in_the_shop_deletes_none_of_its_quote_lines(systems: Systems, project: Project) -> None:
+    """The order's lines leave the shop with it, which is no removal of a line: its link and its lines' links
+    close, and SuperOffice keeps every quote line (soak seed 71061: the waiting lines were deleted there)."""
+    project.sync()
+    key, order, alternative = with_lines(systems)[0]
+    before = [x["QuoteLineId"] for x in quote_lines(systems, alternative)]
+    systems.shop_session().delete(f"{systems.shop_api}/orders/{order['id']}").raise_for_status()
+    project.sync()
+    project.sync(full=True)
+    assert [x["QuoteLineId"] for x in quote_lines(systems, alternative)] == before
+    links = {r["a_id"]: r["status"] for r in project.links(FLOW).to_pylist()}
+    assert {links[str(line_id)] for line_id in before} == {"closed"}
+    assert {r["a_id"]: r["status"] for r in project.links(ORDERS).to_pylist()}[key] == "closed"
+    assert_no_op(systems, project)
