@@ -67,7 +67,8 @@ class SyncReport:
     """One sync run: what was pulled, what the pipes wrote, what each flow sent.
 
     ``pull_errors``: the datasets whose read failed as a whole, with the one-line error; the flows that
-    need one of them (``skipped_flows``) pushed nothing, their data being stale."""
+    need one of them, or read the links of a flow that did not run (``skipped_flows``), pushed nothing, their
+    data being stale."""
 
     started: str
     full: bool
@@ -319,6 +320,7 @@ class Project:
     ) -> SyncReport:
         report = SyncReport(datetime.now(UTC).isoformat(timespec="seconds"), full or deep, dry_run, deep=deep)
         refused: list[str] = []
+        refused_flows: set[str] = set()
         for step in self.steps(names):
             if step.kind == "pull":
                 self._pull_source(report, step.names[0], full=full, force=force, deep=deep, progress=progress)
@@ -328,12 +330,17 @@ class Project:
                 report.pipes += self.run_pipes(list(step.names))
             elif set(self.flow(step.names[0]).sources) & set(report.pull_errors):
                 report.skipped_flows.append(step.names[0])  # its data is stale: pushing it could undo newer edits
+            elif set(self.flow(step.names[0]).references) & {*report.skipped_flows, *refused_flows}:
+                # The links it reads are stale: an order deleted in the shop whose flow was skipped still looks
+                # linked, so its lines look removed from a live order and were deleted in SuperOffice (seed 72058).
+                report.skipped_flows.append(step.names[0])
             else:
                 try:
                     report.flows.append(self.sync_flow(step.names[0], dry_run=dry_run, force=force, full=full or deep))
                 except ConfigError as exc:  # one flow's settings (a price list the tenant lacks): the others run
                     log.error("%s", exc)
                     refused.append(str(exc))
+                    refused_flows.add(step.names[0])
                 except PullFailed as exc:  # a record its set-up looks up was not read (its price list): as a pull
                     log.info("%s", exc)
                     report.pull_errors[exc.dataset] = str(exc)

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, FastAPI, Request
 
@@ -41,6 +42,9 @@ class FaultConfig:
     maintenance: bool = False
     expire_tokens: bool = False
     methods: list[str] | None = None
+    paths: list[str] | None = None
+    """Only requests whose path, or path and decoded query (``/api/v1/Archive/Dynamic?$select=sale...``), contains
+    one of these: one entity's reads fail, the others' not."""
     seed: int | None = None
 
     def update(self, changes: dict[str, Any]) -> None:
@@ -96,13 +100,15 @@ class FaultInjector:
             self.config = FaultConfig()
             self._rng = random.Random()
 
-    def draw(self, method: str) -> str | None:
+    def draw(self, method: str, path: str = "") -> str | None:
         """Pick the fault for one request: None, 'maintenance', '429', '503' or 'drop'."""
         with self._lock:
             cfg = self.config
             if cfg.maintenance:
                 return "maintenance"
             if cfg.methods is not None and method not in cfg.methods:
+                return None
+            if cfg.paths is not None and not any(part in path for part in cfg.paths):
                 return None
             roll = self._rng.random()
             for name, share in (("429", cfg.rate_429), ("503", cfg.rate_503), ("drop", cfg.drop_rate)):
@@ -142,7 +148,8 @@ class FaultMiddleware:
         cfg = self.injector.config
         if cfg.latency_ms:
             await asyncio.sleep(cfg.latency_ms / 1000)
-        fault = self.injector.draw(method)
+        query = unquote(scope.get("query_string", b"").decode("latin-1"))
+        fault = self.injector.draw(method, f"{scope['path']}?{query}" if query else scope["path"])
         if fault in ("maintenance", "429", "503"):
             status = 429 if fault == "429" else 503
             message = {

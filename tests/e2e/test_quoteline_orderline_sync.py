@@ -608,3 +608,24 @@ def test_an_order_deleted_in_the_shop_deletes_none_of_its_quote_lines(systems: S
     assert {links[str(line_id)] for line_id in before} == {"closed"}
     assert {r["a_id"]: r["status"] for r in project.links(ORDERS).to_pylist()}[key] == "closed"
     assert_no_op(systems, project)
+
+
+def test_when_the_order_flow_cannot_run_the_line_flow_waits_and_deletes_nothing(
+    systems: Systems, project: Project
+) -> None:
+    """Soak seed 72058: the order was deleted in the shop, then the sale pull failed, so the order flow was
+    skipped and its link stayed open; the line flow ran on that stale link, took the order's lines for lines
+    removed from a live order and deleted them in SuperOffice. A flow whose referenced flow did not run waits."""
+    project.sync()
+    key, order, alternative = with_lines(systems)[0]
+    before = [x["QuoteLineId"] for x in quote_lines(systems, alternative)]
+    systems.shop_session().delete(f"{systems.shop_api}/orders/{order['id']}").raise_for_status()
+    systems.faults(rate_503=1.0, paths=["$select=sale.sale_id,sale.updated"])  # the sale pull's list, not the quotes'
+    report = project.sync()
+    systems.clear_faults()
+    assert [x["QuoteLineId"] for x in quote_lines(systems, alternative)] == before
+    assert "superoffice_sale" in report.pull_errors and {ORDERS, FLOW} <= set(report.skipped_flows)
+    project.sync()
+    assert [x["QuoteLineId"] for x in quote_lines(systems, alternative)] == before
+    assert {r["a_id"]: r["status"] for r in project.links(ORDERS).to_pylist()}[key] == "closed"
+    assert_no_op(systems, project)
