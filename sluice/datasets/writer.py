@@ -96,7 +96,8 @@ def write_batch(
         first, last, size = None, state.covered, 0
         if appended:
             first, last = state.covered + 1, state.covered + appended
-            size = _append_part(cur, files, payload, first, last, "__sluice_changes" if carry else "__sluice_batch")
+            source = "__sluice_changes" if carry else "__sluice_batch"
+            size = _append_part(cur, files, _as_known(payload, merged), first, last, source)
         delta = cur.sql(
             f"SELECT {INDEX_COLUMNS} FROM __sluice_refreshed"
             + (f" UNION ALL SELECT {INDEX_COLUMNS} FROM __sluice_appended" if appended else "")
@@ -125,6 +126,13 @@ def _register_batch(cur: duckdb.DuckDBPyConnection, batch: pa.Table | Path, key:
     return pq.read_metadata(batch).num_rows
 
 
+def _as_known(payload: list, merged: dict[str, str]) -> list[tuple[str, str | None]]:
+    """Each payload column with the type to cast it to: the dataset's own where the batch's holds a NULL type
+    (an empty list, a struct field no row of the batch filled). Soak seed 73160: a part whose ``Address.Postal``
+    was NULL-typed beside parts where it is a struct made every later read of the dataset fail inside DuckDB."""
+    return [(c, None if t.id == "null" else merged[c] if "NULL" in str(t) else "") for c, t in payload]
+
+
 def _check_key(cur: duckdb.DuckDBPyConnection, columns: list, rows: int, key: str, dataset: str) -> None:
     types = dict(columns)
     if rows == 0:
@@ -139,9 +147,15 @@ def _check_key(cur: duckdb.DuckDBPyConnection, columns: list, rows: int, key: st
 
 
 def _append_part(
-    cur: duckdb.DuckDBPyConnection, files: DatasetFiles, payload: list, first: int, last: int, source: str
+    cur: duckdb.DuckDBPyConnection,
+    files: DatasetFiles,
+    payload: list[tuple[str, str | None]],
+    first: int,
+    last: int,
+    source: str,
 ) -> int:
-    """Write the new part (payload from ``source``) to a staging file, then publish it; returns its size."""
+    """Write the new part (payload from ``source``; each column cast to its type, "" as it is, None left out: all
+    NULL) to a staging file, then publish it; returns its size."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
     cur.execute(
         f"""
@@ -155,7 +169,11 @@ def _append_part(
         FROM __sluice_tombstones
         """
     )
-    select_payload = "".join(f", b.{quote_ident(c)}" for c, t in payload if t.id != "null")
+    select_payload = "".join(
+        f", CAST(b.{quote_ident(c)} AS {t}) AS {quote_ident(c)}" if t else f", b.{quote_ident(c)}"
+        for c, t in payload
+        if t is not None
+    )
     staged = files.staging_path(first, last)
     cur.execute(
         f"""

@@ -267,3 +267,21 @@ def test_current_of_reads_the_current_rows_of_some_ids(store: DatasetStore, comp
         str(i) for i in range(29)
     }  # more ids than one statement takes
     assert store.current_of("company", ["it's"]).num_rows == 0  # quoted, not injected
+
+
+def test_a_batch_whose_nested_field_is_null_typed_is_written_as_the_dataset_types_it(local_root: Path) -> None:
+    """Soak seed 73160: two new contacts without a postal address made a part whose ``Address.Postal`` (and
+    empty ``Phones``) were NULL-typed; beside parts where they are a struct, every read of the dataset failed
+    inside DuckDB ("requires a flat vector") and left its connection unusable."""
+    address = {"Street": {"City": "Oslo"}, "Postal": {"City": "Oslo", "Zipcode": "0150"}}
+    phones = [{"Value": "+47 1", "Description": "work"}]
+    with DatasetStore(local_root) as store:
+        store.write("c", pa.Table.from_pylist([{"id": 1, "Address": address, "Phones": phones}]), key="id")
+        street = {"Street": {"City": "Bergen"}, "Postal": None}
+        bare = pa.Table.from_struct_array(pa.array([{"id": 2, "Address": street, "Phones": []},
+                                                    {"id": 3, "Address": None, "Phones": []}]))  # fmt: skip
+        assert "null" in str(bare.schema.field("Address").type)
+        store.write("c", bare, key="id")
+        rows = {r["id"]: r for r in store.current_arrow("c").to_pylist()}
+    assert rows[1]["Address"]["Postal"]["Zipcode"] == "0150" and rows[1]["Phones"] == phones
+    assert rows[2]["Address"]["Postal"] is None and rows[3]["Address"] is None and rows[3]["Phones"] == []
