@@ -173,9 +173,8 @@ class FlowRunner:
         a_source: str | None = None,
         full: bool = False,
     ) -> None:
-        """``b_source``: the pulled dataset behind side b, whose set-aside records keep their links open;
-        ``a_source`` and ``b_source``: the datasets whose set-aside records hold their pairs (``reconcile``'s
-        ``stale``)."""
+        """``a_source``, ``b_source``: the pulled datasets behind the two sides; a pair with a record their last pull
+        set aside waits (``reconcile``'s ``stale``)."""
         self.store = store
         self.flow = flow
         self.state = state

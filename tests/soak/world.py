@@ -246,8 +246,8 @@ class SuperOfficeWrites:
             async def counting(message: dict) -> None:
                 if message["type"] == "http.response.start":
                     with self._lock:
-                        self.refused += message["status"] == 412
-                        self.sync_line_deletes += deletes and message["status"] < 300
+                        self.refused += int(message["status"] == 412)
+                        self.sync_line_deletes += int(deletes and message["status"] < 300)
                 await send(message)
 
             return await self.app(scope, receive, counting)
