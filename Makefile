@@ -49,14 +49,18 @@ bench: $(VENV)/.synced
 	$(BIN)/python -m benchmarks
 
 ## soak: the fault campaign of issue #12, SCENARIOS seeded scenarios from SOAK_SEED over every flow (FLOW=name:
-## one), JOBS worker processes, then its figures
+## one), JOBS worker processes, then its figures; FIGURES=file keeps them after every scenario, RESUME=file
+## goes on with a stopped run's seeds
 SCENARIOS ?= 50
 SOAK_SEED ?= 1
 JOBS ?= 1
 FLOW ?=
+FIGURES ?=
+RESUME ?=
 soak: $(VENV)/.synced
 	@$(COMPILE)
-	$(BIN)/python -m tests.soak --scenarios $(SCENARIOS) --seed $(SOAK_SEED) --jobs $(JOBS) $(if $(FLOW),--flow $(FLOW))
+	$(BIN)/python -m tests.soak --scenarios $(SCENARIOS) --seed $(SOAK_SEED) --jobs $(JOBS) $(if $(FLOW),--flow $(FLOW)) \
+		$(if $(FIGURES),--json $(FIGURES)) $(if $(RESUME),--resume $(RESUME))
 
 ## docs: regenerate docs/dataflow.md from the pipes
 docs: $(VENV)/.synced

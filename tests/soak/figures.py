@@ -7,7 +7,8 @@ A finding names its invariant, its scenario's seed (to replay it) and what was s
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 LOST = "lost update"
 DUPLICATE = "duplicate"
@@ -25,6 +26,9 @@ class Violation:
     def line(self) -> str:
         where = f"seed {self.seed}" + (f" step {self.step}" if self.step is not None else "")
         return f"[{where}] {self.invariant}: {self.detail}"
+
+
+COUNTERS = ("scenarios", "syncs", "aborted_syncs", "faults", "kills", "edits", "checks", "conflicts")
 
 
 @dataclass
@@ -56,7 +60,7 @@ class Figures:
         return sorted({v.seed for v in self.violations if v.seed is not None})
 
     def add(self, other: Figures) -> None:
-        for name in ("scenarios", "syncs", "aborted_syncs", "faults", "kills", "edits", "checks", "conflicts"):
+        for name in COUNTERS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.actions.update(other.actions)
         self.violations.extend(other.violations)
@@ -75,3 +79,16 @@ class Figures:
             seeds = sorted({v.seed for v in self.violations if v.invariant == invariant and v.seed is not None})
             lines.append(f"  {invariant}: {count} (seeds {', '.join(map(str, seeds[:10]))})")
         return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        """The counters, lost and duplicates, and every finding whole (``from_json`` reads them back)."""
+        data: dict[str, Any] = {name: getattr(self, name) for name in COUNTERS}
+        data |= {"lost": self.lost, "duplicates": self.duplicates, "actions": dict(self.actions)}
+        return data | {"violations": [asdict(v) | {"line": v.line()} for v in self.violations]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Figures:
+        """The totals a stopped run wrote, to add a resumed run's scenarios to."""
+        fields = ("invariant", "detail", "seed", "step")
+        violations = [Violation(**{k: v[k] for k in fields}) for v in data["violations"]]
+        return cls(**{n: data[n] for n in COUNTERS}, actions=Counter(data["actions"]), violations=violations)

@@ -12,7 +12,7 @@ import multiprocessing
 import random
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,15 +215,17 @@ def run_scenario(seed: int, options: Options) -> Figures:
 
 
 def run_campaign(
-    seeds: range,
+    seeds: Sequence[int],
     options: Options,
     on_scenario: Callable[[int, Figures, Figures], None] | None = None,
     jobs: int = 1,
+    total: Figures | None = None,
 ) -> Figures:
-    """Every seed's scenario; ``on_scenario(seed, its figures, the totals so far)`` after each. ``jobs`` > 1 runs
-    that many worker processes (scenarios share nothing: own simulators on free ports, own dataset root); their
-    figures arrive in the order scenarios finish."""
-    total = Figures()
+    """Every seed's scenario, added to ``total`` (a resumed run's figures; default none);
+    ``on_scenario(seed, its figures, the totals so far)`` after each. ``jobs`` > 1 runs that many worker processes
+    (scenarios share nothing: own simulators on free ports, own dataset root); their figures arrive in the order
+    scenarios finish."""
+    total = Figures() if total is None else total
 
     def add(seed: int, figures: Figures) -> None:
         total.add(figures)

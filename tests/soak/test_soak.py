@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.soak.__main__ import main as soak_main
 from tests.soak.contact_customer import ContactCustomer
 from tests.soak.contact_values import contact_fields, customer_fields
 from tests.soak.edits import Edit, EditLog
@@ -268,3 +269,24 @@ def test_a_header_conflict_recorded_on_one_order_of_a_sale_decides_its_other_ord
     assert [v.invariant for v in adapter.model.judge("sale:11:1", held, ("title",), adapter._per_sale([other]))] == [
         LOST
     ]
+
+
+def test_a_stopped_campaign_resumes_with_the_seeds_it_had_not_run(tmp_path: Path, capsys, monkeypatch):
+    """A thousand scenarios outlast a session: ``--resume`` runs only the seeds the file has not done, on the same
+    commit and campaign, and adds them to its figures; a file from another campaign is refused."""
+    for name in [n for n in os.environ if n.startswith("SLUICE_")]:
+        monkeypatch.delenv(name)  # the CLI drops them; restored after the test
+    figures = tmp_path / "figures.json"
+    first = ["--seed", "7", "--flow", "contact_customer", "--quiet"]
+    assert soak_main([*first, "--scenarios", "1", "--json", str(figures)]) == 0
+    one = json.loads(figures.read_text())
+    assert one["done"] == [7] and one["scenarios"] == 1 and one["run"]["commit"]
+
+    assert soak_main([*first, "--scenarios", "2", "--resume", str(figures)]) == 2  # it ran a 1-scenario campaign
+    assert "scenarios 1 (now 2)" in capsys.readouterr().err
+
+    figures.write_text(json.dumps(one | {"run": one["run"] | {"scenarios": 2}}))  # as if stopped after seed 7
+    assert soak_main([*first, "--scenarios", "2", "--resume", str(figures)]) == 0
+    both = json.loads(figures.read_text())
+    assert both["done"] == [7, 8] and both["scenarios"] == 2 and both["syncs"] > one["syncs"]
+    assert both["seconds"] >= one["seconds"] and "resuming, 1 scenarios done, 1 to run" in capsys.readouterr().out
