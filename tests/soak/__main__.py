@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--quiet", action="store_true", help="no line per scenario")
     parser.add_argument(
-        "--resume", type=Path, help="a --json file of a run stopped early: run the seeds it has not (and write to it)"
+        "--resume",
+        type=Path,
+        help="a --json file of a run stopped early: run the seeds it has not, writing to it (none yet: start one)",
     )
     args = parser.parse_args(argv)
     for name in [n for n in os.environ if n.startswith("SLUICE_")]:  # the campaign's systems only
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     run = {"commit": _commit(), "flows": sorted(flows), "features": sorted(options.features)}
     run |= {"first_seed": args.seed, "scenarios": args.scenarios}
     total, done, before = Figures(), set[int](), 0.0
-    if args.resume:
+    if args.resume and args.resume.exists():  # none yet: the first run of a resumable campaign
         try:
             total, done, before = _resumed(json.loads(args.resume.read_text()), run)
         except (OSError, ValueError, KeyError) as exc:

@@ -278,7 +278,7 @@ def test_a_stopped_campaign_resumes_with_the_seeds_it_had_not_run(tmp_path: Path
         monkeypatch.delenv(name)  # the CLI drops them; restored after the test
     figures = tmp_path / "figures.json"
     first = ["--seed", "7", "--flow", "contact_customer", "--quiet"]
-    assert soak_main([*first, "--scenarios", "1", "--json", str(figures)]) == 0
+    assert soak_main([*first, "--scenarios", "1", "--resume", str(figures)]) == 0  # no file yet: a first run
     one = json.loads(figures.read_text())
     assert one["done"] == [7] and one["scenarios"] == 1 and one["run"]["commit"]
 
