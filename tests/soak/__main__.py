@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"scenario {seed}: {counts}: {found}", flush=True)
         if out:  # after every scenario, so a long run stopped early still leaves its figures
             data = {"run": run, "done": sorted(done), "seconds": round(time.monotonic() - started)}
-            out.write_text(json.dumps(data | total.as_json(), indent=2) + "\n")
+            staged = out.with_name(out.name + ".tmp")  # renamed over it: a run killed mid-write leaves the last one
+            staged.write_text(json.dumps(data | total.as_json(), indent=2) + "\n")
+            staged.replace(out)
 
     todo = [s for s in range(args.seed, args.seed + args.scenarios) if s not in done]
     if done:
