@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -196,8 +197,22 @@ class QuoteLineOrderLine:
         orders = [o for o in self._orders(world).values() if o.draft]
         if not orders:
             return None
-        order = rng.choice(sorted(orders, key=lambda o: o.key))
+        order = self._fresh(world, rng.choice(sorted(orders, key=lambda o: o.key)))
+        if order is None:
+            return None
         return action.__name__.strip("_").replace("_", " ") if action(world, rng, order) else None
+
+    def _fresh(self, world: World, order: Order) -> Order | None:
+        """The order as both systems hold it now: users open an order just before they save it. Listing every
+        order takes seconds while a sync runs, and a line list that old, sent back whole, removes the lines the
+        sync added meanwhile (seed 80773: a shop user's PATCH left out line 23, and the sync rightly deleted it
+        in SuperOffice). None when the shop order is gone."""
+        response = world.systems.shop_session().get(f"{world.systems.shop_api}/orders/{order.shop['id']}")
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        lines = self._agent(world, "GetQuoteLines", {"QuoteAlternativeId": order.alternative}) or []
+        return replace(order, shop=response.json(), so_lines=lines)
 
     def _untouched(self, lines: dict[str, dict[str, Any]], edited: bool = True) -> list[str]:
         """Line keys a user may act on: not removed, and (for a removal) neither edited nor added in the window."""
@@ -211,11 +226,27 @@ class QuoteLineOrderLine:
         pools = {"quantity": QUANTITIES, "unit_price": PRICES, "discount_percent": DISCOUNTS}
         return {name: rng.choice(pools[name]) for name in names}
 
-    def _patch_lines(self, world: World, order: Order, elements: list[dict[str, Any]]) -> dict[str, Any]:
+    def _patch_lines(
+        self, world: World, order: Order, build: Callable[[Order], list[dict[str, Any]] | None]
+    ) -> tuple[Order, dict[str, Any]] | None:
+        """A shop user's save of an order's lines, ``build(order)`` (None: nothing to do), sent with ``If-Match``
+        on the version they were built from, as a shop UI does: when the sync wrote the order in between (412),
+        the user reopens it and saves again. Returns the order saved from and the shop's answer."""
         url = f"{world.systems.shop_api}/orders/{order.shop['id']}"
-        response = world.systems.shop_session().patch(url, json={"lines": elements})
-        response.raise_for_status()
-        return response.json()
+        for _ in range(10):
+            elements = build(order)
+            if elements is None:
+                return None
+            headers = {"If-Match": f'"{order.shop["version"]}"'}
+            response = world.systems.shop_session().patch(url, json={"lines": elements}, headers=headers)
+            if response.status_code != 412:
+                response.raise_for_status()
+                return order, response.json()
+            reopened = self._fresh(world, order)
+            if reopened is None:
+                return None
+            order = reopened
+        raise AssertionError(f"shop order {order.shop['id']} was refused ten saves in a row")
 
     def _shop_edit(self, world: World, rng: random.Random, order: Order) -> bool:
         lines = order.shop_by_key()
@@ -224,9 +255,18 @@ class QuoteLineOrderLine:
             return False
         key = rng.choice(keys)
         values = self._values(rng)
-        elements = [{"id": x["id"], **(values if k == key else {})} for k, x in lines.items()]
-        after = next(x for x in self._patch_lines(world, order, elements)["lines"] if x["id"] == lines[key]["id"])
-        self.model.record_edit("shop", key, shop_fields(lines[key]), shop_fields(after), FIELDS)
+
+        def build(now: Order) -> list[dict[str, Any]] | None:
+            current = now.shop_by_key()
+            if key not in current:
+                return None
+            return [{"id": x["id"], **(values if k == key else {})} for k, x in current.items()]
+
+        if (saved := self._patch_lines(world, order, build)) is None:
+            return False
+        before = saved[0].shop_by_key()[key]
+        after = next(x for x in saved[1]["lines"] if x["id"] == before["id"])
+        self.model.record_edit("shop", key, shop_fields(before), shop_fields(after), FIELDS)
         self.model.budget += 2  # the line's save and its alternative's recalculation
         return True
 
@@ -235,9 +275,11 @@ class QuoteLineOrderLine:
         sku = f"SOAK-{self.model.serial}"
         new = {"sku": sku, "name": rng.choice(NAMES), "quantity": rng.choice(QUANTITIES)}
         new |= {"unit_price": rng.choice(PRICES), "vat_rate": "25"}
-        before = {x["id"] for x in order.shop["lines"]}
-        answer = self._patch_lines(world, order, [*({"id": x["id"]} for x in order.shop["lines"]), new])
-        [line] = [x for x in answer["lines"] if x["id"] not in before]
+        saved = self._patch_lines(world, order, lambda now: [*({"id": x["id"]} for x in now.shop["lines"]), new])
+        if saved is None:
+            return False
+        before = {x["id"] for x in saved[0].shop["lines"]}
+        [line] = [x for x in saved[1]["lines"] if x["id"] not in before]
         self.model.added[f"cws:{line['id']}"] = order.key
         self.model.tell(f"  shop add line cws:{line['id']} ({sku}) to order {order.key}")
         self.model.budget += 3  # the quote line's save, the recalculation, the shop line's stamp
@@ -249,7 +291,13 @@ class QuoteLineOrderLine:
         if len(lines) < 2 or not keys or len(self.model.removed) >= 2:
             return False
         key = rng.choice(keys)
-        self._patch_lines(world, order, [{"id": x["id"]} for k, x in lines.items() if k != key])
+
+        def build(now: Order) -> list[dict[str, Any]] | None:
+            current = now.shop_by_key()
+            return [{"id": x["id"]} for k, x in current.items() if k != key] if key in current else None
+
+        if self._patch_lines(world, order, build) is None:
+            return False
         self.model.removed[key] = order.key
         self.model.shop_removes += 1
         self.model.forget(key)

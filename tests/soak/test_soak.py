@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from decimal import Decimal
 from pathlib import Path
 
@@ -199,9 +200,35 @@ def test_the_line_invariants_catch_a_change_nobody_made_a_lost_edit_and_a_duplic
         order = adapter._orders(world)[order.key]
         twin = {k: v for k, v in order.shop["lines"][0].items() if k in ("sku", "name", "quantity", "unit_price")}
         twin["external_refs"] = order.shop["lines"][0]["external_refs"]
-        adapter._patch_lines(world, order, [*({"id": x["id"]} for x in order.shop["lines"]), twin])
+        adapter._patch_lines(world, order, lambda now: [*({"id": x["id"]} for x in now.shop["lines"]), twin])
         with world.project() as project:  # read before any sync could repair it
             assert DUPLICATE in {v.invariant for v in adapter.check(world, project)}
+    finally:
+        world.systems.stop()
+
+
+def test_a_shop_users_save_from_a_stale_order_keeps_the_line_a_sync_added_meanwhile(tmp_path: Path):
+    """Seed 80773: a shop user listed the orders, a running sync added a CRM line to one, then the user saved that
+    order's lines from the old listing, leaving the new line out (so removing it), and the next sync rightly
+    deleted it in SuperOffice: a harness user's lost update, reported as the sync's. A user's save carries
+    ``If-Match``, so the stale save is refused and redone from the order as it is now."""
+    world, scenario = _opened(tmp_path, "quoteline_orderline")
+    try:
+        [adapter] = scenario.adapters
+        assert isinstance(adapter, QuoteLineOrderLine)
+        adapter.begin(world)
+        assert scenario.clean_check(baseline=True) == []
+        stale = next(o for o in adapter._orders(world).values() if o.draft)
+        assert adapter._so_add(world, random.Random(1), stale)
+        world.clean_sync()  # the sync adds the CRM line to the shop order the user still sees without it
+        [crm_line] = adapter.model.added
+
+        assert adapter._shop_add(world, random.Random(2), stale)
+
+        shop = adapter._orders(world)[stale.key].shop_by_key()
+        assert crm_line in shop, "the user's save kept the line the sync had added"
+        assert scenario.clean_check() == []
+        assert world.so_writes.sync_line_deletes == 0
     finally:
         world.systems.stop()
 
