@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from tests.soak.__main__ import main as soak_main
+from tests.soak.adapter import FlowAdapter
 from tests.soak.contact_customer import ContactCustomer
 from tests.soak.contact_values import contact_fields, customer_fields
 from tests.soak.edits import Edit, EditLog
@@ -117,20 +120,23 @@ def test_an_edit_its_own_side_undid_after_a_sync_carried_it_is_no_lost_update(tm
         world.systems.stop()
 
 
-def _opened(tmp_path: Path, flow: str) -> tuple[World, Scenario]:
-    options = Options(flows=(flow,))
+@contextmanager
+def _opened(tmp_path: Path, flow: str) -> Iterator[tuple[World, Scenario, FlowAdapter]]:
+    """One flow's world and scenario, its users begun and a clean baseline checked; the systems stop after."""
     world = open_world(tmp_path / "datasets", contacts=6, customers=2, seed=3, enable=ADAPTERS[flow].enables)
-    return world, Scenario(0, world, options)
+    try:
+        scenario = Scenario(0, world, Options(flows=(flow,)))
+        [adapter] = scenario.adapters
+        adapter.begin(world)
+        assert scenario.clean_check(baseline=True) == []
+        yield world, scenario, adapter
+    finally:
+        world.systems.stop()
 
 
 def test_the_product_invariants_catch_a_change_nobody_made_and_a_duplicate(tmp_path: Path):
-    world, scenario = _opened(tmp_path, "product_product")
-    try:
-        [adapter] = scenario.adapters
+    with _opened(tmp_path, "product_product") as (world, scenario, adapter):
         assert isinstance(adapter, ProductProduct)
-        adapter.begin(world)
-        assert scenario.clean_check(baseline=True) == []
-
         shop = world.systems.shop_session()
         products = adapter._shop_products(world)
         changed = products["2"]
@@ -145,18 +151,11 @@ def test_the_product_invariants_catch_a_change_nobody_made_and_a_duplicate(tmp_p
         twin["sku"] = "TWIN-1"
         shop.post(f"{world.systems.shop_api}/products", json=twin).raise_for_status()
         assert DUPLICATE in {v.invariant for v in scenario.clean_check()}
-    finally:
-        world.systems.stop()
 
 
 def test_the_order_invariants_catch_a_change_nobody_made_and_a_duplicate(tmp_path: Path):
-    world, scenario = _opened(tmp_path, "sale_order")
-    try:
-        [adapter] = scenario.adapters
+    with _opened(tmp_path, "sale_order") as (world, scenario, adapter):
         assert isinstance(adapter, SaleOrder)
-        adapter.begin(world)
-        assert scenario.clean_check(baseline=True) == []
-
         orders = adapter._orders(world)
         key = sorted(orders)[0]
         sale_id = key.split(":")[1]
@@ -172,18 +171,11 @@ def test_the_order_invariants_catch_a_change_nobody_made_and_a_duplicate(tmp_pat
         twin["order_number"] = "TWIN-1"
         world.systems.shop_session().post(f"{world.systems.shop_api}/orders", json=twin).raise_for_status()
         assert DUPLICATE in {v.invariant for v in scenario.clean_check()}
-    finally:
-        world.systems.stop()
 
 
 def test_the_line_invariants_catch_a_change_nobody_made_a_lost_edit_and_a_duplicate(tmp_path: Path):
-    world, scenario = _opened(tmp_path, "quoteline_orderline")
-    try:
-        [adapter] = scenario.adapters
+    with _opened(tmp_path, "quoteline_orderline") as (world, scenario, adapter):
         assert isinstance(adapter, QuoteLineOrderLine)
-        adapter.begin(world)
-        assert scenario.clean_check(baseline=True) == []
-
         order = next(o for o in adapter._orders(world).values() if o.draft)
         first, second = sorted(order.so_by_key.items())[:2]
         adapter._save(world, {**first[1], "Quantity": 77.0})  # a CRM edit the model never heard of
@@ -203,8 +195,6 @@ def test_the_line_invariants_catch_a_change_nobody_made_a_lost_edit_and_a_duplic
         adapter._patch_lines(world, order, lambda now: [*({"id": x["id"]} for x in now.shop["lines"]), twin])
         with world.project() as project:  # read before any sync could repair it
             assert DUPLICATE in {v.invariant for v in adapter.check(world, project)}
-    finally:
-        world.systems.stop()
 
 
 def test_a_shop_users_save_from_a_stale_order_keeps_the_line_a_sync_added_meanwhile(tmp_path: Path):
@@ -212,12 +202,8 @@ def test_a_shop_users_save_from_a_stale_order_keeps_the_line_a_sync_added_meanwh
     order's lines from the old listing, leaving the new line out (so removing it), and the next sync rightly
     deleted it in SuperOffice: a harness user's lost update, reported as the sync's. A user's save carries
     ``If-Match``, so the stale save is refused and redone from the order as it is now."""
-    world, scenario = _opened(tmp_path, "quoteline_orderline")
-    try:
-        [adapter] = scenario.adapters
+    with _opened(tmp_path, "quoteline_orderline") as (world, scenario, adapter):
         assert isinstance(adapter, QuoteLineOrderLine)
-        adapter.begin(world)
-        assert scenario.clean_check(baseline=True) == []
         stale = next(o for o in adapter._orders(world).values() if o.draft)
         assert adapter._so_add(world, random.Random(1), stale)
         world.clean_sync()  # the sync adds the CRM line to the shop order the user still sees without it
@@ -229,8 +215,6 @@ def test_a_shop_users_save_from_a_stale_order_keeps_the_line_a_sync_added_meanwh
         assert crm_line in shop, "the user's save kept the line the sync had added"
         assert scenario.clean_check() == []
         assert world.so_writes.sync_line_deletes == 0
-    finally:
-        world.systems.stop()
 
 
 def test_a_scenario_replays_from_its_seed(tmp_path: Path):
